@@ -1,0 +1,180 @@
+import { cdk, javascript } from 'projen';
+import { UpdateSnapshot } from 'projen/lib/javascript';
+
+// Versions the library is developed and tested against. The peer ranges below
+// are what users may install; the dev pins are what CI proves.
+const AWS_CDK_LIB = '2.276.0';
+const CONSTRUCTS = '10.8.1';
+const CDKTF = '0.21.0';
+const PROVIDER_AWS = '21.22.1';
+
+const project = new cdk.JsiiProject({
+  name: 'ecs-platform-constructs',
+  description:
+    'L3 constructs for a complete container platform on AWS ECS Fargate (network, cluster, web services, databases, FinOps, Teleport, DevOps Agent) for AWS CDK and CDK for Terraform alike.',
+  license: 'Apache-2.0',
+  author: 'ecs-platform-constructs developers',
+  authorAddress: 'maintainers@ecs-platform-constructs.dev',
+  repositoryUrl: 'https://github.com/ecs-platform-constructs/ecs-platform-constructs.git',
+  keywords: ['aws', 'cdk', 'cdktf', 'terraform', 'ecs', 'fargate', 'constructs', 'platform'],
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  minNodeVersion: '20.0.0',
+  stability: 'experimental',
+
+  jsiiVersion: '~6.0.0',
+  typescriptVersion: '~6.0.0',
+
+  // Both engines are optional peers: a CDK-only team installs no Terraform
+  // packages and a CDKTF-only team installs no aws-cdk-lib.
+  peerDeps: [
+    'aws-cdk-lib@^2.257.0',
+    'constructs@^10.4.2',
+    'cdktf@^0.21.0',
+    '@cdktf/provider-aws@^21.0.0',
+  ],
+  peerDependencyOptions: { pinnedDevDependency: false },
+  devDeps: [
+    `aws-cdk-lib@${AWS_CDK_LIB}`,
+    `constructs@${CONSTRUCTS}`,
+    `cdktf@${CDKTF}`,
+    `@cdktf/provider-aws@${PROVIDER_AWS}`,
+    'cdk-nag@^3.0.2',
+    '@cdklabs/cdk-validator-cfnguard@^0.0.62',
+    '@aws-cdk/cloudformation-diff@^2.187.5',
+    'aws-cdk@^2.1148.0',
+    `cdktf-cli@${CDKTF}`,
+    'ts-node@^10.9.2',
+  ],
+
+  // Snapshots (golden files) are only ever rewritten by a deliberate
+  // `npm run golden:update`, never as a side effect of `npm test`.
+  jestOptions: {
+    updateSnapshot: UpdateSnapshot.NEVER,
+    passWithNoTests: false,
+    jestConfig: {
+      // Tests and examples import the package by name, exactly as users do;
+      // under jest that name points at the TypeScript sources.
+      moduleNameMapper: {
+        '^ecs-platform-constructs$': '<rootDir>/src/index.ts',
+        '^ecs-platform-constructs/(cdk|cdktf)$': '<rootDir>/src/$1/index.ts',
+      },
+      testTimeout: 120_000,
+      // Packing/installing tests and CLI runs are slow; keep workers to the 2 cores here.
+      maxWorkers: 2,
+      testPathIgnorePatterns: ['/node_modules/', '/examples/', '/lib/', '/dist/'],
+      coveragePathIgnorePatterns: ['/node_modules/', '/test/'],
+    },
+  },
+  // Type checking is jsii's and ESLint's job; ts-jest only transpiles (much faster).
+  tsJestOptions: { transformOptions: { isolatedModules: true } },
+  tsconfigDev: {
+    compilerOptions: {
+      // Examples import the package by name, as users do; type-check them against src/.
+      paths: {
+        'ecs-platform-constructs': ['../src/index.ts'],
+        'ecs-platform-constructs/*': ['../src/*/index.ts'],
+      },
+    },
+    include: ['../examples/**/*.ts', '../scripts/**/*.ts'],
+    exclude: ['../examples/**/cdk.out', '../examples/**/cdktf.out'],
+  },
+
+  publishToPypi: {
+    distName: 'ecs-platform-constructs',
+    module: 'ecs_platform_constructs',
+  },
+  publishToMaven: {
+    javaPackage: 'dev.ecsplatform.constructs',
+    mavenGroupId: 'dev.ecs-platform-constructs',
+    mavenArtifactId: 'ecs-platform-constructs',
+  },
+  publishToNuget: {
+    dotNetNamespace: 'EcsPlatformConstructs',
+    packageId: 'EcsPlatformConstructs',
+  },
+  publishToGo: {
+    moduleName: 'github.com/ecs-platform-constructs/ecs-platform-constructs-go',
+  },
+
+  // CI here is `.ci/run`; no GitHub workflows or bots are generated.
+  github: false,
+  release: false,
+  buildWorkflow: false,
+  docgen: true,
+  eslint: true,
+  sampleCode: false,
+  gitignore: [
+    'cdk.out/',
+    'cdktf.out/',
+    '.gen/',
+    'examples/**/cdk.context.json',
+    '.tmp/',
+    '__pycache__/',
+  ],
+  npmIgnoreOptions: { ignorePatterns: ['/examples/', '/scripts/', '/.ci/', '/test/', '.tmp/'] },
+});
+
+// ---------------------------------------------------------------------------
+// Package shape: root (engine-neutral + lazy namespaces), ./cdk, ./cdktf.
+// ---------------------------------------------------------------------------
+project.package.addField('exports', {
+  '.': { types: './lib/index.d.ts', default: './lib/index.js' },
+  './cdk': { types: './lib/cdk/index.d.ts', default: './lib/cdk/index.js' },
+  './cdktf': { types: './lib/cdktf/index.d.ts', default: './lib/cdktf/index.js' },
+  './package.json': './package.json',
+  './.jsii': './.jsii',
+});
+// node10 module resolution ignores "exports"; typesVersions maps the subpaths.
+project.package.addField('typesVersions', {
+  '*': {
+    cdk: ['lib/cdk/index.d.ts'],
+    cdktf: ['lib/cdktf/index.d.ts'],
+  },
+});
+project.package.addField('peerDependenciesMeta', {
+  'aws-cdk-lib': { optional: true },
+  'cdktf': { optional: true },
+  '@cdktf/provider-aws': { optional: true },
+});
+
+// jsii writes lib/index.js eagerly on every compile; make the namespaces lazy.
+project.postCompileTask.exec('node scripts/lazy-root.js');
+
+// We develop against the newest engines; jsii would have the dev pins equal the
+// lowest peer versions. (A lowest-versions CI job is the way to cover those.)
+project.compileTask.reset('jsii --silence-warnings=reserved-word,metadata/missing-dev-dependency');
+
+// ---------------------------------------------------------------------------
+// Tasks
+// ---------------------------------------------------------------------------
+const testTask = project.tasks.tryFind('test')!;
+// The packaging test and the examples need lib/ compiled (with the lazy root),
+// and API.md must be regenerated before it is checked.
+testTask.prependSpawn(project.postCompileTask);
+testTask.prependSpawn(project.compileTask);
+testTask.exec('node scripts/check-api-md.js');
+
+project.addTask('examples', {
+  description: 'Synthesise every example app in both engines with the real cdk/cdktf CLIs',
+  steps: [{ spawn: 'compile' }, { exec: 'node scripts/synth-examples.js' }],
+});
+
+project.addTask('golden:update', {
+  description: 'Deliberately rewrite the golden templates (commit the result on purpose)',
+  env: { GOLDEN_UPDATE: '1' },
+  steps: [{ exec: 'jest --updateSnapshot test/upgrade' }],
+});
+
+// Python wheel + sdist without PyPI: generate code, build with Debian's python3-build.
+const packageAll = project.tasks.tryFind('package-all')!;
+packageAll.reset();
+packageAll.spawn(project.tasks.tryFind('package:js')!);
+packageAll.exec('node scripts/package-others.js');
+// projen's `package` builds only JS when CI is set; ours always builds every target.
+const packageTask = project.tasks.tryFind('package')!;
+packageTask.reset();
+packageTask.spawn(packageAll);
+
+project.synth();

@@ -1,0 +1,145 @@
+import { Fn, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { cdkValidationContext } from './engine';
+import { EnvironmentProfile } from '../constructs/environment-profile';
+import { NetworkPlan, PlatformNetworkOptions, planNetwork, SubnetTier } from '../constructs/platform-network';
+
+/** Props of the AWS CDK PlatformNetwork. */
+export interface PlatformNetworkProps extends PlatformNetworkOptions {}
+
+/** The CDK subnet group name of each tier (`vpc.selectSubnets({ subnetGroupName })`). */
+const GROUP_NAME: Record<SubnetTier, string> = {
+  [SubnetTier.PUBLIC]: 'Public',
+  [SubnetTier.PRIVATE]: 'Private',
+  [SubnetTier.ISOLATED]: 'Isolated',
+};
+
+/**
+ * A VPC over 2 to 6 AZs with public, private (egress through NAT) and
+ * isolated (no internet route) subnets in each, NAT gateways by profile,
+ * flow logs to CloudWatch Logs and an S3 gateway endpoint.
+ *
+ * `vpc` is an ordinary `ec2.Vpc`: pass it to any aws-cdk-lib construct.
+ */
+export class PlatformNetwork extends Construct {
+  /** The VPC. */
+  public readonly vpc: ec2.Vpc;
+  /** The VPC ID. */
+  public readonly vpcId: string;
+  /** Public subnets, one per AZ. */
+  public readonly publicSubnets: ec2.ISubnet[];
+  /** Private subnets (egress through NAT when natGateways > 0), one per AZ. */
+  public readonly privateSubnets: ec2.ISubnet[];
+  /** Isolated subnets (no internet route), one per AZ. */
+  public readonly isolatedSubnets: ec2.ISubnet[];
+  /** IDs of the public subnets. */
+  public readonly publicSubnetIds: string[];
+  /** IDs of the private subnets. */
+  public readonly privateSubnetIds: string[];
+  /** IDs of the isolated subnets. */
+  public readonly isolatedSubnetIds: string[];
+  /** The AZs used, in order (deploy-time tokens unless `availabilityZones` was given). */
+  public readonly availabilityZones: string[];
+  /** The number of NAT gateways. */
+  public readonly natGatewayCount: number;
+  /** The profile the defaults were picked from. */
+  public readonly profile: EnvironmentProfile;
+  /** The flow log, when enabled. */
+  public readonly flowLog?: ec2.FlowLog;
+  /** The flow log's log group, when enabled. */
+  public readonly flowLogGroup?: logs.LogGroup;
+  /** The S3 gateway endpoint, when enabled. */
+  public readonly s3Endpoint?: ec2.GatewayVpcEndpoint;
+
+  constructor(scope: Construct, id: string, props: PlatformNetworkProps = {}) {
+    const plan = planNetwork(props, cdkValidationContext('PlatformNetwork', scope, id));
+    super(scope, id);
+    this.profile = plan.profile;
+    this.natGatewayCount = plan.natGateways;
+
+    // Fn::GetAZs needs no AWS credentials at synth and works in env-agnostic stacks.
+    this.availabilityZones = plan.availabilityZones
+      ?? Array.from({ length: plan.azCount }, (_, i) => Fn.select(i, Fn.getAzs()));
+
+    this.vpc = new ec2.Vpc(this, 'Vpc', {
+      ipAddresses: new PlannedIpAddresses(plan),
+      availabilityZones: this.availabilityZones,
+      natGateways: plan.natGateways,
+      enableDnsHostnames: true,
+      enableDnsSupport: true,
+      restrictDefaultSecurityGroup: plan.restrictDefaultSecurityGroup,
+      subnetConfiguration: [
+        { name: GROUP_NAME[SubnetTier.PUBLIC], subnetType: ec2.SubnetType.PUBLIC, mapPublicIpOnLaunch: false },
+        {
+          name: GROUP_NAME[SubnetTier.PRIVATE],
+          // aws-cdk-lib refuses egress subnets without NAT; without NAT they are isolated.
+          subnetType: plan.natGateways > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED,
+        },
+        { name: GROUP_NAME[SubnetTier.ISOLATED], subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      ],
+    });
+    this.vpcId = this.vpc.vpcId;
+
+    const tierSubnets = (tier: SubnetTier) => this.vpc.selectSubnets({ subnetGroupName: GROUP_NAME[tier] }).subnets;
+    this.publicSubnets = tierSubnets(SubnetTier.PUBLIC);
+    this.privateSubnets = tierSubnets(SubnetTier.PRIVATE);
+    this.isolatedSubnets = tierSubnets(SubnetTier.ISOLATED);
+    this.publicSubnetIds = this.publicSubnets.map((s) => s.subnetId);
+    this.privateSubnetIds = this.privateSubnets.map((s) => s.subnetId);
+    this.isolatedSubnetIds = this.isolatedSubnets.map((s) => s.subnetId);
+
+    if (plan.s3GatewayEndpoint) {
+      this.s3Endpoint = this.vpc.addGatewayEndpoint('S3Endpoint', {
+        service: ec2.GatewayVpcEndpointAwsService.S3,
+        subnets: [{ subnets: [...this.publicSubnets, ...this.privateSubnets, ...this.isolatedSubnets] }],
+      });
+    }
+
+    if (plan.flowLogs) {
+      const removalPolicy = plan.flowLogs.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+      this.flowLogGroup = new logs.LogGroup(this, 'FlowLogGroup', {
+        retention: plan.flowLogs.retentionDays as logs.RetentionDays,
+        removalPolicy,
+      });
+      this.flowLog = new ec2.FlowLog(this, 'FlowLog', {
+        resourceType: ec2.FlowLogResourceType.fromVpc(this.vpc),
+        destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup),
+        trafficType: plan.flowLogs.trafficType as string as ec2.FlowLogTrafficType,
+      });
+    } else {
+      Validations.of(this.vpc).acknowledge({
+        id: 'AwsSolutions-VPC7',
+        reason: 'Flow logs were switched off explicitly with flowLogs.enabled = false.',
+      });
+    }
+  }
+}
+
+/**
+ * Hands aws-cdk-lib's Vpc the subnet CIDRs from the engine-neutral plan, so
+ * CDK and CDKTF lay out exactly the same subnets.
+ */
+class PlannedIpAddresses implements ec2.IIpAddresses {
+  constructor(private readonly plan: NetworkPlan) {}
+
+  public allocateVpcCidr(): ec2.VpcIpamOptions {
+    return { cidrBlock: this.plan.cidr };
+  }
+
+  public allocateSubnetsCidr(input: ec2.AllocateCidrRequest): ec2.SubnetIpamOptions {
+    const tierByGroup = Object.fromEntries(Object.entries(GROUP_NAME).map(([tier, name]) => [name, tier]));
+    const seen: Record<string, number> = {};
+    const allocatedSubnets = input.requestedSubnets.map((requested) => {
+      // Requests arrive group by group, AZ by AZ (in availabilityZones order).
+      const tier = tierByGroup[requested.configuration.name] as SubnetTier;
+      const azIndex = seen[tier] ?? 0;
+      seen[tier] = azIndex + 1;
+      const subnet = this.plan.subnets.find((s) => s.tier === tier && s.azIndex === azIndex);
+      if (!subnet) throw new Error(`PlatformNetwork: no planned subnet for ${requested.subnetConstructId}`);
+      return { cidr: subnet.cidr };
+    });
+    return { allocatedSubnets };
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Collects every problem in a construct's props and throws them together, so a
+ * user fixes all of them in one round trip instead of one per synth.
+ *
+ * Engine-neutral: the binding passes in its own token test (aws-cdk-lib or
+ * cdktf `Token.isUnresolved`) so values only known at deploy time are never judged.
+ */
+
+/** A function telling whether a value is a deploy-time token. */
+export type TokenTest = (value: unknown) => boolean;
+
+/** Where validation happens: the construct's type and path, and how to spot tokens. */
+export interface ValidationContext {
+  /** The construct class, e.g. `PlatformNetwork`. */
+  readonly construct: string;
+  /** The construct path, e.g. `MyStack/Network`. */
+  readonly path: string;
+  /** True for values resolved only at deploy time; such values are not judged. */
+  readonly isUnresolved: TokenTest;
+}
+
+/** One bad prop: its name, what was given and what would have been accepted. */
+export interface PropProblem {
+  readonly prop: string;
+  readonly given: unknown;
+  readonly allowed: string;
+}
+
+/** The error thrown for bad props; `problems` lists each one. */
+export class PropsValidationError extends Error {
+  public readonly problems: readonly PropProblem[];
+
+  constructor(context: ValidationContext, problems: readonly PropProblem[]) {
+    const lines = problems.map((p) => `  - ${p.prop}: got ${describe(p.given)}; ${p.allowed}`);
+    super(
+      `Invalid props for ${context.construct} at '${context.path}' ` +
+        `(${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`,
+    );
+    this.name = 'PropsValidationError';
+    this.problems = problems;
+  }
+}
+
+export class PropsValidator {
+  private readonly problems: PropProblem[] = [];
+
+  constructor(private readonly context: ValidationContext) {}
+
+  /** True when the value is a deploy-time token and must not be judged. */
+  public isUnresolved(value: unknown): boolean {
+    return value !== undefined && this.context.isUnresolved(value);
+  }
+
+  /** Record a problem. `allowed` completes "got X; ...", e.g. "expected an integer from 2 to 6". */
+  public report(prop: string, given: unknown, allowed: string): void {
+    this.problems.push({ prop, given, allowed });
+  }
+
+  /** Record a problem when `ok` is false. Returns `ok`. */
+  public require(ok: boolean, prop: string, given: unknown, allowed: string): boolean {
+    if (!ok) this.report(prop, given, allowed);
+    return ok;
+  }
+
+  /**
+   * An optional integer in [min, max]. Tokens and undefined pass.
+   * Returns true when the value is usable as a literal.
+   */
+  public integerInRange(prop: string, value: unknown, min: number, max: number): boolean {
+    if (value === undefined || this.isUnresolved(value)) return false;
+    return this.require(
+      typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max,
+      prop,
+      value,
+      `expected an integer from ${min} to ${max}`,
+    );
+  }
+
+  /** An optional value that must be one of `allowed`. Tokens and undefined pass. */
+  public oneOf<T>(prop: string, value: unknown, allowed: readonly T[]): boolean {
+    if (value === undefined || this.isUnresolved(value)) return false;
+    return this.require(
+      allowed.includes(value as T),
+      prop,
+      value,
+      `expected one of ${allowed.map((a) => describe(a)).join(', ')}`,
+    );
+  }
+
+  public get hasProblems(): boolean {
+    return this.problems.length > 0;
+  }
+
+  /** Throw one error listing every problem recorded, if any. */
+  public throwIfInvalid(): void {
+    if (this.problems.length > 0) {
+      throw new PropsValidationError(this.context, this.problems);
+    }
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'string') return JSON.stringify(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
