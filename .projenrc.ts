@@ -144,7 +144,7 @@ project.postCompileTask.exec('node scripts/lazy-root.js');
 
 // We develop against the newest engines; jsii would have the dev pins equal the
 // lowest peer versions. (A lowest-versions CI job is the way to cover those.)
-project.compileTask.reset('jsii --silence-warnings=reserved-word,metadata/missing-dev-dependency');
+project.compileTask.reset('jsii --silence-warnings reserved-word metadata/missing-dev-dependency');
 
 // ---------------------------------------------------------------------------
 // Tasks

@@ -1,10 +1,19 @@
-import { Fn, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { cdkValidationContext } from './engine';
 import { EnvironmentProfile } from '../constructs/environment-profile';
-import { NetworkPlan, PlatformNetworkOptions, planNetwork, SubnetTier } from '../constructs/platform-network';
+import { allowCloudWatchLogs, DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES } from '../constructs/kms-policy';
+import {
+  NetworkPlan,
+  ONE_YEAR_DAYS,
+  PlatformNetworkOptions,
+  planNetwork,
+  SubnetTier,
+} from '../constructs/platform-network';
 
 /** Props of the AWS CDK PlatformNetwork. */
 export interface PlatformNetworkProps extends PlatformNetworkOptions {}
@@ -50,6 +59,8 @@ export class PlatformNetwork extends Construct {
   public readonly flowLog?: ec2.FlowLog;
   /** The flow log's log group, when enabled. */
   public readonly flowLogGroup?: logs.LogGroup;
+  /** The KMS key encrypting the flow-log log group, when enabled. */
+  public readonly flowLogKey?: kms.IKey;
   /** The S3 gateway endpoint, when enabled. */
   public readonly s3Endpoint?: ec2.GatewayVpcEndpoint;
 
@@ -97,12 +108,33 @@ export class PlatformNetwork extends Construct {
       });
     }
 
+    if (plan.restrictDefaultSecurityGroup) {
+      // aws-cdk-lib strips the default SG's rules with a stack-wide custom-resource Lambda.
+      const provider = Stack.of(this).node.tryFindChild('Custom::VpcRestrictDefaultSGCustomResourceProvider');
+      if (provider) {
+        Validations.of(provider).acknowledge({
+          id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
+          reason: 'aws-cdk-lib\'s default-security-group custom resource only calls the EC2 API while the VPC is being created; it needs no VPC attachment.',
+        });
+      }
+    }
+
     if (plan.flowLogs) {
       const removalPolicy = plan.flowLogs.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+      this.flowLogKey = plan.flowLogs.kmsKeyArn
+        ? kms.Key.fromKeyArn(this, 'FlowLogKeyImported', plan.flowLogs.kmsKeyArn)
+        : this.createFlowLogKey(plan.flowLogs.keyDeletionWindowDays, removalPolicy);
       this.flowLogGroup = new logs.LogGroup(this, 'FlowLogGroup', {
         retention: plan.flowLogs.retentionDays as logs.RetentionDays,
+        encryptionKey: this.flowLogKey,
         removalPolicy,
       });
+      if (plan.flowLogs.retentionDays < ONE_YEAR_DAYS) {
+        Validations.of(this.flowLogGroup).acknowledge({
+          id: 'cdk-validator-cfnguard::cloudwatch_log_group_retention_period_check',
+          reason: `flowLogs.retentionDays is ${plan.flowLogs.retentionDays} (${plan.profile} profile or explicit choice); PRODUCTION keeps flow logs ${ONE_YEAR_DAYS} days.`,
+        });
+      }
       this.flowLog = new ec2.FlowLog(this, 'FlowLog', {
         resourceType: ec2.FlowLogResourceType.fromVpc(this.vpc),
         destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup),
@@ -110,10 +142,23 @@ export class PlatformNetwork extends Construct {
       });
     } else {
       Validations.of(this.vpc).acknowledge({
-        id: 'AwsSolutions-VPC7',
+        id: 'AwsSolutions::AwsSolutions-VPC7',
         reason: 'Flow logs were switched off explicitly with flowLogs.enabled = false.',
       });
     }
+  }
+
+  /** A rotating customer-managed key the CloudWatch Logs service may use for this account's log groups. */
+  private createFlowLogKey(pendingWindowDays: number, removalPolicy: RemovalPolicy): kms.Key {
+    const key = new kms.Key(this, 'FlowLogKey', {
+      description: `Encrypts the VPC flow logs of ${this.node.path}`,
+      enableKeyRotation: true,
+      pendingWindow: Duration.days(pendingWindowDays),
+      removalPolicy,
+    });
+    key.addToResourcePolicy(iam.PolicyStatement.fromJson(allowCloudWatchLogs(Aws.PARTITION, Aws.REGION, Aws.ACCOUNT_ID)));
+    key.addToResourcePolicy(iam.PolicyStatement.fromJson(DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES));
+    return key;
   }
 }
 

@@ -1,6 +1,9 @@
 // Deep imports only: the @cdktf/provider-aws root barrel costs ~1.7 s and 550 MB.
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { DataAwsAvailabilityZones } from '@cdktf/provider-aws/lib/data-aws-availability-zones';
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
+import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
 import { DataAwsVpcEndpointService } from '@cdktf/provider-aws/lib/data-aws-vpc-endpoint-service';
 import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-group';
 import { Eip } from '@cdktf/provider-aws/lib/eip';
@@ -8,6 +11,7 @@ import { FlowLog } from '@cdktf/provider-aws/lib/flow-log';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { InternetGateway } from '@cdktf/provider-aws/lib/internet-gateway';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { NatGateway } from '@cdktf/provider-aws/lib/nat-gateway';
 import { Route } from '@cdktf/provider-aws/lib/route';
 import { RouteTable } from '@cdktf/provider-aws/lib/route-table';
@@ -19,7 +23,13 @@ import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { cdktfValidationContext, nameTag } from './engine';
 import { EnvironmentProfile } from '../constructs/environment-profile';
-import { PlatformNetworkOptions, planNetwork, SubnetTier } from '../constructs/platform-network';
+import { allowCloudWatchLogs, DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES } from '../constructs/kms-policy';
+import {
+  FLOW_LOG_DELIVERY_ACTIONS,
+  PlatformNetworkOptions,
+  planNetwork,
+  SubnetTier,
+} from '../constructs/platform-network';
 
 /** Props of the CDK for Terraform PlatformNetwork. */
 export interface PlatformNetworkProps extends PlatformNetworkOptions {}
@@ -71,6 +81,8 @@ export class PlatformNetwork extends Construct {
   public readonly flowLog?: FlowLog;
   /** The flow log's log group, when enabled. */
   public readonly flowLogGroup?: CloudwatchLogGroup;
+  /** The KMS key created to encrypt the flow-log log group (not set when `flowLogs.kmsKeyArn` is given). */
+  public readonly flowLogKey?: KmsKey;
   /** The role the flow log delivers with, when enabled. */
   public readonly flowLogRole?: IamRole;
   /** The S3 gateway endpoint, when enabled. */
@@ -198,9 +210,13 @@ export class PlatformNetwork extends Construct {
     }
 
     if (plan.flowLogs) {
+      if (!plan.flowLogs.kmsKeyArn) {
+        this.flowLogKey = this.createFlowLogKey(plan.flowLogs.keyDeletionWindowDays, plan.flowLogs.retainOnDelete);
+      }
       this.flowLogGroup = new CloudwatchLogGroup(this, 'FlowLogGroup', {
         namePrefix: `/platform/${this.node.path}/flow-logs/`,
         retentionInDays: plan.flowLogs.retentionDays,
+        kmsKeyId: plan.flowLogs.kmsKeyArn ?? this.flowLogKey!.arn,
         // skip_destroy is Terraform's RemovalPolicy.RETAIN: removed from state, kept in AWS.
         skipDestroy: plan.flowLogs.retainOnDelete,
         tags: nameTag(this),
@@ -220,7 +236,7 @@ export class PlatformNetwork extends Construct {
           Statement: [
             {
               Effect: 'Allow',
-              Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+              Action: [...FLOW_LOG_DELIVERY_ACTIONS],
               Resource: this.flowLogGroup.arn,
             },
             { Effect: 'Allow', Action: 'iam:PassRole', Resource: this.flowLogRole.arn },
@@ -236,5 +252,37 @@ export class PlatformNetwork extends Construct {
         tags: nameTag(this),
       });
     }
+  }
+
+  /**
+   * A rotating customer-managed key the CloudWatch Logs service may use for
+   * this account's log groups. Retained keys are guarded by prevent_destroy:
+   * Terraform has no "skip destroy" for KMS keys, and losing the key loses the logs.
+   */
+  private createFlowLogKey(deletionWindowDays: number, retain: boolean): KmsKey {
+    const account = new DataAwsCallerIdentity(this, 'FlowLogKeyAccount');
+    const partition = new DataAwsPartition(this, 'FlowLogKeyPartition');
+    const region = new DataAwsRegion(this, 'FlowLogKeyRegion');
+    return new KmsKey(this, 'FlowLogKey', {
+      description: `Encrypts the VPC flow logs of ${this.node.path}`,
+      enableKeyRotation: true,
+      deletionWindowInDays: deletionWindowDays,
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            // The account keeps control of its key (what aws-cdk-lib's kms.Key grants too).
+            Effect: 'Allow',
+            Principal: { AWS: `arn:${partition.partition}:iam::${account.accountId}:root` },
+            Action: 'kms:*',
+            Resource: '*',
+          },
+          allowCloudWatchLogs(partition.partition, region.name, account.accountId),
+          DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES,
+        ],
+      }),
+      lifecycle: retain ? { preventDestroy: true } : undefined,
+      tags: nameTag(this),
+    });
   }
 }

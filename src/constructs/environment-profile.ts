@@ -23,16 +23,18 @@ export interface ProfileDefaults {
   readonly auditLogRetentionDays: number;
   /** One NAT gateway per AZ (true) or a single shared one (false). */
   readonly natGatewayPerAz: boolean;
+  /** Days a deleted KMS key created by the library waits before AWS destroys it (7 to 30). */
+  readonly keyDeletionWindowDays: number;
 }
 
 /** @internal */
 export function profileDefaults(profile: EnvironmentProfile): ProfileDefaults {
   switch (profile) {
     case EnvironmentProfile.PRODUCTION:
-      return { retainOnDelete: true, auditLogRetentionDays: 365, natGatewayPerAz: true };
+      return { retainOnDelete: true, auditLogRetentionDays: 365, natGatewayPerAz: true, keyDeletionWindowDays: 30 };
     case EnvironmentProfile.DEVELOPMENT:
     default:
-      return { retainOnDelete: false, auditLogRetentionDays: 30, natGatewayPerAz: false };
+      return { retainOnDelete: false, auditLogRetentionDays: 30, natGatewayPerAz: false, keyDeletionWindowDays: 7 };
   }
 }
 

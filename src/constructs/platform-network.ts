@@ -42,10 +42,17 @@ export interface NetworkFlowLogOptions {
    */
   readonly trafficType?: FlowLogTraffic;
   /**
-   * Keep the flow-log log group when the stack is deleted.
+   * Keep the flow-log log group (and the KMS key created for it) when the
+   * stack is deleted.
    * @default - true in PRODUCTION, false in DEVELOPMENT
    */
   readonly retainOnDelete?: boolean;
+  /**
+   * ARN of an existing KMS key to encrypt the flow-log log group with. Its key
+   * policy must let `logs.<region>.amazonaws.com` use it.
+   * @default - a customer-managed key with rotation is created for the flow logs
+   */
+  readonly kmsKeyArn?: string;
 }
 
 /** Engine-neutral options of PlatformNetwork, shared by the CDK and CDKTF constructs. */
@@ -126,6 +133,10 @@ export interface NetworkPlan {
     readonly retentionDays: number;
     readonly trafficType: FlowLogTraffic;
     readonly retainOnDelete: boolean;
+    /** An existing key, or undefined to create one. */
+    readonly kmsKeyArn?: string;
+    /** Days a deleted created key waits before AWS destroys it. */
+    readonly keyDeletionWindowDays: number;
   };
   readonly s3GatewayEndpoint: boolean;
   readonly restrictDefaultSecurityGroup: boolean;
@@ -149,6 +160,16 @@ export const NETWORK_DEFAULTS = {
 export const LOG_RETENTION_DAYS: readonly number[] = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
+
+/** @internal what the flow-log delivery role may do on its log group (aws-cdk-lib's FlowLog grants). */
+export const FLOW_LOG_DELIVERY_ACTIONS: readonly string[] = [
+  'logs:CreateLogStream',
+  'logs:PutLogEvents',
+  'logs:DescribeLogStreams',
+];
+
+/** @internal retention below which Control Tower's CT.CLOUDWATCH.PR.2 objects. */
+export const ONE_YEAR_DAYS = 365;
 
 /** The order tiers take in the VPC's address space (quarter 3 is spare). */
 const TIER_ORDER: readonly SubnetTier[] = [SubnetTier.PUBLIC, SubnetTier.PRIVATE, SubnetTier.ISOLATED];
@@ -211,7 +232,8 @@ export function planNetwork(options: PlatformNetworkOptions, context: Validation
   if (v.isUnresolved(natGateways)) {
     v.report('natGateways', natGateways, 'expected a literal integer (routes are planned at synth time)');
   } else {
-    v.integerInRange('natGateways', natGateways, 0, azCount);
+    v.require(typeof natGateways === 'number' && Number.isInteger(natGateways) && natGateways >= 0 && natGateways <= azCount,
+      'natGateways', natGateways, `expected an integer from 0 to maxAzs (${azCount})`);
   }
 
   // Four tier blocks; each holds 2^slotBits AZ slots, but no subnet smaller than /28.
@@ -230,6 +252,11 @@ export function planNetwork(options: PlatformNetworkOptions, context: Validation
   if (flowLogsEnabled && !v.isUnresolved(retentionDays)) {
     v.require(LOG_RETENTION_DAYS.includes(retentionDays), 'flowLogs.retentionDays', retentionDays,
       `expected one of ${LOG_RETENTION_DAYS.join(', ')}`);
+  }
+  const kmsKeyArn = o.flowLogs?.kmsKeyArn;
+  if (kmsKeyArn !== undefined && !v.isUnresolved(kmsKeyArn)) {
+    v.require(typeof kmsKeyArn === 'string' && /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/.test(kmsKeyArn),
+      'flowLogs.kmsKeyArn', kmsKeyArn, 'expected a KMS key ARN such as "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-..."');
   }
   const trafficType = o.flowLogs?.trafficType ?? FlowLogTraffic.ALL;
   v.oneOf('flowLogs.trafficType', trafficType, Object.values(FlowLogTraffic));
@@ -259,7 +286,13 @@ export function planNetwork(options: PlatformNetworkOptions, context: Validation
     subnets,
     natGateways,
     flowLogs: flowLogsEnabled
-      ? { retentionDays, trafficType, retainOnDelete: o.flowLogs?.retainOnDelete ?? defaults.retainOnDelete }
+      ? {
+        retentionDays,
+        trafficType,
+        retainOnDelete: o.flowLogs?.retainOnDelete ?? defaults.retainOnDelete,
+        kmsKeyArn: o.flowLogs?.kmsKeyArn,
+        keyDeletionWindowDays: defaults.keyDeletionWindowDays,
+      }
       : undefined,
     s3GatewayEndpoint: o.s3GatewayEndpoint ?? true,
     restrictDefaultSecurityGroup: o.restrictDefaultSecurityGroup ?? true,
