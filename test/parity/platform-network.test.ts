@@ -1,0 +1,52 @@
+import { EnvironmentProfile, FlowLogTraffic, PlatformNetworkOptions } from 'ecs-platform-constructs';
+import * as cdk from 'ecs-platform-constructs/cdk';
+import * as cdktf from 'ecs-platform-constructs/cdktf';
+import { cdkStack, cdkTemplate } from '../helpers/cdk';
+import { normaliseCfnNetwork, normaliseTfNetwork, NormalisedNetwork } from '../helpers/parity';
+import { tfStack, tfSynth } from '../helpers/terraform';
+
+function bothEngines(options: PlatformNetworkOptions): { cfn: NormalisedNetwork; tf: NormalisedNetwork } {
+  const c = cdkStack();
+  new cdk.PlatformNetwork(c.stack, 'Network', options);
+  const t = tfStack();
+  new cdktf.PlatformNetwork(t.stack, 'Network', options);
+  return { cfn: normaliseCfnNetwork(cdkTemplate(c.stack).toJSON() as any), tf: normaliseTfNetwork(tfSynth(t.stack)) };
+}
+
+describe('PlatformNetwork parity: the same options build the same network in both engines', () => {
+  test.each<[string, PlatformNetworkOptions]>([
+    ['defaults', {}],
+    ['PRODUCTION over 3 AZs', { profile: EnvironmentProfile.PRODUCTION, maxAzs: 3 }],
+    ['5 AZs sharing 2 NATs', { maxAzs: 5, natGateways: 2 }],
+    ['no NAT', { natGateways: 0 }],
+    ['a /24 with literal AZs', { cidr: '172.16.4.0/24', availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'], maxAzs: 3 }],
+    ['custom flow logs, no endpoint, open default SG', {
+      flowLogs: { retentionDays: 90, trafficType: FlowLogTraffic.REJECT, retainOnDelete: true },
+      s3GatewayEndpoint: false,
+      restrictDefaultSecurityGroup: false,
+    }],
+    ['flow logs off', { flowLogs: { enabled: false } }],
+  ])('%s', (_name, options) => {
+    const { cfn, tf } = bothEngines(options);
+    expect(tf).toEqual(cfn);
+  });
+
+  test('the normalised form describes the behaviour (guards against both engines being wrong alike)', () => {
+    const { cfn } = bothEngines({ maxAzs: 3, natGateways: 2 });
+    expect(cfn.subnets.map((s) => `${s.cidr} ${s.az} ${s.defaultRoute}`)).toEqual([
+      '10.0.0.0/21 az#0 igw',
+      '10.0.8.0/21 az#1 igw',
+      '10.0.16.0/21 az#2 igw',
+      '10.0.64.0/21 az#0 nat@10.0.0.0/21',
+      '10.0.72.0/21 az#1 nat@10.0.8.0/21',
+      '10.0.80.0/21 az#2 nat@10.0.0.0/21',
+      '10.0.128.0/21 az#0 none',
+      '10.0.136.0/21 az#1 none',
+      '10.0.144.0/21 az#2 none',
+    ]);
+    expect(cfn.subnets.every((s) => s.s3Endpoint && !s.mapPublicIpOnLaunch)).toBe(true);
+    expect(cfn.natGateways).toBe(2);
+    expect(cfn.flowLog).toEqual({ traffic: 'ALL', retentionDays: 30, encrypted: true, retained: false });
+    expect(cfn.defaultSecurityGroupRestricted).toBe(true);
+  });
+});
