@@ -30,7 +30,7 @@ describe('PlatformNetwork (CDK for Terraform)', () => {
     expect(net.privateSubnetIds).toHaveLength(2);
     expect(net.isolatedSubnetIds).toHaveLength(2);
     expect(net.natGateways).toHaveLength(1);
-    expect(stack.resolve(net.vpcId)).toMatch(/^\$\{aws_vpc\.[^.]+\.id\}$/);
+    expect(net.vpcId).toBe(net.vpc.id);
   });
 
   test('GIVEN no AZs THEN they come from the aws_availability_zones data source, default AZs only', () => {
