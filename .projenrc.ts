@@ -158,7 +158,7 @@ testTask.exec('node scripts/check-api-md.js');
 
 project.addTask('examples', {
   description: 'Synthesise every example app in both engines with the real cdk/cdktf CLIs',
-  steps: [{ spawn: 'compile' }, { exec: 'node scripts/synth-examples.js' }],
+  steps: [{ spawn: 'compile' }, { spawn: 'post-compile' }, { exec: 'node scripts/synth-examples.js' }],
 });
 
 project.addTask('golden:update', {

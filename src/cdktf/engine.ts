@@ -1,4 +1,4 @@
-import { Token } from 'cdktf';
+import { TerraformResource, Token } from 'cdktf';
 import { IConstruct } from 'constructs';
 import { ValidationContext } from '../constructs/validation';
 
@@ -15,4 +15,13 @@ export function cdktfValidationContext(construct: string, scope: IConstruct, id:
 /** @internal the `Name` tag aws-cdk-lib would give a resource at this path. */
 export function nameTag(scope: IConstruct, extra: Record<string, string> = {}): Record<string, string> {
   return { Name: scope.node.path, ...extra };
+}
+
+/**
+ * @internal
+ * Acknowledge one of the project's Terraform Guard rules (rules/terraform) on
+ * this resource, with the reason, in Terraform JSON's ignored "//" comment key.
+ */
+export function acknowledgeGuardRule(resource: TerraformResource, ruleId: string, reason: string): void {
+  resource.addOverride(`//.acknowledged.${ruleId}`, reason);
 }

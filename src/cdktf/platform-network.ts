@@ -21,7 +21,7 @@ import { Vpc } from '@cdktf/provider-aws/lib/vpc';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
-import { cdktfValidationContext, nameTag } from './engine';
+import { acknowledgeGuardRule, cdktfValidationContext, nameTag } from './engine';
 import { EnvironmentProfile } from '../constructs/environment-profile';
 import { allowCloudWatchLogs, DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES } from '../constructs/kms-policy';
 import {
@@ -121,6 +121,12 @@ export class PlatformNetwork extends Construct {
         vpcId: this.vpc.id,
         tags: nameTag(this, { Name: `${this.node.path}/default (restricted)` }),
       });
+    } else {
+      acknowledgeGuardRule(this.vpc, 'TF_VPC_DEFAULT_SG_RESTRICTED',
+        'The default security group was left unrestricted on purpose (restrictDefaultSecurityGroup = false).');
+    }
+    if (!plan.flowLogs) {
+      acknowledgeGuardRule(this.vpc, 'TF_VPC_FLOW_LOGS', 'Flow logs were switched off explicitly with flowLogs.enabled = false.');
     }
 
     this.internetGateway = new InternetGateway(this, 'InternetGateway', {

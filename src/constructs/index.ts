@@ -1,7 +1,3 @@
 export { EnvironmentProfile } from './environment-profile';
-export {
-  FlowLogTraffic,
-  NetworkFlowLogOptions,
-  PlatformNetworkOptions,
-  SubnetTier,
-} from './platform-network';
+export { FlowLogTraffic, SubnetTier } from './platform-network';
+export type { NetworkFlowLogOptions, PlatformNetworkOptions } from './platform-network';

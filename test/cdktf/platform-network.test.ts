@@ -1,3 +1,4 @@
+import { TerraformOutput } from 'cdktf';
 import { EnvironmentProfile } from 'ecs-platform-constructs';
 import { PlatformNetwork } from 'ecs-platform-constructs/cdktf';
 import { tfResources, tfStack, tfSynth } from '../helpers/terraform';
@@ -6,6 +7,8 @@ describe('PlatformNetwork (CDK for Terraform)', () => {
   test('GIVEN defaults THEN 2 AZs x 3 tiers, one NAT, flow logs, S3 endpoint, restricted default SG', () => {
     const { stack } = tfStack();
     const net = new PlatformNetwork(stack, 'Network');
+    new TerraformOutput(stack, 'vpc_id', { value: net.vpcId });
+    new TerraformOutput(stack, 'private_subnet_ids', { value: net.privateSubnetIds });
     const json = tfSynth(stack);
     const count = (type: string) => tfResources(json, type).length;
 
@@ -30,7 +33,11 @@ describe('PlatformNetwork (CDK for Terraform)', () => {
     expect(net.privateSubnetIds).toHaveLength(2);
     expect(net.isolatedSubnetIds).toHaveLength(2);
     expect(net.natGateways).toHaveLength(1);
-    expect(net.vpcId).toBe(net.vpc.id);
+    expect(json.output.vpc_id.value).toMatch(/^\$\{aws_vpc\.[^.]+\.id\}$/);
+    expect(json.output.private_subnet_ids.value).toEqual([
+      expect.stringMatching(/^\$\{aws_subnet\.Network_PrivateSubnet1_[^.]+\.id\}$/),
+      expect.stringMatching(/^\$\{aws_subnet\.Network_PrivateSubnet2_[^.]+\.id\}$/),
+    ]);
   });
 
   test('GIVEN no AZs THEN they come from the aws_availability_zones data source, default AZs only', () => {

@@ -1,3 +1,5 @@
+import { readFileSync, rmSync } from 'fs';
+import { join } from 'path';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { App, Testing, TerraformStack } from 'cdktf';
 
@@ -13,6 +15,19 @@ export function tfStack(id = 'test'): { app: App; stack: TerraformStack } {
 
 export function tfSynth(stack: TerraformStack): TfJson {
   return JSON.parse(Testing.synth(stack));
+}
+
+/**
+ * The stack's real cdk.tf.json, as `cdktf synth` writes it: unlike
+ * Testing.synth it keeps the "//" comment keys (metadata, acknowledgements).
+ */
+export function tfSynthFull(stack: TerraformStack): TfJson {
+  const outdir = Testing.fullSynth(stack);
+  try {
+    return JSON.parse(readFileSync(join(outdir, 'stacks', stack.node.id, 'cdk.tf.json'), 'utf8'));
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
 }
 
 /** resource.<type> as [name, config] pairs. */

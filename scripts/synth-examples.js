@@ -1,0 +1,272 @@
+#!/usr/bin/env node
+// Synthesise every example app with the real CLIs, the way a user would:
+//   examples/<name>/cdk    (has cdk.json)    -> `cdk synth --quiet --no-notices`
+//   examples/<name>/cdktf  (has cdktf.json)  -> `cdktf synth`
+// one after the other, each into a clean output directory, then count the
+// resources of every synthesised stack and print a summary table. Exits 1 (and
+// prints the CLI's output) when a synth fails or a stack has no resources.
+//
+// The examples import the library by its package name; inside this repository
+// Node resolves that to lib/ (package self-reference through "exports"), so
+// compile first: `npx projen compile && npx projen post-compile` (the
+// `examples` projen task runs the compile for you). This script never compiles.
+//
+// Usage: node scripts/synth-examples.js [example ...] [--engine cdk|cdktf]
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const { spawnSync } = require('child_process');
+
+const ROOT = path.resolve(__dirname, '..');
+const EXAMPLES = path.join(ROOT, 'examples');
+const BIN = path.join(ROOT, 'node_modules', '.bin');
+const TIMEOUT_MS = 10 * 60 * 1000;
+
+const ENGINES = {
+  cdk: {
+    config: 'cdk.json',
+    bin: 'cdk',
+    args: ['synth', '--quiet', '--no-notices'],
+    env: { CDK_DISABLE_CLI_TELEMETRY: 'true', CDK_DISABLE_VERSION_CHECK: 'true' },
+    outdir: (config) => config.output || 'cdk.out',
+    stacks: cdkStacks,
+  },
+  cdktf: {
+    config: 'cdktf.json',
+    bin: 'cdktf',
+    args: ['synth'],
+    env: {
+      // cdktf's telemetry (HashiCorp Checkpoint) is off when this is set at all.
+      CHECKPOINT_DISABLE: '1',
+      // cdktf's "newer version available" check.
+      DISABLE_VERSION_CHECK: 'true',
+      // No spinner redraws in the captured output. (Crash reports are off via
+      // "sendCrashReports": "false" in each cdktf.json.)
+      CI: process.env.CI || '1',
+    },
+    outdir: (config) => config.output || 'cdktf.out',
+    stacks: cdktfStacks,
+  },
+};
+
+function main(argv) {
+  const { only, engines } = parseArgs(argv);
+  checkLib();
+
+  const targets = findTargets(only, engines);
+  if (targets.length === 0) {
+    fail(`no example apps found under ${rel(EXAMPLES)}${only.length ? ` matching ${only.join(', ')}` : ''}`);
+  }
+
+  const rows = [];
+  const problems = [];
+  const started = Date.now();
+  for (const target of targets) {
+    const label = `${target.example}/${target.engine}`;
+    process.stdout.write(`synth ${label} ... `);
+    const result = synth(target);
+    const seconds = result.seconds.toFixed(1);
+    if (!result.ok) {
+      console.log(`FAILED (${seconds} s)`);
+      problems.push(`${label}: ${result.error}`);
+      printOutput(label, result);
+      rows.push([target.example, target.engine, '-', 'FAILED', seconds]);
+      continue;
+    }
+    const empty = result.stacks.filter((s) => s.resources === 0);
+    console.log(empty.length ? `NO RESOURCES (${seconds} s)` : `ok (${seconds} s)`);
+    for (const s of empty) problems.push(`${label}: stack ${s.name} has no resources`);
+    if (empty.length) printOutput(label, result);
+    result.stacks.forEach((s, i) => {
+      rows.push([target.example, target.engine, s.name, String(s.resources), i === 0 ? seconds : '']);
+    });
+  }
+
+  console.log('');
+  printTable(['example', 'engine', 'stack', 'resources', 'seconds'], rows);
+  console.log(`\n${targets.length} app(s) synthesised in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+  if (problems.length) {
+    console.error(`\n${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    process.exit(1);
+  }
+}
+
+function parseArgs(argv) {
+  const only = [];
+  let engines = Object.keys(ENGINES);
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--engine' || arg.startsWith('--engine=')) {
+      const value = arg.includes('=') ? arg.split('=')[1] : argv[++i];
+      if (!ENGINES[value]) fail(`--engine must be one of ${Object.keys(ENGINES).join(', ')}, got ${value}`);
+      engines = [value];
+    } else if (arg === '-h' || arg === '--help') {
+      console.log('usage: node scripts/synth-examples.js [example ...] [--engine cdk|cdktf]');
+      process.exit(0);
+    } else if (arg.startsWith('-')) {
+      fail(`unknown option ${arg}`);
+    } else {
+      only.push(arg);
+    }
+  }
+  return { only, engines };
+}
+
+/** The examples resolve the package to lib/: make sure it is there, and say when it looks stale. */
+function checkLib() {
+  const entry = path.join(ROOT, 'lib', 'index.js');
+  const missing = ['index.js', 'cdk/index.js', 'cdktf/index.js'].filter((f) => !fs.existsSync(path.join(ROOT, 'lib', f)));
+  if (missing.length) {
+    fail(`lib/ is not compiled (missing ${missing.map((f) => `lib/${f}`).join(', ')}); ` +
+      'run `npx projen compile && npx projen post-compile` first');
+  }
+  if (!fs.readFileSync(entry, 'utf8').includes('Object.defineProperty(exports, "cdk"')) {
+    console.warn('warning: lib/index.js loads both engines eagerly; run `npx projen post-compile` (scripts/lazy-root.js)');
+  }
+  const built = fs.statSync(entry).mtimeMs;
+  const newer = listFiles(path.join(ROOT, 'src')).filter((f) => f.endsWith('.ts') && fs.statSync(f).mtimeMs > built);
+  if (newer.length) {
+    console.warn(`warning: ${newer.length} file(s) in src/ changed after lib/ was compiled (e.g. ${rel(newer[0])}); ` +
+      'the examples use lib/');
+  }
+}
+
+function findTargets(only, engines) {
+  if (!fs.existsSync(EXAMPLES)) return [];
+  const examples = fs.readdirSync(EXAMPLES, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+  for (const name of only) {
+    if (!examples.includes(name)) fail(`no example "${name}" (have: ${examples.join(', ') || 'none'})`);
+  }
+  const targets = [];
+  for (const example of examples) {
+    if (only.length && !only.includes(example)) continue;
+    for (const engine of engines) {
+      const dir = path.join(EXAMPLES, example, engine);
+      if (fs.existsSync(path.join(dir, ENGINES[engine].config))) targets.push({ example, engine, dir });
+    }
+  }
+  return targets;
+}
+
+function synth(target) {
+  const engine = ENGINES[target.engine];
+  let config;
+  try {
+    config = JSON.parse(fs.readFileSync(path.join(target.dir, engine.config), 'utf8'));
+  } catch (e) {
+    return { ok: false, seconds: 0, error: `cannot read ${engine.config}: ${e.message}`, output: '' };
+  }
+  const outdir = path.resolve(target.dir, engine.outdir(config));
+  fs.rmSync(outdir, { recursive: true, force: true });
+
+  const isWindows = process.platform === 'win32';
+  const bin = path.join(BIN, isWindows ? `${engine.bin}.cmd` : engine.bin);
+  const start = process.hrtime.bigint();
+  const proc = spawnSync(bin, engine.args, {
+    cwd: target.dir,
+    env: {
+      ...process.env,
+      // The apps run `npx ts-node ...`: find the repo's binaries first.
+      PATH: `${BIN}${path.delimiter}${process.env.PATH || ''}`,
+      ...engine.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: TIMEOUT_MS,
+    shell: isWindows,
+  });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const output = `${proc.stdout || ''}${proc.stderr || ''}`;
+
+  if (proc.error) {
+    const why = proc.error.code === 'ETIMEDOUT' ? `timed out after ${TIMEOUT_MS / 1000} s` : proc.error.message;
+    return { ok: false, seconds, error: `${engine.bin} ${engine.args.join(' ')}: ${why}`, output };
+  }
+  if (proc.status !== 0) {
+    const how = proc.signal ? `killed by ${proc.signal}` : `exit code ${proc.status}`;
+    return { ok: false, seconds, error: `${engine.bin} ${engine.args.join(' ')} failed (${how})`, output };
+  }
+  try {
+    const stacks = engine.stacks(outdir);
+    if (stacks.length === 0) {
+      return { ok: false, seconds, error: `no stacks in ${rel(outdir)}`, output };
+    }
+    return { ok: true, seconds, stacks, output };
+  } catch (e) {
+    return { ok: false, seconds, error: `cannot read ${rel(outdir)}: ${e.message}`, output };
+  }
+}
+
+/** CloudFormation stacks of a cloud assembly (nested assemblies, i.e. Stages, included). */
+function cdkStacks(outdir, prefix = '') {
+  const manifest = readJson(path.join(outdir, 'manifest.json'));
+  const stacks = [];
+  for (const [id, artifact] of Object.entries(manifest.artifacts || {})) {
+    if (artifact.type === 'aws:cloudformation:stack') {
+      const template = readJson(path.join(outdir, artifact.properties.templateFile));
+      const resources = Object.values(template.Resources || {})
+        .filter((r) => r.Type !== 'AWS::CDK::Metadata');
+      stacks.push({ name: prefix + (artifact.displayName || id), resources: resources.length });
+    } else if (artifact.type === 'cdk:cloud-assembly') {
+      stacks.push(...cdkStacks(path.join(outdir, artifact.properties.directoryName), `${prefix}${id}/`));
+    }
+  }
+  return stacks;
+}
+
+/** Terraform stacks of a cdktf output directory; resources only (no data sources). */
+function cdktfStacks(outdir) {
+  const manifest = readJson(path.join(outdir, 'manifest.json'));
+  return Object.values(manifest.stacks || {}).map((stack) => {
+    const tf = readJson(path.join(outdir, stack.synthesizedStackPath));
+    const resources = Object.values(tf.resource || {})
+      .reduce((n, byName) => n + Object.keys(byName).length, 0);
+    return { name: stack.name, resources };
+  });
+}
+
+function printOutput(label, result) {
+  const text = (result.output || '').trim();
+  console.error(`----- ${label}: CLI output -----\n${text || '(none)'}\n----- end of ${label} -----`);
+}
+
+function printTable(header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const numeric = [false, false, false, true, true];
+  const line = (cells) => cells
+    .map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+    .join('  ')
+    .trimEnd();
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of rows) console.log(line(row));
+}
+
+function listFiles(dir) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
+    const p = path.join(dir, d.name);
+    return d.isDirectory() ? listFiles(p) : [p];
+  });
+}
+
+function readJson(file) {
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+function rel(p) {
+  return path.relative(ROOT, p) || '.';
+}
+
+function fail(message) {
+  console.error(`synth-examples: ${message}`);
+  process.exit(1);
+}
+
+main(process.argv.slice(2));
