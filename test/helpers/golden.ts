@@ -1,0 +1,124 @@
+/**
+ * Upgrade safety: golden templates per construct scenario and engine.
+ *
+ * A golden file is what the last released code synthesised. The check fails
+ * when the current output would replace or destroy a resource that was there
+ * (CloudFormation: @aws-cdk/cloudformation-diff's impact; Terraform: an address
+ * that disappears, or a change to an attribute that forces replacement), unless
+ * the change is on the allowlist with a reason. Any other difference fails too,
+ * until someone rewrites the golden files on purpose with `npm run golden:update`
+ * and commits them: `npm test` never writes them.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
+import { dirname, join } from 'path';
+import { Writable } from 'stream';
+import { formatDifferences, fullDiff, ResourceImpact } from '@aws-cdk/cloudformation-diff';
+import { TfJson } from './terraform';
+
+export const GOLDEN_DIR = join(__dirname, '..', 'golden');
+export const UPDATING = process.env.GOLDEN_UPDATE === '1';
+
+export type Engine = 'cdk' | 'cdktf';
+
+export interface Allowlist {
+  /** "<scenario>.<engine>" -> logical IDs (CFN) or addresses (TF) -> reason. */
+  readonly [scenarioEngine: string]: Record<string, string>;
+}
+
+export function loadAllowlist(): Allowlist {
+  const file = join(GOLDEN_DIR, 'allowlist.json');
+  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+}
+
+export function goldenPath(scenario: string, engine: Engine): string {
+  return join(GOLDEN_DIR, `${scenario}.${engine === 'cdk' ? 'template' : 'tf'}.json`);
+}
+
+/** Asset hashes change with every aws-cdk-lib release; they are not our API. */
+export function scrubCdk(template: any): any {
+  return JSON.parse(JSON.stringify(template).replace(/[0-9a-f]{64}(\.zip|\.json)?/g, '<asset-hash>$1'));
+}
+
+/** cdktf's version stamp is not our API. */
+export function scrubTf(json: TfJson): TfJson {
+  const copy = JSON.parse(JSON.stringify(json));
+  delete copy['//'];
+  return copy;
+}
+
+/** Destructive changes from golden -> current in a CloudFormation template. */
+export function cdkDestructiveChanges(golden: any, current: any): Array<{ id: string; impact: string }> {
+  const found: Array<{ id: string; impact: string }> = [];
+  fullDiff(golden, current).resources.forEachDifference((id, change) => {
+    const impact = change.changeImpact;
+    if (change.isRemoval || impact === ResourceImpact.WILL_REPLACE || impact === ResourceImpact.MAY_REPLACE
+      || impact === ResourceImpact.WILL_DESTROY || impact === ResourceImpact.WILL_ORPHAN) {
+      found.push({ id, impact: change.isRemoval ? ResourceImpact.WILL_DESTROY : impact });
+    }
+  });
+  return found;
+}
+
+export function cdkDiffText(golden: any, current: any): string {
+  let text = '';
+  const stream = new Writable({ write(chunk, _enc, done) { text += chunk.toString(); done(); } });
+  formatDifferences(stream as any, fullDiff(golden, current));
+  return text.replace(/\x1b\[[0-9;]*m/g, '');
+}
+
+/**
+ * Attributes that force a new resource in the AWS provider, for the types this
+ * library creates. Extend it with every resource type a construct adds.
+ */
+export const TF_FORCE_NEW: Record<string, string[]> = {
+  aws_vpc: ['cidr_block'],
+  aws_subnet: ['vpc_id', 'cidr_block', 'availability_zone'],
+  aws_internet_gateway: [],
+  aws_route_table: ['vpc_id'],
+  aws_route: ['route_table_id', 'destination_cidr_block'],
+  aws_route_table_association: ['subnet_id'],
+  aws_eip: ['domain'],
+  aws_nat_gateway: ['allocation_id', 'subnet_id', 'connectivity_type'],
+  aws_vpc_endpoint: ['vpc_id', 'service_name', 'vpc_endpoint_type'],
+  aws_cloudwatch_log_group: ['name', 'name_prefix'],
+  aws_kms_key: ['customer_master_key_spec', 'key_usage', 'multi_region'],
+  aws_flow_log: ['vpc_id', 'log_destination', 'log_destination_type', 'traffic_type', 'iam_role_arn'],
+  aws_iam_role: ['name', 'name_prefix'],
+  aws_iam_role_policy: ['role', 'name'],
+  aws_default_security_group: ['vpc_id'],
+};
+
+/** Destructive changes from golden -> current in Terraform JSON. */
+export function tfDestructiveChanges(golden: TfJson, current: TfJson): Array<{ id: string; impact: string }> {
+  const found: Array<{ id: string; impact: string }> = [];
+  for (const [type, resources] of Object.entries<Record<string, any>>(golden.resource ?? {})) {
+    for (const [name, before] of Object.entries(resources)) {
+      const address = `${type}.${name}`;
+      const after = current.resource?.[type]?.[name];
+      if (!after) {
+        found.push({ id: address, impact: 'ADDRESS_REMOVED' });
+        continue;
+      }
+      const forceNew = TF_FORCE_NEW[type];
+      if (!forceNew) {
+        if (JSON.stringify(before) !== JSON.stringify(after)) found.push({ id: address, impact: 'UNKNOWN_TYPE_CHANGED (add it to TF_FORCE_NEW)' });
+        continue;
+      }
+      for (const attr of forceNew) {
+        if (JSON.stringify(before[attr]) !== JSON.stringify(after[attr])) {
+          found.push({ id: address, impact: `WILL_REPLACE (${attr})` });
+        }
+      }
+    }
+  }
+  return found;
+}
+
+export function writeGolden(file: string, content: unknown): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(content, null, 2) + '\n');
+}
+
+export function readGolden(file: string): any | undefined {
+  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+}

@@ -1,0 +1,55 @@
+import { cdkStack, cdkTemplate } from '../helpers/cdk';
+import {
+  cdkDestructiveChanges, cdkDiffText, Engine, goldenPath, loadAllowlist, readGolden, scrubCdk, scrubTf,
+  tfDestructiveChanges, UPDATING, writeGolden,
+} from '../helpers/golden';
+import { tfStack, tfSynth } from '../helpers/terraform';
+import { SCENARIOS } from './scenarios';
+
+const allowlist = loadAllowlist();
+
+function synth(scenario: (typeof SCENARIOS)[number], engine: Engine): any {
+  if (engine === 'cdk') {
+    const { stack } = cdkStack('Golden');
+    scenario.cdk(stack);
+    return scrubCdk(cdkTemplate(stack).toJSON());
+  }
+  const { stack } = tfStack('golden');
+  scenario.cdktf(stack);
+  return scrubTf(tfSynth(stack));
+}
+
+describe.each(SCENARIOS.flatMap((s) => (['cdk', 'cdktf'] as Engine[]).map((e) => [s.name, e, s] as const)))(
+  'upgrade safety: %s (%s)',
+  (name, engine, scenario) => {
+    const file = goldenPath(name, engine);
+    const golden = readGolden(file);
+    const current = synth(scenario, engine);
+    const allowed = allowlist[`${name}.${engine}`] ?? {};
+
+    test('no resource is replaced or destroyed unless allowlisted with a reason', () => {
+      if (!golden) {
+        if (!UPDATING) throw new Error(`No golden file ${file}: run \`npm run golden:update\` and commit it.`);
+        return;
+      }
+      const destructive = (engine === 'cdk' ? cdkDestructiveChanges(golden, current) : tfDestructiveChanges(golden, current))
+        .filter((c) => !(c.id in allowed));
+      expect(destructive).toEqual([]);
+    });
+
+    test('output equals the golden file (rewrite it only on purpose: npm run golden:update)', () => {
+      if (UPDATING) {
+        // The safety test above runs first and refuses destructive changes.
+        writeGolden(file, current);
+        return;
+      }
+      if (!golden) throw new Error(`No golden file ${file}: run \`npm run golden:update\` and commit it.`);
+      if (JSON.stringify(golden) !== JSON.stringify(current)) {
+        const detail = engine === 'cdk' ? cdkDiffText(golden, current) : '';
+        throw new Error(`${name} (${engine}) changed since its golden file. If intended, run ` +
+          `\`npm run golden:update\` and commit the golden file deliberately.\n${detail}`);
+      }
+      expect(current).toEqual(golden);
+    });
+  },
+);

@@ -1,0 +1,51 @@
+import { cdkDestructiveChanges, goldenPath, readGolden, tfDestructiveChanges } from '../helpers/golden';
+
+/** The checks themselves, against doctored copies of a real golden file. */
+describe('upgrade checks catch what would hurt users', () => {
+  const cfn = readGolden(goldenPath('platform-network/production', 'cdk'));
+  const tf = readGolden(goldenPath('platform-network/production', 'cdktf'));
+  const clone = (x: unknown) => JSON.parse(JSON.stringify(x));
+
+  test('CloudFormation: a moved subnet CIDR replaces the subnet and what hangs off it', () => {
+    const changed = clone(cfn);
+    const [id] = Object.entries<any>(changed.Resources).find(([, r]) => r.Type === 'AWS::EC2::Subnet')!;
+    changed.Resources[id].Properties.CidrBlock = '10.0.250.0/24';
+    const found = cdkDestructiveChanges(cfn, changed);
+    expect(found).toContainEqual({ id, impact: 'WILL_REPLACE' });
+    expect(found.map((c) => c.id)).toContainEqual(expect.stringMatching(/NATGateway/));
+  });
+
+  test('CloudFormation: a renamed logical ID (re-parented construct) destroys the old resource', () => {
+    const changed = clone(cfn);
+    const [id] = Object.entries<any>(changed.Resources).find(([, r]) => r.Type === 'AWS::Logs::LogGroup')!;
+    changed.Resources[`${id}Renamed`] = changed.Resources[id];
+    delete changed.Resources[id];
+    expect(cdkDestructiveChanges(cfn, changed).map((c) => c.id)).toContain(id);
+  });
+
+  test('CloudFormation: a new tag is a safe update', () => {
+    const changed = clone(cfn);
+    const [id] = Object.entries<any>(changed.Resources).find(([, r]) => r.Type === 'AWS::EC2::VPC')!;
+    changed.Resources[id].Properties.Tags.push({ Key: 'team', Value: 'platform' });
+    expect(cdkDestructiveChanges(cfn, changed)).toEqual([]);
+  });
+
+  test('Terraform: a disappearing address and a force-new attribute are both caught', () => {
+    const changed = clone(tf);
+    const [subnet] = Object.keys(changed.resource.aws_subnet);
+    changed.resource.aws_subnet[subnet].availability_zone = 'eu-west-1c';
+    const [group] = Object.keys(changed.resource.aws_cloudwatch_log_group);
+    delete changed.resource.aws_cloudwatch_log_group[group];
+    expect(tfDestructiveChanges(tf, changed)).toEqual([
+      { id: `aws_subnet.${subnet}`, impact: 'WILL_REPLACE (availability_zone)' },
+      { id: `aws_cloudwatch_log_group.${group}`, impact: 'ADDRESS_REMOVED' },
+    ].sort((a, b) => Object.keys(tf.resource).indexOf(a.id.split('.')[0]) - Object.keys(tf.resource).indexOf(b.id.split('.')[0])));
+  });
+
+  test('Terraform: a retention change is an in-place update', () => {
+    const changed = clone(tf);
+    const [group] = Object.keys(changed.resource.aws_cloudwatch_log_group);
+    changed.resource.aws_cloudwatch_log_group[group].retention_in_days = 731;
+    expect(tfDestructiveChanges(tf, changed)).toEqual([]);
+  });
+});
