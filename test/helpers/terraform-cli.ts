@@ -1,0 +1,105 @@
+/**
+ * `terraform validate` over cdktf output, where a terraform binary and a local
+ * mirror of the AWS provider exist (no registry is reachable from CI here).
+ * `terraformAvailability()` says why not when they don't, so tests can skip
+ * with a visible reason.
+ */
+import { spawnSync } from 'child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { arch, homedir, platform, tmpdir } from 'os';
+import { join } from 'path';
+import { TfJson } from './terraform';
+
+const AWS_PROVIDER = join('registry.terraform.io', 'hashicorp', 'aws');
+
+export interface TerraformAvailability {
+  readonly available: boolean;
+  readonly reason: string;
+  readonly mirror?: string;
+  readonly providerVersion?: string;
+}
+
+function mirrorCandidates(): string[] {
+  const found: string[] = [];
+  const configFile = process.env.TF_CLI_CONFIG_FILE ?? join(homedir(), '.terraformrc');
+  if (existsSync(configFile)) {
+    const text = readFileSync(configFile, 'utf8');
+    for (const m of text.matchAll(/filesystem_mirror\s*\{[^}]*path\s*=\s*"([^"]+)"/g)) found.push(m[1]);
+    for (const m of text.matchAll(/plugin_cache_dir\s*=\s*"([^"]+)"/g)) found.push(m[1]);
+  }
+  const xdg = process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share');
+  found.push(
+    join(homedir(), '.terraform.d', 'plugins'),
+    join(xdg, 'terraform', 'plugins'),
+    '/usr/local/share/terraform/plugins',
+    '/usr/share/terraform/plugins',
+    '/opt/tf-plugins',
+  );
+  return found;
+}
+
+function newestVersion(versions: string[]): string | undefined {
+  const key = (v: string) => v.split('.').map((n) => n.padStart(6, '0')).join('.');
+  return versions.filter((v) => /^\d+\.\d+\.\d+$/.test(v)).sort((a, b) => key(b).localeCompare(key(a)))[0];
+}
+
+let cached: TerraformAvailability | undefined;
+
+export function terraformAvailability(): TerraformAvailability {
+  if (cached) return cached;
+  const version = spawnSync('terraform', ['version', '-json'], { encoding: 'utf8' });
+  if (version.error || version.status !== 0) {
+    return (cached = { available: false, reason: 'no terraform binary on PATH' });
+  }
+  const osArch = `${platform()}_${arch() === 'x64' ? 'amd64' : arch()}`;
+  for (const dir of mirrorCandidates()) {
+    const providerDir = join(dir, AWS_PROVIDER);
+    if (!existsSync(providerDir)) continue;
+    const v = newestVersion(readdirSync(providerDir).filter((d) => existsSync(join(providerDir, d, osArch))));
+    if (v) return (cached = { available: true, reason: `terraform with AWS provider ${v} mirrored at ${dir}`, mirror: dir, providerVersion: v });
+  }
+  return (cached = {
+    available: false,
+    reason: `terraform is on PATH but no local mirror of ${AWS_PROVIDER} for ${osArch} was found (looked in ${mirrorCandidates().join(', ')})`,
+  });
+}
+
+export interface ValidateResult {
+  readonly valid: boolean;
+  readonly errors: string[];
+  readonly warnings: string[];
+}
+
+/** `terraform init -backend=false && terraform validate` on one stack's JSON. */
+export function terraformValidate(stackJson: TfJson): ValidateResult {
+  const tf = terraformAvailability();
+  if (!tf.available) throw new Error(tf.reason);
+  const dir = mkdtempSync(join(tmpdir(), 'epc-tf-'));
+  try {
+    const json = JSON.parse(JSON.stringify(stackJson));
+    // Our bindings target provider 6.x; validate against the mirrored version.
+    if (json.terraform?.required_providers?.aws) json.terraform.required_providers.aws.version = tf.providerVersion;
+    delete json.terraform?.backend;
+    writeFileSync(join(dir, 'cdk.tf.json'), JSON.stringify(json, null, 2));
+    const cliConfig = join(dir, 'terraform.rc');
+    writeFileSync(cliConfig, [
+      'provider_installation {',
+      `  filesystem_mirror {\n    path = ${JSON.stringify(tf.mirror)}\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }`,
+      '  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }',
+      '}',
+    ].join('\n'));
+    const env = { ...process.env, TF_CLI_CONFIG_FILE: cliConfig, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_INPUT: '0' };
+    const init = spawnSync('terraform', ['init', '-backend=false', '-input=false', '-no-color'], { cwd: dir, env, encoding: 'utf8' });
+    if (init.status !== 0) return { valid: false, errors: [`terraform init failed:\n${init.stdout}${init.stderr}`], warnings: [] };
+    const validate = spawnSync('terraform', ['validate', '-json', '-no-color'], { cwd: dir, env, encoding: 'utf8' });
+    const report = JSON.parse(validate.stdout);
+    const format = (d: any) => `${d.summary}${d.detail ? `: ${d.detail}` : ''}${d.address ? ` (${d.address})` : ''}`;
+    return {
+      valid: report.valid === true,
+      errors: (report.diagnostics ?? []).filter((d: any) => d.severity === 'error').map(format),
+      warnings: (report.diagnostics ?? []).filter((d: any) => d.severity === 'warning').map(format),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
