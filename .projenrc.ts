@@ -63,7 +63,7 @@ const project = new cdk.JsiiProject({
       testTimeout: 120_000,
       // Packing/installing tests and CLI runs are slow; keep workers to the 2 cores here.
       maxWorkers: 2,
-      testPathIgnorePatterns: ['/node_modules/', '/examples/', '/lib/', '/dist/'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/examples/', '<rootDir>/lib/', '<rootDir>/dist/'],
       coveragePathIgnorePatterns: ['/node_modules/', '/test/'],
     },
   },
