@@ -104,6 +104,7 @@ const project = new cdk.JsiiProject({
   buildWorkflow: false,
   docgen: true,
   eslint: true,
+  eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'projenrc'] },
   sampleCode: false,
   gitignore: [
     'cdk.out/',

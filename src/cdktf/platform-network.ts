@@ -151,7 +151,7 @@ export class PlatformNetwork extends Construct {
         cidrBlock: planned.cidr,
         availabilityZone: this.availabilityZones[planned.azIndex],
         mapPublicIpOnLaunch: false,
-        tags: { Name: `${this.node.path}/${name}`, 'platform:subnet-tier': planned.tier },
+        tags: { 'Name': `${this.node.path}/${name}`, 'platform:subnet-tier': planned.tier },
       });
       const routeTable = new RouteTable(this, `${name}RouteTable`, {
         vpcId: this.vpc.id,

@@ -20,8 +20,8 @@ export function parseIpv4Cidr(text: string): Ipv4Cidr | { readonly error: string
   if (octets.some((o) => o > 255) || prefixLength > 32) {
     return { error: 'expected an IPv4 CIDR such as "10.0.0.0/16" (octets 0-255, prefix 0-32)' };
   }
-  const address = ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0;
-  const network = (address & prefixMask(prefixLength)) >>> 0;
+  const address = octets.reduce((acc, octet) => acc * 256 + octet, 0);
+  const network = networkOf(address, prefixLength);
   if (network !== address) {
     return {
       error: `host bits are set; the network address for /${prefixLength} is "${formatIpv4(network)}/${prefixLength}"`,
@@ -30,12 +30,14 @@ export function parseIpv4Cidr(text: string): Ipv4Cidr | { readonly error: string
   return { network, prefixLength };
 }
 
-export function prefixMask(prefixLength: number): number {
-  return prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;
+/** The network address of `address` under a /prefixLength mask (plain arithmetic: no 32-bit sign traps). */
+export function networkOf(address: number, prefixLength: number): number {
+  const size = 2 ** (32 - prefixLength);
+  return Math.floor(address / size) * size;
 }
 
 export function formatIpv4(address: number): string {
-  return [24, 16, 8, 0].map((shift) => (address >>> shift) & 0xff).join('.');
+  return [2 ** 24, 2 ** 16, 2 ** 8, 1].map((unit) => Math.floor(address / unit) % 256).join('.');
 }
 
 /** The `index`-th block of `/newPrefix` inside `parent`. */

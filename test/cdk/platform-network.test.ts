@@ -1,9 +1,9 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { cdkGateFindings, cdkStack, cdkTemplate, formatFindings } from '../helpers/cdk';
 import { EnvironmentProfile } from 'ecs-platform-constructs';
 import { PlatformNetwork } from 'ecs-platform-constructs/cdk';
-import { cdkGateFindings, cdkStack, cdkTemplate, formatFindings } from '../helpers/cdk';
 
 describe('PlatformNetwork (AWS CDK)', () => {
   test('GIVEN defaults THEN 2 AZs x 3 tiers, one NAT, flow logs, S3 endpoint, restricted default SG', () => {

@@ -1,7 +1,7 @@
 import { TerraformOutput } from 'cdktf';
+import { tfResources, tfStack, tfSynth } from '../helpers/terraform';
 import { EnvironmentProfile } from 'ecs-platform-constructs';
 import { PlatformNetwork } from 'ecs-platform-constructs/cdktf';
-import { tfResources, tfStack, tfSynth } from '../helpers/terraform';
 
 describe('PlatformNetwork (CDK for Terraform)', () => {
   test('GIVEN defaults THEN 2 AZs x 3 tiers, one NAT, flow logs, S3 endpoint, restricted default SG', () => {

@@ -28,6 +28,7 @@ test('there are examples, each in both engines', () => {
 
 describe.each(examples)('example %s', (name) => {
   test('CDK: synthesises with zero unacknowledged cdk-nag / Control Tower findings', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- examples are found at run time
     const { buildApp } = require(join(EXAMPLES, name, 'cdk', 'app.ts'));
     const app: CdkApp = buildApp(new CdkApp({ outdir: mkdtempSync(join(tmpdir(), `epc-ex-${name}-`)) }));
     const stacks = app.node.children.filter((c) => (c as any).templateFile !== undefined);
@@ -36,6 +37,7 @@ describe.each(examples)('example %s', (name) => {
   });
 
   test('CDKTF: every stack passes the Terraform Guard rules and terraform validate', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- examples are found at run time
     const { buildApp } = require(join(EXAMPLES, name, 'cdktf', 'main.ts'));
     const outdir = mkdtempSync(join(tmpdir(), `epc-ex-${name}-tf-`));
     try {

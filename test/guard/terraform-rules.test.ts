@@ -1,7 +1,7 @@
-import { EnvironmentProfile, PlatformNetworkOptions } from 'ecs-platform-constructs';
-import { PlatformNetwork } from 'ecs-platform-constructs/cdktf';
 import { tfGuardFindings } from '../helpers/guard';
 import { tfStack, tfSynthFull } from '../helpers/terraform';
+import { EnvironmentProfile, PlatformNetworkOptions } from 'ecs-platform-constructs';
+import { PlatformNetwork } from 'ecs-platform-constructs/cdktf';
 
 /** A minimal compliant document; each case below breaks one intent. */
 const compliant = () => ({

@@ -1,9 +1,9 @@
-import { EnvironmentProfile, FlowLogTraffic, PlatformNetworkOptions } from 'ecs-platform-constructs';
-import * as cdk from 'ecs-platform-constructs/cdk';
-import * as cdktf from 'ecs-platform-constructs/cdktf';
 import { cdkStack, cdkTemplate } from '../helpers/cdk';
 import { normaliseCfnNetwork, normaliseTfNetwork, NormalisedNetwork } from '../helpers/parity';
 import { tfStack, tfSynth } from '../helpers/terraform';
+import { EnvironmentProfile, FlowLogTraffic, PlatformNetworkOptions } from 'ecs-platform-constructs';
+import * as cdk from 'ecs-platform-constructs/cdk';
+import * as cdktf from 'ecs-platform-constructs/cdktf';
 
 function bothEngines(options: PlatformNetworkOptions): { cfn: NormalisedNetwork; tf: NormalisedNetwork } {
   const c = cdkStack();

@@ -1,7 +1,7 @@
+import { tfStack, tfSynthFull } from '../helpers/terraform';
+import { terraformAvailability, terraformValidate } from '../helpers/terraform-cli';
 import { EnvironmentProfile, PlatformNetworkOptions } from 'ecs-platform-constructs';
 import { PlatformNetwork } from 'ecs-platform-constructs/cdktf';
-import { terraformAvailability, terraformValidate } from '../helpers/terraform-cli';
-import { tfStack, tfSynthFull } from '../helpers/terraform';
 
 const tf = terraformAvailability();
 // A visible reason either way: this gate only runs where terraform and a provider mirror exist.

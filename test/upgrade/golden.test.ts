@@ -1,10 +1,10 @@
+import { SCENARIOS } from './scenarios';
 import { cdkStack, cdkTemplate } from '../helpers/cdk';
 import {
   cdkDestructiveChanges, cdkDiffText, Engine, goldenPath, loadAllowlist, readGolden, scrubCdk, scrubTf,
   tfDestructiveChanges, UPDATING, writeGolden,
 } from '../helpers/golden';
 import { tfStack, tfSynth } from '../helpers/terraform';
-import { SCENARIOS } from './scenarios';
 
 const allowlist = loadAllowlist();
 
