@@ -50,3 +50,25 @@ describe('PlatformNetwork parity: the same options build the same network in bot
     expect(cfn.defaultSecurityGroupRestricted).toBe(true);
   });
 });
+
+describe('PlatformNetwork parity: the same mistakes get the same error in both engines', () => {
+  test.each<[string, PlatformNetworkOptions]>([
+    ['cidr outside /16-/24 and maxAzs out of range', { cidr: '10.0.0.0/8', maxAzs: 7 }],
+    ['natGateways greater than maxAzs', { maxAzs: 2, natGateways: 3 }],
+    ['AZ list shorter than maxAzs', { maxAzs: 3, availabilityZones: ['eu-west-1a'] }],
+    ['cidr not an IPv4 CIDR', { cidr: 'ten-dot-zero' }],
+  ])('%s', (_name, options) => {
+    const errorOf = (build: () => unknown) => {
+      try {
+        build();
+      } catch (e) {
+        return (e as Error).message.replace(/ at '[^']*'/, " at '<path>'");
+      }
+      throw new Error('expected an error');
+    };
+    const cdkError = errorOf(() => new cdk.PlatformNetwork(cdkStack().stack, 'Network', options));
+    const tfError = errorOf(() => new cdktf.PlatformNetwork(tfStack().stack, 'Network', options));
+    expect(tfError).toEqual(cdkError);
+    expect(cdkError).toMatch(/^Invalid props for PlatformNetwork at '<path>'/);
+  });
+});
