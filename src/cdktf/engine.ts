@@ -25,3 +25,14 @@ export function nameTag(scope: IConstruct, extra: Record<string, string> = {}): 
 export function acknowledgeGuardRule(resource: TerraformResource, ruleId: string, reason: string): void {
   resource.addOverride(`//.acknowledged.${ruleId}`, reason);
 }
+
+/**
+ * @internal
+ * A CloudWatch log group name prefix derived from the construct path: only the
+ * characters CloudWatch Logs accepts, and short enough to leave room for
+ * Terraform's 26-character unique suffix within the 512-character limit.
+ */
+export function logGroupNamePrefix(scope: IConstruct, purpose: string): string {
+  const path = scope.node.path.replace(/[^A-Za-z0-9._\-/#]/g, '-');
+  return `/platform/${path}/${purpose}/`.slice(0, 480);
+}

@@ -21,7 +21,7 @@ import { Vpc } from '@cdktf/provider-aws/lib/vpc';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
-import { acknowledgeGuardRule, cdktfValidationContext, nameTag } from './engine';
+import { acknowledgeGuardRule, cdktfValidationContext, logGroupNamePrefix, nameTag } from './engine';
 import { EnvironmentProfile } from '../constructs/environment-profile';
 import { allowCloudWatchLogs, DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES } from '../constructs/kms-policy';
 import {
@@ -220,7 +220,7 @@ export class PlatformNetwork extends Construct {
         this.flowLogKey = this.createFlowLogKey(plan.flowLogs.keyDeletionWindowDays, plan.flowLogs.retainOnDelete);
       }
       this.flowLogGroup = new CloudwatchLogGroup(this, 'FlowLogGroup', {
-        namePrefix: `/platform/${this.node.path}/flow-logs/`,
+        namePrefix: logGroupNamePrefix(this, 'flow-logs'),
         retentionInDays: plan.flowLogs.retentionDays,
         kmsKeyId: plan.flowLogs.kmsKeyArn ?? this.flowLogKey!.arn,
         // skip_destroy is Terraform's RemovalPolicy.RETAIN: removed from state, kept in AWS.
