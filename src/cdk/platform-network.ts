@@ -13,17 +13,11 @@ import {
   PlatformNetworkOptions,
   planNetwork,
   SubnetTier,
+  TIER_NAME,
 } from '../constructs/platform-network';
 
 /** Props of the AWS CDK PlatformNetwork. */
 export interface PlatformNetworkProps extends PlatformNetworkOptions {}
-
-/** The CDK subnet group name of each tier (`vpc.selectSubnets({ subnetGroupName })`). */
-const GROUP_NAME: Record<SubnetTier, string> = {
-  [SubnetTier.PUBLIC]: 'Public',
-  [SubnetTier.PRIVATE]: 'Private',
-  [SubnetTier.ISOLATED]: 'Isolated',
-};
 
 /**
  * A VPC over 2 to 6 AZs with public, private (egress through NAT) and
@@ -82,18 +76,18 @@ export class PlatformNetwork extends Construct {
       enableDnsSupport: true,
       restrictDefaultSecurityGroup: plan.restrictDefaultSecurityGroup,
       subnetConfiguration: [
-        { name: GROUP_NAME[SubnetTier.PUBLIC], subnetType: ec2.SubnetType.PUBLIC, mapPublicIpOnLaunch: false },
+        { name: TIER_NAME[SubnetTier.PUBLIC], subnetType: ec2.SubnetType.PUBLIC, mapPublicIpOnLaunch: false },
         {
-          name: GROUP_NAME[SubnetTier.PRIVATE],
+          name: TIER_NAME[SubnetTier.PRIVATE],
           // aws-cdk-lib refuses egress subnets without NAT; without NAT they are isolated.
           subnetType: plan.natGateways > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED,
         },
-        { name: GROUP_NAME[SubnetTier.ISOLATED], subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+        { name: TIER_NAME[SubnetTier.ISOLATED], subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       ],
     });
     this.vpcId = this.vpc.vpcId;
 
-    const tierSubnets = (tier: SubnetTier) => this.vpc.selectSubnets({ subnetGroupName: GROUP_NAME[tier] }).subnets;
+    const tierSubnets = (tier: SubnetTier) => this.vpc.selectSubnets({ subnetGroupName: TIER_NAME[tier] }).subnets;
     this.publicSubnets = tierSubnets(SubnetTier.PUBLIC);
     this.privateSubnets = tierSubnets(SubnetTier.PRIVATE);
     this.isolatedSubnets = tierSubnets(SubnetTier.ISOLATED);
@@ -174,7 +168,7 @@ class PlannedIpAddresses implements ec2.IIpAddresses {
   }
 
   public allocateSubnetsCidr(input: ec2.AllocateCidrRequest): ec2.SubnetIpamOptions {
-    const tierByGroup = Object.fromEntries(Object.entries(GROUP_NAME).map(([tier, name]) => [name, tier]));
+    const tierByGroup = Object.fromEntries(Object.entries(TIER_NAME).map(([tier, name]) => [name, tier]));
     const seen: Record<string, number> = {};
     const allocatedSubnets = input.requestedSubnets.map((requested) => {
       // Requests arrive group by group, AZ by AZ (in availabilityZones order).

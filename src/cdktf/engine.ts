@@ -1,15 +1,10 @@
 import { TerraformResource, Token } from 'cdktf';
 import { IConstruct } from 'constructs';
-import { ValidationContext } from '../constructs/validation';
+import { ValidationContext, validationContext } from '../constructs/validation';
 
 /** @internal the validation context for a CDKTF construct: its path and cdktf's token test. */
 export function cdktfValidationContext(construct: string, scope: IConstruct, id: string): ValidationContext {
-  const parent = scope.node.path;
-  return {
-    construct,
-    path: parent ? `${parent}/${id}` : id,
-    isUnresolved: (value) => Token.isUnresolved(value),
-  };
+  return validationContext(construct, scope.node.path, id, (value) => Token.isUnresolved(value));
 }
 
 /** @internal the `Name` tag aws-cdk-lib would give a resource at this path. */

@@ -29,17 +29,11 @@ import {
   PlatformNetworkOptions,
   planNetwork,
   SubnetTier,
+  TIER_NAME,
 } from '../constructs/platform-network';
 
 /** Props of the CDK for Terraform PlatformNetwork. */
 export interface PlatformNetworkProps extends PlatformNetworkOptions {}
-
-/** Construct-ID prefix of each tier, the same words aws-cdk-lib's Vpc uses. */
-const TIER_ID: Record<SubnetTier, string> = {
-  [SubnetTier.PUBLIC]: 'Public',
-  [SubnetTier.PRIVATE]: 'Private',
-  [SubnetTier.ISOLATED]: 'Isolated',
-};
 
 /**
  * A VPC over 2 to 6 AZs with public, private (egress through NAT) and
@@ -145,7 +139,7 @@ export class PlatformNetwork extends Construct {
       [SubnetTier.ISOLATED]: [],
     };
     for (const planned of plan.subnets) {
-      const name = `${TIER_ID[planned.tier]}Subnet${planned.azIndex + 1}`;
+      const name = `${TIER_NAME[planned.tier]}Subnet${planned.azIndex + 1}`;
       const subnet = new Subnet(this, name, {
         vpcId: this.vpc.id,
         cidrBlock: planned.cidr,

@@ -171,6 +171,17 @@ export const FLOW_LOG_DELIVERY_ACTIONS: readonly string[] = [
 /** @internal retention below which Control Tower's CT.CLOUDWATCH.PR.2 objects. */
 export const ONE_YEAR_DAYS = 365;
 
+/**
+ * @internal
+ * Each tier's name in construct IDs and subnet group names; the words
+ * aws-cdk-lib's Vpc uses, so both engines' IDs read alike.
+ */
+export const TIER_NAME: Readonly<Record<SubnetTier, string>> = {
+  [SubnetTier.PUBLIC]: 'Public',
+  [SubnetTier.PRIVATE]: 'Private',
+  [SubnetTier.ISOLATED]: 'Isolated',
+};
+
 /** The order tiers take in the VPC's address space (quarter 3 is spare). */
 const TIER_ORDER: readonly SubnetTier[] = [SubnetTier.PUBLIC, SubnetTier.PRIVATE, SubnetTier.ISOLATED];
 

@@ -19,6 +19,11 @@ export interface ValidationContext {
   readonly isUnresolved: TokenTest;
 }
 
+/** The context for a construct about to be created as `id` under a scope at `parentPath`. */
+export function validationContext(construct: string, parentPath: string, id: string, isUnresolved: TokenTest): ValidationContext {
+  return { construct, path: parentPath ? `${parentPath}/${id}` : id, isUnresolved };
+}
+
 /** One bad prop: its name, what was given and what would have been accepted. */
 export interface PropProblem {
   readonly prop: string;
