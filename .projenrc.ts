@@ -140,6 +140,11 @@ project.package.addField('peerDependenciesMeta', {
   '@cdktf/provider-aws': { optional: true },
 });
 
+// The registry these machines reach has every platform binding of
+// unrs-resolver (jest 30, eslint-import-resolver-typescript) at 1.12.2 but only
+// the linux ones at 1.13.0; a lock file resolved at 1.13.0 then fails `npm ci`.
+project.package.addPackageResolutions('unrs-resolver@1.12.2');
+
 // jsii writes lib/index.js eagerly on every compile; make the namespaces lazy.
 project.postCompileTask.exec('node scripts/lazy-root.js');
 
