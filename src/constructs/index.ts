@@ -1,3 +1,13 @@
 export { EnvironmentProfile } from './environment-profile';
 export { FlowLogTraffic, SubnetTier } from './platform-network';
 export type { NetworkFlowLogOptions, PlatformNetworkOptions } from './platform-network';
+export type { PlatformClusterOptions } from './platform-cluster';
+export type { LoadBalancerDomain, PlatformLoadBalancerOptions } from './platform-load-balancer';
+export type {
+  ContainerSecret,
+  FargateWebServiceOptions,
+  WebServiceAlarms,
+  WebServiceAutoScaling,
+  WebServiceHealthCheck,
+  WebServiceRouting,
+} from './fargate-web-service';

@@ -57,3 +57,28 @@ export function allowCloudWatchLogs(partition: string, region: string, account: 
     },
   };
 }
+
+/**
+ * @internal
+ * Lets CloudWatch alarms publish to an SNS topic encrypted with the key
+ * (alarms cannot use the AWS-managed SNS key).
+ */
+export const ALLOW_CLOUDWATCH_ALARMS: PolicyStatementJson = {
+  Sid: 'AllowCloudWatchAlarmsToEncryptedTopics',
+  Effect: 'Allow',
+  Principal: { Service: 'cloudwatch.amazonaws.com' },
+  Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+  Resource: '*',
+};
+
+/** @internal denies any non-TLS request to an SNS topic (AwsSolutions-SNS3). */
+export function denyInsecureTransport(resourceArn: string, actions: string[]): PolicyStatementJson {
+  return {
+    Sid: 'DenyInsecureTransport',
+    Effect: 'Deny',
+    Principal: { AWS: '*' },
+    Action: actions,
+    Resource: resourceArn,
+    Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+  };
+}

@@ -1,0 +1,474 @@
+import { ENVIRONMENT_PROFILES, EnvironmentProfile, profileDefaults } from './environment-profile';
+import { LOG_RETENTION_DAYS } from './platform-network';
+import { PropsValidator, ValidationContext } from './validation';
+
+/** The target-group (and optional container) health check. */
+export interface WebServiceHealthCheck {
+  /**
+   * HTTP path the load balancer probes; must start with `/`.
+   * @default '/'
+   */
+  readonly path?: string;
+  /**
+   * Seconds between probes, 5 to 300.
+   * @default 30
+   */
+  readonly intervalSeconds?: number;
+  /**
+   * Seconds before a probe counts as failed, 2 to 120, less than intervalSeconds.
+   * @default 5
+   */
+  readonly timeoutSeconds?: number;
+  /**
+   * Successful probes before a target is healthy, 2 to 10.
+   * @default 2
+   */
+  readonly healthyThreshold?: number;
+  /**
+   * Failed probes before a target is unhealthy, 2 to 10.
+   * @default 3
+   */
+  readonly unhealthyThreshold?: number;
+  /**
+   * HTTP codes that count as healthy, e.g. `200` or `200-299`.
+   * @default '200-399'
+   */
+  readonly healthyHttpCodes?: string;
+  /**
+   * A container health check command (`CMD-SHELL` form when one string), e.g.
+   * `['CMD-SHELL', 'curl -f http://localhost:8080/health || exit 1']`.
+   * @default - no container health check; the load balancer's probe decides
+   */
+  readonly command?: string[];
+}
+
+/** Target-tracking autoscaling of the task count. */
+export interface WebServiceAutoScaling {
+  /**
+   * Fewest tasks, 1 or more.
+   * @default - desiredCount
+   */
+  readonly minCapacity?: number;
+  /**
+   * Most tasks, up to 1,000.
+   * @default - twice minCapacity
+   */
+  readonly maxCapacity?: number;
+  /**
+   * Average CPU utilisation to track, 10 to 90.
+   * @default 70
+   */
+  readonly cpuTargetPercent?: number;
+  /**
+   * Average memory utilisation to track, 10 to 90.
+   * @default - memory is not tracked
+   */
+  readonly memoryTargetPercent?: number;
+}
+
+/** CloudWatch alarms on the service; each goes to the alerts topic. */
+export interface WebServiceAlarms {
+  /** @default 80 */
+  readonly cpuPercent?: number;
+  /** @default 80 */
+  readonly memoryPercent?: number;
+  /**
+   * Target 5xx responses per minute.
+   * @default 10
+   */
+  readonly http5xxCount?: number;
+  /**
+   * Alarm when more than this many targets are unhealthy.
+   * @default 0
+   */
+  readonly unhealthyHosts?: number;
+  /**
+   * Log lines matching errorLogPattern per minute.
+   * @default 10
+   */
+  readonly errorLogCount?: number;
+  /**
+   * CloudWatch Logs filter pattern that counts as an error line.
+   * @default '?ERROR ?Error ?error'
+   */
+  readonly errorLogPattern?: string;
+  /**
+   * Consecutive one-minute periods over the threshold before an alarm fires, 1 to 10.
+   * @default 2
+   */
+  readonly evaluationPeriods?: number;
+}
+
+/** Listener-rule conditions on a shared load balancer. */
+export interface WebServiceRouting {
+  /**
+   * Path patterns such as `/api/*`.
+   * @default - none
+   */
+  readonly pathPatterns?: string[];
+  /**
+   * Host headers such as `api.example.com`.
+   * @default - none
+   */
+  readonly hostHeaders?: string[];
+  /** Listener-rule priority, 1 to 50,000, unique on the listener. */
+  readonly priority: number;
+}
+
+/** A container secret read from Secrets Manager or SSM Parameter Store at task start. */
+export interface ContainerSecret {
+  /**
+   * ARN of a Secrets Manager secret.
+   * @default - none; give this or ssmParameterArn
+   */
+  readonly secretsManagerArn?: string;
+  /**
+   * Inject one key of a JSON secret.
+   * @default - the whole secret string
+   */
+  readonly jsonKey?: string;
+  /**
+   * ARN of an SSM parameter.
+   * @default - none; give this or secretsManagerArn
+   */
+  readonly ssmParameterArn?: string;
+}
+
+/** Engine-neutral options of FargateWebService, shared by the CDK and CDKTF constructs. */
+export interface FargateWebServiceOptions {
+  /**
+   * Container image reference, e.g. `public.ecr.aws/docker/library/nginx:1.27`.
+   * @default - required unless the engine binding takes an image object instead
+   */
+  readonly image?: string;
+  /**
+   * Port the container listens on, 1 to 65535.
+   * @default 8080
+   */
+  readonly containerPort?: number;
+  /**
+   * Task CPU units (256, 512, 1024, 2048, 4096, 8192, 16384).
+   * @default 256
+   */
+  readonly cpu?: number;
+  /**
+   * Task memory in MiB; must be a size Fargate offers for `cpu`.
+   * @default 512
+   */
+  readonly memoryMiB?: number;
+  /**
+   * Tasks to run, 0 to 1,000.
+   * @default 2
+   */
+  readonly desiredCount?: number;
+  /** @default - path '/', interval 30 s, timeout 5 s, healthy 2, unhealthy 3 */
+  readonly healthCheck?: WebServiceHealthCheck;
+  /** @default - no autoscaling */
+  readonly autoScaling?: WebServiceAutoScaling;
+  /** @default - CPU 80 %, memory 80 %, 10 5xx/min, any unhealthy host, 10 error lines/min, 2 periods */
+  readonly alarms?: WebServiceAlarms;
+  /**
+   * Conditions of the listener rule on a shared load balancer (requires one).
+   * @default - the whole listener (own load balancer)
+   */
+  readonly routing?: WebServiceRouting;
+  /**
+   * Plain environment variables.
+   * @default - none
+   */
+  readonly environment?: Record<string, string>;
+  /**
+   * Secret environment variables; the execution role may read exactly these.
+   * @default - none
+   */
+  readonly secrets?: Record<string, ContainerSecret>;
+  /**
+   * Run on Fargate Spot: one FARGATE base task, the rest on FARGATE_SPOT.
+   * @default - true in DEVELOPMENT, false in PRODUCTION
+   */
+  readonly spot?: boolean;
+  /**
+   * Cost-versus-resilience defaults.
+   * @default - the cluster's profile
+   */
+  readonly profile?: EnvironmentProfile;
+  /**
+   * Days to keep the container log.
+   * @default - 30 in DEVELOPMENT, 365 in PRODUCTION
+   */
+  readonly logRetentionDays?: number;
+}
+
+/**
+ * @internal
+ * Fargate's task sizes: memory (MiB) per CPU unit (Linux, platform 1.4.0).
+ */
+export const FARGATE_MEMORY_BY_CPU: Readonly<Record<number, readonly number[]>> = {
+  256: [512, 1024, 2048],
+  512: range(1024, 4096, 1024),
+  1024: range(2048, 8192, 1024),
+  2048: range(4096, 16384, 1024),
+  4096: range(8192, 30720, 1024),
+  8192: range(16384, 61440, 4096),
+  16384: range(32768, 122880, 8192),
+};
+
+function range(from: number, to: number, step: number): number[] {
+  const out: number[] = [];
+  for (let x = from; x <= to; x += step) out.push(x);
+  return out;
+}
+
+/** @internal */
+export const WEB_SERVICE_DEFAULTS = {
+  containerPort: 8080,
+  cpu: 256,
+  memoryMiB: 512,
+  desiredCount: 2,
+  healthCheck: { path: '/', intervalSeconds: 30, timeoutSeconds: 5, healthyThreshold: 2, unhealthyThreshold: 3, healthyHttpCodes: '200-399' },
+  cpuTargetPercent: 70,
+  alarms: { cpuPercent: 80, memoryPercent: 80, http5xxCount: 10, unhealthyHosts: 0, errorLogCount: 10, errorLogPattern: '?ERROR ?Error ?error', evaluationPeriods: 2 },
+  maxRoutingConditions: 5,
+} as const;
+
+/** @internal one alarm, rendered alike by both engines. */
+export interface AlarmPlan {
+  /** Construct ID suffix and a stable key: Cpu, Memory, Http5xx, UnhealthyHosts, ErrorLogs. */
+  readonly key: 'Cpu' | 'Memory' | 'Http5xx' | 'UnhealthyHosts' | 'ErrorLogs';
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly statistic: 'Average' | 'Sum' | 'Maximum';
+  readonly threshold: number;
+  readonly comparison: 'GreaterThanThreshold';
+  readonly evaluationPeriods: number;
+  readonly periodSeconds: number;
+  /** Breaching when there is no data (false: not breaching). */
+  readonly treatMissingData: 'notBreaching';
+  /** Roll a deployment back when this alarm fires during it. */
+  readonly deploymentAlarm: boolean;
+}
+
+/** @internal what both engines build for a FargateWebService. */
+export interface WebServicePlan {
+  readonly profile: EnvironmentProfile;
+  readonly image?: string;
+  readonly containerPort: number;
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  readonly desiredCount: number;
+  readonly healthCheck: Required<Omit<WebServiceHealthCheck, 'command'>> & { readonly command?: string[] };
+  readonly autoScaling?: { minCapacity: number; maxCapacity: number; cpuTargetPercent: number; memoryTargetPercent?: number };
+  readonly alarms: AlarmPlan[];
+  readonly errorLogPattern: string;
+  readonly routing?: { pathPatterns: string[]; hostHeaders: string[]; priority: number };
+  readonly environment: Record<string, string>;
+  readonly secrets: Array<{ name: string; arn: string; kind: 'secretsmanager' | 'ssm'; jsonKey?: string }>;
+  /** Capacity-provider strategy; one FARGATE base task keeps the service up when Spot is reclaimed. */
+  readonly capacityProviderStrategy: Array<{ capacityProvider: 'FARGATE' | 'FARGATE_SPOT'; base: number; weight: number }>;
+  readonly logRetentionDays: number;
+  readonly retainOnDelete: boolean;
+  readonly deployment: { minimumHealthyPercent: 100; maximumPercent: 200; circuitBreakerRollback: true };
+  readonly enableExecuteCommand: true;
+}
+
+/** @internal what the planner needs to know about the load balancer the service is attached to. */
+export interface WebServiceLoadBalancerContext {
+  /** The service is attached to a shared load balancer (not its own). */
+  readonly shared: boolean;
+  /** Priorities already taken on the shared listener. */
+  readonly takenPriorities: readonly number[];
+}
+
+/** @internal validate FargateWebService options (all problems at once) and compute the plan. */
+export function planWebService(
+  options: FargateWebServiceOptions,
+  clusterProfile: EnvironmentProfile,
+  lb: WebServiceLoadBalancerContext,
+  context: ValidationContext,
+  imageGivenAsObject = false,
+): WebServicePlan {
+  const v = new PropsValidator(context);
+  const o = options ?? {};
+  const d = WEB_SERVICE_DEFAULTS;
+
+  const profile = v.oneOf('profile', o.profile, ENVIRONMENT_PROFILES) ? o.profile! : clusterProfile;
+  const defaults = profileDefaults(profile);
+
+  if (!imageGivenAsObject) {
+    v.require(typeof o.image === 'string' && o.image.length > 0, 'image', o.image, 'expected a container image reference such as "public.ecr.aws/docker/library/nginx:1.27"');
+  }
+
+  const containerPort = o.containerPort ?? d.containerPort;
+  v.integerInRange('containerPort', containerPort, 1, 65535);
+
+  const cpu = o.cpu ?? d.cpu;
+  const memoryMiB = o.memoryMiB ?? d.memoryMiB;
+  const cpus = Object.keys(FARGATE_MEMORY_BY_CPU).map(Number);
+  const cpuOk = v.isUnresolved(cpu) || v.require(cpus.includes(cpu), 'cpu', cpu, `expected one of ${cpus.join(', ')}`);
+  if (cpuOk && !v.isUnresolved(cpu) && !v.isUnresolved(memoryMiB)) {
+    const valid = FARGATE_MEMORY_BY_CPU[cpu];
+    v.require(valid.includes(memoryMiB), 'memoryMiB', memoryMiB, `expected a memory size Fargate offers for cpu ${cpu}: ${describeSizes(valid)}`);
+  }
+
+  const desiredCount = o.desiredCount ?? d.desiredCount;
+  v.integerInRange('desiredCount', desiredCount, 0, 1000);
+
+  const hc = { ...d.healthCheck, ...definedOnly(o.healthCheck ?? {}) };
+  if (!v.isUnresolved(hc.path)) {
+    v.require(typeof hc.path === 'string' && hc.path.startsWith('/'), 'healthCheck.path', hc.path, 'expected a path starting with "/", e.g. "/health"');
+  }
+  v.integerInRange('healthCheck.intervalSeconds', hc.intervalSeconds, 5, 300);
+  v.integerInRange('healthCheck.timeoutSeconds', hc.timeoutSeconds, 2, 120);
+  if (!v.isUnresolved(hc.timeoutSeconds) && !v.isUnresolved(hc.intervalSeconds) && hc.timeoutSeconds >= hc.intervalSeconds) {
+    v.report('healthCheck.timeoutSeconds', hc.timeoutSeconds, `expected less than healthCheck.intervalSeconds (${hc.intervalSeconds})`);
+  }
+  v.integerInRange('healthCheck.healthyThreshold', hc.healthyThreshold, 2, 10);
+  v.integerInRange('healthCheck.unhealthyThreshold', hc.unhealthyThreshold, 2, 10);
+  if (!v.isUnresolved(hc.healthyHttpCodes)) {
+    v.require(/^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/.test(String(hc.healthyHttpCodes)), 'healthCheck.healthyHttpCodes', hc.healthyHttpCodes,
+      'expected HTTP codes such as "200", "200,204" or "200-299"');
+  }
+  if (o.healthCheck?.command !== undefined) {
+    v.require(Array.isArray(o.healthCheck.command) && o.healthCheck.command.length > 0, 'healthCheck.command', o.healthCheck.command,
+      'expected a non-empty command, e.g. ["CMD-SHELL", "curl -f http://localhost/health || exit 1"]');
+  }
+
+  let autoScaling: WebServicePlan['autoScaling'];
+  if (o.autoScaling) {
+    const a = o.autoScaling;
+    const min = a.minCapacity ?? (typeof desiredCount === 'number' ? Math.max(1, desiredCount) : 1);
+    const max = a.maxCapacity ?? min * 2;
+    const minOk = v.integerInRange('autoScaling.minCapacity', min, 1, 1000);
+    const maxOk = v.integerInRange('autoScaling.maxCapacity', max, 1, 1000);
+    if (minOk && maxOk && min > max) {
+      v.report('autoScaling.minCapacity', min, `expected at most autoScaling.maxCapacity (${max})`);
+    }
+    const cpuTarget = a.cpuTargetPercent ?? d.cpuTargetPercent;
+    v.integerInRange('autoScaling.cpuTargetPercent', cpuTarget, 10, 90);
+    if (a.memoryTargetPercent !== undefined) v.integerInRange('autoScaling.memoryTargetPercent', a.memoryTargetPercent, 10, 90);
+    autoScaling = { minCapacity: min, maxCapacity: max, cpuTargetPercent: cpuTarget, memoryTargetPercent: a.memoryTargetPercent };
+  }
+
+  const al = { ...d.alarms, ...definedOnly(o.alarms ?? {}) };
+  v.integerInRange('alarms.cpuPercent', al.cpuPercent, 1, 100);
+  v.integerInRange('alarms.memoryPercent', al.memoryPercent, 1, 100);
+  v.integerInRange('alarms.http5xxCount', al.http5xxCount, 0, 1_000_000);
+  v.integerInRange('alarms.unhealthyHosts', al.unhealthyHosts, 0, 1000);
+  v.integerInRange('alarms.errorLogCount', al.errorLogCount, 0, 1_000_000);
+  v.integerInRange('alarms.evaluationPeriods', al.evaluationPeriods, 1, 10);
+
+  let routing: WebServicePlan['routing'];
+  if (o.routing) {
+    const r = o.routing;
+    const pathPatterns = r.pathPatterns ?? [];
+    const hostHeaders = r.hostHeaders ?? [];
+    if (!lb.shared) {
+      v.report('routing', r, 'expected a shared loadBalancer: routing applies to a listener shared with other services');
+    }
+    const conditions = pathPatterns.length + hostHeaders.length;
+    v.require(conditions >= 1, 'routing', r, 'expected at least one path pattern or host header');
+    v.require(conditions <= d.maxRoutingConditions, 'routing', r,
+      `expected at most ${d.maxRoutingConditions} conditions (path patterns + host headers) per listener rule; got ${conditions}`);
+    for (const p of pathPatterns) {
+      v.require(typeof p === 'string' && p.startsWith('/') && p.length <= 128, 'routing.pathPatterns', p, 'expected a path pattern starting with "/" of at most 128 characters');
+    }
+    for (const h of hostHeaders) {
+      v.require(typeof h === 'string' && /^[A-Za-z0-9*?.-]{1,128}$/.test(h), 'routing.hostHeaders', h, 'expected a host name such as "api.example.com" (wildcards * and ? allowed)');
+    }
+    if (v.integerInRange('routing.priority', r.priority, 1, 50000) && lb.takenPriorities.includes(r.priority)) {
+      v.report('routing.priority', r.priority, 'expected a priority not already used by another service on this listener');
+    }
+    routing = { pathPatterns, hostHeaders, priority: r.priority };
+  } else if (lb.shared) {
+    v.report('routing', undefined, 'expected routing (path patterns or host headers and a priority) when attached to a shared loadBalancer');
+  }
+
+  const secrets: WebServicePlan['secrets'] = [];
+  for (const [name, s] of Object.entries(o.secrets ?? {})) {
+    const both = s?.secretsManagerArn !== undefined && s?.ssmParameterArn !== undefined;
+    const neither = s?.secretsManagerArn === undefined && s?.ssmParameterArn === undefined;
+    if (both || neither) {
+      v.report(`secrets.${name}`, s, 'expected exactly one of secretsManagerArn or ssmParameterArn');
+      continue;
+    }
+    if (s.secretsManagerArn !== undefined) {
+      if (!v.isUnresolved(s.secretsManagerArn)) {
+        v.require(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/.test(s.secretsManagerArn), `secrets.${name}.secretsManagerArn`,
+          s.secretsManagerArn, 'expected a Secrets Manager secret ARN');
+      }
+      secrets.push({ name, arn: s.secretsManagerArn, kind: 'secretsmanager', jsonKey: s.jsonKey });
+    } else {
+      if (!v.isUnresolved(s.ssmParameterArn)) {
+        v.require(/^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter\/.+$/.test(s.ssmParameterArn!), `secrets.${name}.ssmParameterArn`,
+          s.ssmParameterArn, 'expected an SSM parameter ARN');
+      }
+      v.require(s.jsonKey === undefined, `secrets.${name}.jsonKey`, s.jsonKey, 'expected no jsonKey for an SSM parameter');
+      secrets.push({ name, arn: s.ssmParameterArn!, kind: 'ssm' });
+    }
+  }
+  for (const name of Object.keys(o.environment ?? {})) {
+    v.require(/^[A-Za-z_][A-Za-z0-9_]*$/.test(name), 'environment', name, 'expected variable names of letters, digits and _');
+    v.require(!(name in (o.secrets ?? {})), 'environment', name, 'expected a name not also given in secrets');
+  }
+
+  const logRetentionDays = o.logRetentionDays ?? defaults.auditLogRetentionDays;
+  if (!v.isUnresolved(logRetentionDays)) {
+    v.require(LOG_RETENTION_DAYS.includes(logRetentionDays), 'logRetentionDays', logRetentionDays, `expected one of ${LOG_RETENTION_DAYS.join(', ')}`);
+  }
+
+  v.throwIfInvalid();
+
+  const spot = o.spot ?? profile === EnvironmentProfile.DEVELOPMENT;
+  const evaluationPeriods = al.evaluationPeriods;
+  const alarm = (key: AlarmPlan['key'], namespace: string, metricName: string, statistic: AlarmPlan['statistic'], threshold: number, deploymentAlarm: boolean): AlarmPlan =>
+    ({ key, namespace, metricName, statistic, threshold, comparison: 'GreaterThanThreshold', evaluationPeriods, periodSeconds: 60, treatMissingData: 'notBreaching', deploymentAlarm });
+
+  return {
+    profile,
+    image: o.image,
+    containerPort,
+    cpu,
+    memoryMiB,
+    desiredCount,
+    healthCheck: { ...hc, command: o.healthCheck?.command },
+    autoScaling,
+    alarms: [
+      alarm('Cpu', 'AWS/ECS', 'CPUUtilization', 'Average', al.cpuPercent, false),
+      alarm('Memory', 'AWS/ECS', 'MemoryUtilization', 'Average', al.memoryPercent, false),
+      alarm('Http5xx', 'AWS/ApplicationELB', 'HTTPCode_Target_5XX_Count', 'Sum', al.http5xxCount, true),
+      alarm('UnhealthyHosts', 'AWS/ApplicationELB', 'UnHealthyHostCount', 'Maximum', al.unhealthyHosts, true),
+      alarm('ErrorLogs', 'EcsPlatform/Logs', 'ErrorLogLines', 'Sum', al.errorLogCount, false),
+    ],
+    errorLogPattern: al.errorLogPattern,
+    routing,
+    environment: { ...(o.environment ?? {}) },
+    secrets,
+    capacityProviderStrategy: spot
+      ? [{ capacityProvider: 'FARGATE', base: 1, weight: 0 }, { capacityProvider: 'FARGATE_SPOT', base: 0, weight: 1 }]
+      : [{ capacityProvider: 'FARGATE', base: 0, weight: 1 }],
+    logRetentionDays,
+    retainOnDelete: defaults.retainOnDelete,
+    deployment: { minimumHealthyPercent: 100, maximumPercent: 200, circuitBreakerRollback: true },
+    enableExecuteCommand: true,
+  };
+}
+
+/**
+ * @internal
+ * The error-log metric's name for the service at `path`: metric filters cannot
+ * use the (deploy-time) service name as a dimension, so the name carries it.
+ */
+export function errorLogMetricName(path: string): string {
+  return `ErrorLogLines-${path.replace(/[^A-Za-z0-9_.-]/g, '-')}`.slice(0, 255);
+}
+
+/** @internal the one container of a web service's task. */
+export const WEB_CONTAINER_NAME = 'web';
+
+function describeSizes(sizes: readonly number[]): string {
+  return sizes.length <= 4 ? sizes.join(', ') : `${sizes[0]} to ${sizes[sizes.length - 1]} in steps of ${sizes[1] - sizes[0]}`;
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, value]) => value !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,58 @@
+import { ENVIRONMENT_PROFILES, EnvironmentProfile, profileDefaults } from './environment-profile';
+import { LOG_RETENTION_DAYS } from './platform-network';
+import { PropsValidator, ValidationContext } from './validation';
+
+/** Engine-neutral options of PlatformCluster, shared by the CDK and CDKTF constructs. */
+export interface PlatformClusterOptions {
+  /**
+   * Cost-versus-resilience defaults.
+   * @default - the network's profile
+   */
+  readonly profile?: EnvironmentProfile;
+  /**
+   * CloudWatch Container Insights (task- and service-level CPU, memory, network metrics).
+   * @default true
+   */
+  readonly containerInsights?: boolean;
+  /**
+   * Days to keep the ECS Exec session log (who ran what in which container).
+   * @default - 30 in DEVELOPMENT, 365 in PRODUCTION
+   */
+  readonly execLogRetentionDays?: number;
+}
+
+/** @internal what both engines build for a PlatformCluster. */
+export interface ClusterPlan {
+  readonly profile: EnvironmentProfile;
+  readonly containerInsights: boolean;
+  readonly capacityProviders: readonly string[];
+  readonly execLogRetentionDays: number;
+  readonly retainOnDelete: boolean;
+  readonly keyDeletionWindowDays: number;
+}
+
+/** @internal validate PlatformCluster options and compute the plan. */
+export function planCluster(
+  options: PlatformClusterOptions,
+  networkProfile: EnvironmentProfile,
+  context: ValidationContext,
+): ClusterPlan {
+  const v = new PropsValidator(context);
+  const o = options ?? {};
+  const profile = v.oneOf('profile', o.profile, ENVIRONMENT_PROFILES) ? o.profile! : networkProfile;
+  const defaults = profileDefaults(profile);
+  const execLogRetentionDays = o.execLogRetentionDays ?? defaults.auditLogRetentionDays;
+  if (!v.isUnresolved(execLogRetentionDays)) {
+    v.require(LOG_RETENTION_DAYS.includes(execLogRetentionDays), 'execLogRetentionDays', execLogRetentionDays,
+      `expected one of ${LOG_RETENTION_DAYS.join(', ')}`);
+  }
+  v.throwIfInvalid();
+  return {
+    profile,
+    containerInsights: o.containerInsights ?? true,
+    capacityProviders: ['FARGATE', 'FARGATE_SPOT'],
+    execLogRetentionDays,
+    retainOnDelete: defaults.retainOnDelete,
+    keyDeletionWindowDays: defaults.keyDeletionWindowDays,
+  };
+}
