@@ -1,1 +1,4 @@
 export * from './platform-network';
+export * from './platform-cluster';
+export * from './platform-load-balancer';
+export * from './fargate-web-service';

@@ -1,5 +1,10 @@
+import { createHash } from 'crypto';
+// Deep imports only: the @cdktf/provider-aws root barrel costs ~1.7 s and 550 MB.
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
+import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
 import { TerraformResource, Token } from 'cdktf';
-import { IConstruct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { ValidationContext, validationContext } from '../constructs/validation';
 
 /** @internal the validation context for a CDKTF construct: its path and cdktf's token test. */
@@ -30,4 +35,61 @@ export function acknowledgeGuardRule(resource: TerraformResource, ruleId: string
 export function logGroupNamePrefix(scope: IConstruct, purpose: string): string {
   const path = scope.node.path.replace(/[^A-Za-z0-9._\-/#]/g, '-');
   return `/platform/${path}/${purpose}/`.slice(0, 480);
+}
+
+/**
+ * @internal
+ * A physical name derived from the construct path, for the resources Terraform
+ * cannot name itself (ECS clusters, services, task families, alarms, metric
+ * filters, scaling policies): characters outside `allowed` become `-`, and a
+ * name over `maxLength` keeps its head and ends in a hash of the whole path,
+ * so it stays unique.
+ */
+export function physicalName(scope: IConstruct, options: { maxLength?: number; allowed?: RegExp; suffix?: string } = {}): string {
+  const maxLength = options.maxLength ?? 255;
+  const allowed = options.allowed ?? /[A-Za-z0-9_-]/;
+  const full = options.suffix ? `${scope.node.path}/${options.suffix}` : scope.node.path;
+  const name = Array.from(full, (c) => (allowed.test(c) ? c : '-')).join('');
+  if (name.length <= maxLength) return name;
+  const hash = createHash('sha256').update(full).digest('hex').slice(0, 8);
+  return `${name.slice(0, maxLength - hash.length - 1)}-${hash}`;
+}
+
+/** @internal an IAM policy document as JSON (tokens inside resolve to Terraform references). */
+export function policyDocument(statements: readonly object[]): string {
+  return JSON.stringify({ Version: '2012-10-17', Statement: statements });
+}
+
+/** @internal a trust policy letting one AWS service assume a role. */
+export function assumeRolePolicy(service: string): string {
+  return policyDocument([{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }]);
+}
+
+/** @internal the partition, region and account the provider deploys to (Terraform data sources). */
+export interface AwsEnvironment {
+  readonly partition: string;
+  readonly region: string;
+  readonly accountId: string;
+}
+
+/**
+ * @internal
+ * The deploy-time partition, region and account, each read from a data source
+ * created under `scope` (as `<prefix>Partition`, `<prefix>Region`,
+ * `<prefix>Account`) the first time it is used. The region is data
+ * aws_region's `name`, which AWS provider 5.x and 6.x both have.
+ */
+export function awsEnvironment(scope: Construct, prefix = ''): AwsEnvironment {
+  const child = <T>(id: string, create: () => T): T => (scope.node.tryFindChild(`${prefix}${id}`) as T | undefined) ?? create();
+  return {
+    get partition() {
+      return child('Partition', () => new DataAwsPartition(scope, `${prefix}Partition`)).partition;
+    },
+    get region() {
+      return child('Region', () => new DataAwsRegion(scope, `${prefix}Region`)).name;
+    },
+    get accountId() {
+      return child('Account', () => new DataAwsCallerIdentity(scope, `${prefix}Account`)).accountId;
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import { EnvironmentProfile, FlowLogTraffic, SubnetTier } from '../../src';
+import { EnvironmentProfile, FlowLogTraffic, SubnetTier } from '../../src/constructs';
 import { planNetwork, PlatformNetworkOptions } from '../../src/constructs/platform-network';
 import { PropsValidationError, ValidationContext } from '../../src/constructs/validation';
 

@@ -13,8 +13,56 @@ const compliant = () => ({
     aws_kms_key: { k: { enable_key_rotation: true } },
     aws_subnet: { s: { map_public_ip_on_launch: false } },
     aws_security_group: { alb: { ingress: [{ from_port: 443, to_port: 443, protocol: 'tcp', cidr_blocks: ['0.0.0.0/0'] }] } },
+    ...compliantBucket('b'),
+    aws_lb: {
+      a: {
+        load_balancer_type: 'application',
+        drop_invalid_header_fields: true,
+        desync_mitigation_mode: 'defensive',
+        access_logs: { bucket: '${aws_s3_bucket.b.bucket}', enabled: true },
+      },
+    },
+    aws_lb_listener: {
+      https: { protocol: 'HTTPS', port: 443, ssl_policy: 'ELBSecurityPolicy-TLS13-1-2-2021-06' },
+      http: { protocol: 'HTTP', port: 80, default_action: [{ type: 'redirect', redirect: { protocol: 'HTTPS', port: '443', status_code: 'HTTP_301' } }] },
+    },
+    aws_sns_topic: { t: { kms_master_key_id: '${aws_kms_key.k.arn}' } },
+    aws_cloudwatch_metric_alarm: { m: { alarm_actions: ['${aws_sns_topic.t.arn}'] } },
+    aws_ecs_cluster: { c: { setting: [{ name: 'containerInsights', value: 'enabled' }] } },
+    aws_ecs_service: { s: { network_configuration: { assign_public_ip: false } } },
+    aws_ecs_task_definition: { t: { container_definitions: JSON.stringify([{ name: 'web', logConfiguration: { logDriver: 'awslogs' } }]) } },
   } as Record<string, any>,
 });
+
+/** A bucket and the companion resources that encrypt it, block public access and deny plain HTTP. */
+function compliantBucket(name: string): Record<string, any> {
+  const bucket = `\${aws_s3_bucket.${name}.id}`;
+  return {
+    aws_s3_bucket: { [name]: {} },
+    aws_s3_bucket_server_side_encryption_configuration: {
+      [name]: { bucket, rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: 'AES256' } }] },
+    },
+    aws_s3_bucket_public_access_block: {
+      [name]: { bucket, block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true },
+    },
+    aws_s3_bucket_policy: {
+      [name]: {
+        bucket,
+        policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:*', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }],
+        }),
+      },
+    },
+  };
+}
+
+/** Add a second compliant bucket, then drop its `type` companion: the rule must notice that this bucket lacks one. */
+function secondBucketWithout(r: Record<string, any>, type: string): void {
+  for (const [t, resources] of Object.entries(compliantBucket('b2'))) {
+    if (t !== type) r[t] = { ...r[t], ...resources };
+  }
+}
 
 describe('Terraform Guard rules (rules/terraform)', () => {
   test('a compliant document passes every rule', () => {
@@ -35,7 +83,34 @@ describe('Terraform Guard rules (rules/terraform)', () => {
     ['TF_EC2_IMDSV2', (r) => r.aws_instance = { i: { metadata_options: { http_tokens: 'optional' } } }],
     ['TF_EC2_LAUNCH_TEMPLATE_IMDSV2', (r) => r.aws_launch_template = { t: {} }],
     ['TF_PROD_DB_DELETION_PROTECTION', (r) => r.aws_db_instance = { d: { tags: { 'platform:profile': 'PRODUCTION' }, deletion_protection: false } }],
-    ['TF_PROD_LB_DELETION_PROTECTION', (r) => r.aws_lb = { a: { tags: { 'platform:profile': 'PRODUCTION' } } }],
+    ['TF_PROD_LB_DELETION_PROTECTION', (r) => r.aws_lb.a.tags = { 'platform:profile': 'PRODUCTION' }],
+    ['TF_S3_BUCKET_ENCRYPTION', (r) => delete r.aws_s3_bucket_server_side_encryption_configuration],
+    ['TF_S3_BUCKET_ENCRYPTION', (r) => secondBucketWithout(r, 'aws_s3_bucket_server_side_encryption_configuration')],
+    ['TF_S3_BUCKET_ENCRYPTION', (r) => r.aws_s3_bucket_server_side_encryption_configuration.b.rule[0].apply_server_side_encryption_by_default = {}],
+    ['TF_S3_PUBLIC_ACCESS_BLOCK', (r) => delete r.aws_s3_bucket_public_access_block],
+    ['TF_S3_PUBLIC_ACCESS_BLOCK', (r) => secondBucketWithout(r, 'aws_s3_bucket_public_access_block')],
+    ['TF_S3_PUBLIC_ACCESS_BLOCK', (r) => r.aws_s3_bucket_public_access_block.b.restrict_public_buckets = false],
+    ['TF_S3_SSL_ONLY', (r) => delete r.aws_s3_bucket_policy],
+    ['TF_S3_SSL_ONLY', (r) => secondBucketWithout(r, 'aws_s3_bucket_policy')],
+    ['TF_S3_SSL_ONLY', (r) => r.aws_s3_bucket_policy.b.policy = JSON.stringify({
+      Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'logdelivery.elasticloadbalancing.amazonaws.com' }, Action: 's3:PutObject', Resource: '*' }],
+    })],
+    ['TF_LB_DROP_INVALID_HEADERS', (r) => r.aws_lb.a.drop_invalid_header_fields = false],
+    ['TF_LB_DESYNC_MITIGATION', (r) => r.aws_lb.a.desync_mitigation_mode = 'monitor'],
+    ['TF_LB_ACCESS_LOGS', (r) => delete r.aws_lb.a.access_logs],
+    ['TF_LB_ACCESS_LOGS', (r) => r.aws_lb.a.access_logs.enabled = false],
+    ['TF_LB_HTTPS_TLS_POLICY', (r) => delete r.aws_lb_listener.https.ssl_policy],
+    ['TF_LB_HTTPS_TLS_POLICY', (r) => r.aws_lb_listener.https.ssl_policy = 'ELBSecurityPolicy-2016-08'],
+    ['TF_LB_HTTP_REDIRECTS_TO_HTTPS', (r) => r.aws_lb_listener.http.default_action = [{ type: 'forward', target_group_arn: '${aws_lb_target_group.t.arn}' }]],
+    ['TF_SNS_KMS_ENCRYPTED', (r) => delete r.aws_sns_topic.t.kms_master_key_id],
+    ['TF_CLOUDWATCH_ALARM_ACTION', (r) => r.aws_cloudwatch_metric_alarm.m.alarm_actions = []],
+    ['TF_CLOUDWATCH_ALARM_ACTION', (r) => r.aws_cloudwatch_metric_alarm.m.actions_enabled = false],
+    ['TF_ECS_CONTAINER_INSIGHTS', (r) => r.aws_ecs_cluster.c.setting[0].value = 'disabled'],
+    ['TF_ECS_CONTAINER_INSIGHTS', (r) => delete r.aws_ecs_cluster.c.setting],
+    ['TF_ECS_NO_PUBLIC_IP', (r) => r.aws_ecs_service.s.network_configuration.assign_public_ip = true],
+    ['TF_ECS_TASK_LOGGING', (r) => r.aws_ecs_task_definition.t.container_definitions = JSON.stringify([
+      { name: 'web', logConfiguration: { logDriver: 'awslogs' } }, { name: 'sidecar' },
+    ])],
   ])('%s fails the document that breaks it, and only that rule', (rule, breakIt) => {
     const doc = compliant();
     breakIt(doc.resource);
@@ -46,6 +121,29 @@ describe('Terraform Guard rules (rules/terraform)', () => {
     const doc = compliant();
     delete doc.resource.aws_flow_log;
     doc.resource.aws_vpc.v['//'] = { acknowledged: { TF_VPC_FLOW_LOGS: 'switched off on purpose' } };
+    expect(tfGuardFindings(doc)).toEqual([]);
+  });
+
+  test.each<[string, (r: Record<string, any>) => void]>([
+    ['TF_LB_HTTP_REDIRECTS_TO_HTTPS', (r) => r.aws_lb_listener.http.default_action = [{ type: 'fixed-response' }]],
+    ['TF_LB_ACCESS_LOGS', (r) => delete r.aws_lb.a.access_logs],
+    ['TF_ECS_CONTAINER_INSIGHTS', (r) => r.aws_ecs_cluster.c.setting[0].value = 'disabled'],
+    ['TF_PROD_LB_DELETION_PROTECTION', (r) => r.aws_lb.a.tags = { 'platform:profile': 'PRODUCTION' }],
+    ['TF_ECS_TASK_LOGGING', (r) => r.aws_ecs_task_definition.t.container_definitions = '${jsonencode(local.containers)}'],
+    ['TF_S3_SSL_ONLY', (r) => r.aws_s3_bucket_policy.b.policy = '${data.aws_iam_policy_document.logs.json}'],
+  ])('%s: an acknowledgement beside the resource silences it there', (rule, breakIt) => {
+    const doc = compliant();
+    breakIt(doc.resource);
+    const resource = {
+      TF_LB_HTTP_REDIRECTS_TO_HTTPS: doc.resource.aws_lb_listener.http,
+      TF_LB_ACCESS_LOGS: doc.resource.aws_lb.a,
+      TF_ECS_CONTAINER_INSIGHTS: doc.resource.aws_ecs_cluster.c,
+      TF_PROD_LB_DELETION_PROTECTION: doc.resource.aws_lb.a,
+      TF_ECS_TASK_LOGGING: doc.resource.aws_ecs_task_definition.t,
+      TF_S3_SSL_ONLY: doc.resource.aws_s3_bucket_policy.b,
+    }[rule]!;
+    expect(tfGuardFindings(doc).map((f) => f.rule)).toEqual([rule]);
+    resource['//'] = { acknowledged: { [rule]: 'a deliberate choice' } };
     expect(tfGuardFindings(doc)).toEqual([]);
   });
 

@@ -1,0 +1,410 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { cdkValidationContext } from './engine';
+import { PlatformCluster } from './platform-cluster';
+import { PlatformLoadBalancer } from './platform-load-balancer';
+import { EnvironmentProfile } from '../constructs/environment-profile';
+import {
+  AlarmPlan,
+  errorLogMetricName,
+  FargateWebServiceOptions,
+  planWebService,
+  WEB_CONTAINER_NAME,
+  WebServicePlan,
+} from '../constructs/fargate-web-service';
+import { ONE_YEAR_DAYS } from '../constructs/platform-network';
+import { PropProblem, PropsValidationError, ValidationContext } from '../constructs/validation';
+
+/** Props of the AWS CDK FargateWebService. */
+export interface FargateWebServiceProps extends FargateWebServiceOptions {
+  /** The cluster to run in; its network, key and alerts topic are used. */
+  readonly cluster: PlatformCluster;
+  /**
+   * A load balancer shared with other services: the service adds a listener
+   * rule (`routing` is then required) on its listener.
+   * @default - the service creates its own load balancer and takes its whole listener
+   */
+  readonly loadBalancer?: PlatformLoadBalancer;
+  /**
+   * The container image as an aws-cdk-lib object (e.g. `ecs.ContainerImage.fromEcrRepository(repo, 'v1')`
+   * or `fromAsset`), instead of the `image` reference.
+   * @default - `image` is pulled from its registry
+   */
+  readonly containerImage?: ecs.ContainerImage;
+  /**
+   * Where the service's alarms (and their return to OK) are sent.
+   * @default - the cluster's alertsTopic
+   */
+  readonly alarmTopic?: sns.ITopic;
+}
+
+/** Seconds the service ignores failing load-balancer health checks of a new task (and the container health check's start period). */
+const STARTUP_GRACE_SECONDS = 60;
+/** Seconds the target group waits for in-flight requests before a target leaves. */
+const DEREGISTRATION_DELAY_SECONDS = 30;
+/** The awslogs stream prefix of the container log. */
+const LOG_STREAM_PREFIX = 'web';
+/** The ECS Exec session channels a task opens (they support no resource-level permissions). */
+const ECS_EXEC_CHANNEL_ACTIONS = [
+  'ssmmessages:CreateControlChannel',
+  'ssmmessages:CreateDataChannel',
+  'ssmmessages:OpenControlChannel',
+  'ssmmessages:OpenDataChannel',
+];
+
+/**
+ * A web service on ECS Fargate behind an Application Load Balancer: task
+ * definition with one container, a service with circuit-breaker rollback,
+ * ECS Exec, optional target-tracking autoscaling, a log group, and alarms
+ * (CPU, memory, target 5xx, unhealthy hosts, error log lines) to an SNS topic;
+ * the load-balancer alarms roll a failing deployment back.
+ *
+ * Without `loadBalancer` the service creates its own; with one, it adds a
+ * listener rule on the shared listener (path patterns and/or host headers).
+ */
+export class FargateWebService extends Construct {
+  /** The profile the defaults were picked from. */
+  public readonly profile: EnvironmentProfile;
+  /** The ECS service. */
+  public readonly service: ecs.FargateService;
+  /** The service name. */
+  public readonly serviceName: string;
+  /** The task definition. */
+  public readonly taskDefinition: ecs.FargateTaskDefinition;
+  /** The target group the load balancer forwards to. */
+  public readonly targetGroup: elbv2.ApplicationTargetGroup;
+  /** The service's security group: in from the load balancer on the container port only. */
+  public readonly securityGroup: ec2.SecurityGroup;
+  /** The container log group. */
+  public readonly logGroup: logs.LogGroup;
+  /** The alarms, in order: Cpu, Memory, Http5xx, UnhealthyHosts, ErrorLogs. */
+  public readonly alarms: cloudwatch.Alarm[];
+  /** The role ECS uses to start tasks: pull the image, write the log, read exactly the secrets given. */
+  public readonly executionRole: iam.Role;
+  /** The role the container runs as: ECS Exec only, until you grant it more. */
+  public readonly taskRole: iam.Role;
+  /** The load balancer in front: the shared one given, or the service's own. */
+  public readonly loadBalancer: PlatformLoadBalancer;
+  /** The listener rule on the shared load balancer; none when the service owns its load balancer. */
+  public readonly listenerRule?: elbv2.ApplicationListenerRule;
+  /** The load balancer's DNS name. */
+  public readonly dnsName: string;
+
+  constructor(scope: Construct, id: string, props: FargateWebServiceProps) {
+    const context = cdkValidationContext('FargateWebService', scope, id);
+    const plan = planWithImageObject(props, context);
+    super(scope, id);
+    this.profile = plan.profile;
+    const cluster = props.cluster;
+    const network = cluster.network;
+    const removalPolicy = plan.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+    this.loadBalancer = props.loadBalancer
+      ?? new PlatformLoadBalancer(this, 'LoadBalancer', { network, profile: plan.profile });
+    this.dnsName = this.loadBalancer.dnsName;
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: plan.logRetentionDays as logs.RetentionDays,
+      encryptionKey: cluster.encryptionKey,
+      removalPolicy,
+    });
+    if (plan.logRetentionDays < ONE_YEAR_DAYS) {
+      Validations.of(this.logGroup).acknowledge({
+        id: 'cdk-validator-cfnguard::cloudwatch_log_group_retention_period_check',
+        reason: `logRetentionDays is ${plan.logRetentionDays} (${plan.profile} profile or explicit choice); PRODUCTION keeps container logs ${ONE_YEAR_DAYS} days.`,
+      });
+    }
+
+    this.executionRole = this.createExecutionRole(plan);
+    this.taskRole = this.createTaskRole(cluster);
+    this.taskDefinition = this.createTaskDefinition(plan, props.containerImage);
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: network.vpc,
+      description: `Service ${this.node.path}: in from its load balancer only`,
+      // Tasks pull images and call AWS APIs through NAT.
+      allowAllOutbound: true,
+    });
+    const port = ec2.Port.tcp(plan.containerPort);
+    this.securityGroup.addIngressRule(this.loadBalancer.securityGroup, port,
+      `Load balancer to container port ${plan.containerPort}`);
+    this.loadBalancer._allowEgressTo(this.securityGroup, plan.containerPort,
+      `To ${this.node.path} on container port ${plan.containerPort}`);
+
+    this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
+      vpc: network.vpc,
+      targetType: elbv2.TargetType.IP,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      port: plan.containerPort,
+      deregistrationDelay: Duration.seconds(DEREGISTRATION_DELAY_SECONDS),
+      healthCheck: {
+        protocol: elbv2.Protocol.HTTP,
+        port: 'traffic-port',
+        path: plan.healthCheck.path,
+        interval: Duration.seconds(plan.healthCheck.intervalSeconds),
+        timeout: Duration.seconds(plan.healthCheck.timeoutSeconds),
+        healthyThresholdCount: plan.healthCheck.healthyThreshold,
+        unhealthyThresholdCount: plan.healthCheck.unhealthyThreshold,
+        healthyHttpCodes: plan.healthCheck.healthyHttpCodes,
+      },
+    });
+
+    if (plan.routing) {
+      this.loadBalancer._claimPriority(plan.routing.priority, this.node.path);
+      const conditions: elbv2.ListenerCondition[] = [];
+      if (plan.routing.pathPatterns.length > 0) conditions.push(elbv2.ListenerCondition.pathPatterns(plan.routing.pathPatterns));
+      if (plan.routing.hostHeaders.length > 0) conditions.push(elbv2.ListenerCondition.hostHeaders(plan.routing.hostHeaders));
+      this.listenerRule = new elbv2.ApplicationListenerRule(this, 'ListenerRule', {
+        listener: this.loadBalancer.listener,
+        priority: plan.routing.priority,
+        conditions,
+        action: elbv2.ListenerAction.forward([this.targetGroup]),
+      });
+    } else {
+      this.loadBalancer._forwardDefaultTo(this.targetGroup);
+    }
+
+    this.service = new ecs.FargateService(this, 'Service', {
+      cluster: cluster.cluster,
+      taskDefinition: this.taskDefinition,
+      desiredCount: plan.desiredCount,
+      capacityProviderStrategies: plan.capacityProviderStrategy.map((s) => ({ ...s })),
+      circuitBreaker: { enable: true, rollback: plan.deployment.circuitBreakerRollback },
+      minHealthyPercent: plan.deployment.minimumHealthyPercent,
+      maxHealthyPercent: plan.deployment.maximumPercent,
+      vpcSubnets: { subnets: network.privateSubnets },
+      assignPublicIp: false,
+      securityGroups: [this.securityGroup],
+      healthCheckGracePeriod: Duration.seconds(STARTUP_GRACE_SECONDS),
+      propagateTags: ecs.PropagatedTagSource.SERVICE,
+    });
+    // ECS Exec on the resource only: the service's own `enableExecuteCommand` would add its
+    // own task-role statements and key-policy statements; createTaskRole grants exactly the plan's.
+    (this.service.node.defaultChild as ecs.CfnService).enableExecuteCommand = plan.enableExecuteCommand;
+    // The capacity-provider strategy needs the cluster's capacity-provider association first.
+    this.service.node.addDependency(cluster.cluster);
+    // Registers the target and makes the service wait for the listener (rule) that uses the target group.
+    this.targetGroup.addTarget(this.service.loadBalancerTarget({
+      containerName: WEB_CONTAINER_NAME,
+      containerPort: plan.containerPort,
+      protocol: ecs.Protocol.TCP,
+    }));
+    this.serviceName = this.service.serviceName;
+
+    if (plan.autoScaling) {
+      const scaling = this.service.autoScaleTaskCount({
+        minCapacity: plan.autoScaling.minCapacity,
+        maxCapacity: plan.autoScaling.maxCapacity,
+      });
+      scaling.scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: plan.autoScaling.cpuTargetPercent });
+      if (plan.autoScaling.memoryTargetPercent !== undefined) {
+        scaling.scaleOnMemoryUtilization('MemoryScaling', { targetUtilizationPercent: plan.autoScaling.memoryTargetPercent });
+      }
+    }
+
+    const errorLogs = plan.alarms.find((a) => a.key === 'ErrorLogs')!;
+    const errorMetricName = errorLogMetricName(this.node.path);
+    new logs.MetricFilter(this, 'ErrorLogsMetricFilter', {
+      logGroup: this.logGroup,
+      filterPattern: logs.FilterPattern.literal(plan.errorLogPattern),
+      metricNamespace: errorLogs.namespace,
+      metricName: errorMetricName,
+      metricValue: '1',
+      defaultValue: 0,
+    });
+
+    const topicAction = new cloudwatchActions.SnsAction(props.alarmTopic ?? cluster.alertsTopic);
+    this.alarms = plan.alarms.map((a) => {
+      const alarm = new cloudwatch.Alarm(this, `${a.key}Alarm`, {
+        alarmDescription: `${a.key} of ${this.node.path}`,
+        metric: new cloudwatch.Metric({
+          namespace: a.namespace,
+          metricName: a.key === 'ErrorLogs' ? errorMetricName : a.metricName,
+          statistic: a.statistic,
+          period: Duration.seconds(a.periodSeconds),
+          dimensionsMap: this.alarmDimensions(a, cluster),
+        }),
+        threshold: a.threshold,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: a.evaluationPeriods,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(topicAction);
+      alarm.addOkAction(topicAction);
+      return alarm;
+    });
+
+    this.service.enableDeploymentAlarms(
+      plan.alarms.flatMap((a, i) => (a.deploymentAlarm ? [this.alarms[i].alarmName] : [])),
+      { behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM },
+    );
+  }
+
+  /** Pull the image, write the container log, read exactly the secrets given; no managed policies. */
+  private createExecutionRole(plan: WebServicePlan): iam.Role {
+    const role = new iam.Role(this, 'ExecutionRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: `ECS task execution role of ${this.node.path}`,
+    });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }));
+    role.addToPolicy(new iam.PolicyStatement({
+      actions: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
+      resources: ['*'],
+    }));
+    // The same statement aws-cdk-lib's awslogs driver grants, so the two merge into one.
+    role.addToPolicy(new iam.PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [this.logGroup.logGroupArn],
+    }));
+    const arns = (kind: 'secretsmanager' | 'ssm') => [...new Set(plan.secrets.filter((s) => s.kind === kind).map((s) => s.arn))];
+    const secretArns = arns('secretsmanager');
+    if (secretArns.length > 0) {
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secretArns }));
+    }
+    const parameterArns = arns('ssm');
+    if (parameterArns.length > 0) {
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameters'], resources: parameterArns }));
+    }
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason: 'ecr:GetAuthorizationToken supports no resource-level permissions; the image-pull actions are on * because the image may come from any ECR repository the account can pull from.',
+    });
+    return role;
+  }
+
+  /** ECS Exec: the session channels, the cluster's exec log group and key. */
+  private createTaskRole(cluster: PlatformCluster): iam.Role {
+    const role = new iam.Role(this, 'TaskRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: `ECS task role of ${this.node.path}`,
+    });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ECS_EXEC_CHANNEL_ACTIONS, resources: ['*'] }));
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:DescribeLogGroups'], resources: ['*'] }));
+    role.addToPolicy(new iam.PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+      resources: [cluster.execLogGroup.logGroupArn],
+    }));
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [cluster.encryptionKeyArn] }));
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason: 'ECS Exec: the ssmmessages channel actions and logs:DescribeLogGroups support no resource-level permissions.',
+    });
+    return role;
+  }
+
+  private createTaskDefinition(plan: WebServicePlan, containerImage?: ecs.ContainerImage): ecs.FargateTaskDefinition {
+    const taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+      cpu: plan.cpu,
+      memoryLimitMiB: plan.memoryMiB,
+      executionRole: this.executionRole,
+      taskRole: this.taskRole,
+      runtimePlatform: {
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+        cpuArchitecture: ecs.CpuArchitecture.X86_64,
+      },
+    });
+    const hc = plan.healthCheck;
+    taskDefinition.addContainer(WEB_CONTAINER_NAME, {
+      containerName: WEB_CONTAINER_NAME,
+      image: containerImage ?? ecs.ContainerImage.fromRegistry(plan.image!),
+      essential: true,
+      portMappings: [{ containerPort: plan.containerPort, protocol: ecs.Protocol.TCP }],
+      environment: plan.environment,
+      secrets: Object.fromEntries(plan.secrets.map((s) => [s.name, new PlannedSecret(s.arn, s.jsonKey)])),
+      logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: LOG_STREAM_PREFIX }),
+      healthCheck: hc.command
+        ? {
+          command: hc.command,
+          interval: Duration.seconds(hc.intervalSeconds),
+          timeout: Duration.seconds(hc.timeoutSeconds),
+          retries: hc.unhealthyThreshold,
+          startPeriod: Duration.seconds(STARTUP_GRACE_SECONDS),
+        }
+        : undefined,
+    });
+    const acknowledge = (rule: string, reason: string) =>
+      Validations.of(taskDefinition).acknowledge({ id: `cdk-validator-cfnguard::${rule}`, reason });
+    acknowledge('ecs_task_definition_memory_hard_limit_check',
+      `the task's memory (${plan.memoryMiB} MiB), which Fargate enforces as a hard limit, belongs to its one container.`);
+    acknowledge('ecs_task_definition_nonroot_user_check',
+      'the container runs as the user its image declares: the service runs any image, and many (nginx among them) need root to start.');
+    acknowledge('ecs_containers_readonly_access_check',
+      'the container may write to its (ephemeral, per-task) root filesystem: the service runs any image, and many write caches or PID files there.');
+    if (Object.keys(plan.environment).length > 0) {
+      Validations.of(taskDefinition).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-ECS2',
+        reason: 'plain configuration; secret values go through `secrets`',
+      });
+    }
+    return taskDefinition;
+  }
+
+  private alarmDimensions(alarm: AlarmPlan, cluster: PlatformCluster): Record<string, string> | undefined {
+    switch (alarm.namespace) {
+      case 'AWS/ECS':
+        return { ClusterName: cluster.clusterName, ServiceName: this.service.serviceName };
+      case 'AWS/ApplicationELB':
+        return {
+          LoadBalancer: this.loadBalancer.loadBalancer.loadBalancerFullName,
+          TargetGroup: this.targetGroup.targetGroupFullName,
+        };
+      default:
+        return undefined; // the error-log metric is the service's own
+    }
+  }
+}
+
+/**
+ * A container secret whose `valueFrom` is the planned ARN (with `:<jsonKey>::`
+ * for one key of a JSON secret). It grants nothing itself: the execution role
+ * reads exactly the planned ARNs (aws-cdk-lib's grants would add more actions).
+ */
+class PlannedSecret extends ecs.Secret {
+  public readonly arn: string;
+  public readonly hasField: boolean;
+
+  constructor(arn: string, jsonKey?: string) {
+    super();
+    this.arn = jsonKey === undefined ? arn : `${arn}:${jsonKey}::`;
+    this.hasField = jsonKey !== undefined;
+  }
+
+  public grantRead(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.drop(grantee, 'the execution role policy grants the planned secret ARNs');
+  }
+}
+
+/**
+ * planWebService, plus the one rule only the CDK binding can know: `image` and
+ * `containerImage` are alternatives. All problems are reported in one error.
+ */
+function planWithImageObject(props: FargateWebServiceProps, context: ValidationContext): WebServicePlan {
+  const conflicts: PropProblem[] = props.containerImage !== undefined && props.image !== undefined
+    ? [{ prop: 'containerImage', given: '<ecs.ContainerImage>', allowed: 'expected either image or containerImage, not both' }]
+    : [];
+  let plan: WebServicePlan | undefined;
+  let problems: readonly PropProblem[] = [];
+  try {
+    plan = planWebService(
+      props,
+      props.cluster.profile,
+      { shared: props.loadBalancer !== undefined, takenPriorities: props.loadBalancer?._takenPriorities ?? [] },
+      context,
+      props.containerImage !== undefined,
+    );
+  } catch (e) {
+    if (!(e instanceof PropsValidationError)) throw e;
+    if (conflicts.length === 0) throw e;
+    problems = e.problems;
+  }
+  if (conflicts.length > 0) throw new PropsValidationError(context, [...problems, ...conflicts]);
+  return plan!;
+}

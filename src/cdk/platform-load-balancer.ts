@@ -1,0 +1,277 @@
+import { Annotations, Aws, CfnResource, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as route53targets from 'aws-cdk-lib/aws-route53-targets';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { FactName, RegionInfo } from 'aws-cdk-lib/region-info';
+import { Construct } from 'constructs';
+import { cdkValidationContext } from './engine';
+import { PlatformNetwork } from './platform-network';
+import { EnvironmentProfile } from '../constructs/environment-profile';
+import { LoadBalancerPlan, PlatformLoadBalancerOptions, planLoadBalancer } from '../constructs/platform-load-balancer';
+
+/** Props of the AWS CDK PlatformLoadBalancer. */
+export interface PlatformLoadBalancerProps extends PlatformLoadBalancerOptions {
+  /** The network whose public subnets the load balancer sits in. */
+  readonly network: PlatformNetwork;
+}
+
+/** Where the load balancer writes its access logs in the bucket. */
+const ACCESS_LOG_PREFIX = 'alb';
+/** The principal of ELB access-log delivery in regions opened since August 2022 (and alongside the ELB account in older ones). */
+const ELB_LOG_DELIVERY_SERVICE = 'logdelivery.elasticloadbalancing.amazonaws.com';
+/** aws-cdk-lib's warning when a listener's default action is replaced. */
+const DEFAULT_ACTION_REPLACED = '@aws-cdk/aws-elbv2:listenerExistingDefaultActionReplaced';
+
+/**
+ * An internet-facing Application Load Balancer in the network's public
+ * subnets, shared by FargateWebServices through listener rules (or owned by
+ * one service).
+ *
+ * HTTPS on 443 with HTTP 80 redirecting to it when a certificate or a domain
+ * is given, plain HTTP on 80 otherwise; unmatched requests get a 404. Access
+ * logs go to an S3 bucket; the security group opens only the listener ports,
+ * and lets traffic out only to the services attached.
+ */
+export class PlatformLoadBalancer extends Construct {
+  /** The network the load balancer sits in. */
+  public readonly network: PlatformNetwork;
+  /** The profile the defaults were picked from. */
+  public readonly profile: EnvironmentProfile;
+  /** The load balancer. */
+  public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  /** The load balancer's ARN. */
+  public readonly loadBalancerArn: string;
+  /** The load balancer's DNS name. */
+  public readonly dnsName: string;
+  /** The listener services attach to: HTTPS when there is a certificate, else HTTP. */
+  public readonly listener: elbv2.ApplicationListener;
+  /** The HTTP listener on 80 (redirecting to HTTPS when there is a certificate). */
+  public readonly httpListener: elbv2.ApplicationListener;
+  /** The HTTPS listener on 443, when there is a certificate. */
+  public readonly httpsListener?: elbv2.ApplicationListener;
+  /** The load balancer's security group. */
+  public readonly securityGroup: ec2.SecurityGroup;
+  /** The security group's ID. */
+  public readonly securityGroupId: string;
+  /** The S3 bucket receiving the access logs. */
+  public readonly accessLogBucket: s3.Bucket;
+  /** The certificate: the one given by ARN, or the one created for `domain`; none for plain HTTP. */
+  public readonly certificate?: acm.ICertificate;
+
+  private readonly claimedPriorities = new Map<number, string>();
+
+  constructor(scope: Construct, id: string, props: PlatformLoadBalancerProps) {
+    const plan = planLoadBalancer(props, props.network.profile, cdkValidationContext('PlatformLoadBalancer', scope, id));
+    super(scope, id);
+    this.network = props.network;
+    this.profile = plan.profile;
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.network.vpc,
+      description: `Load balancer ${this.node.path}: listener ports in, attached services out`,
+      // Egress is opened per attached service (its security group, its container port).
+      allowAllOutbound: false,
+    });
+    for (const port of plan.listenerPorts) {
+      for (const cidr of plan.allowedCidrs) {
+        this.securityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(port), `Listener port ${port} from ${cidr}`);
+      }
+    }
+    if (plan.allowedCidrs.includes('0.0.0.0/0')) {
+      Validations.of(this.securityGroup).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-EC23',
+        reason: 'internet-facing load balancer: open on its listener ports only',
+      });
+    }
+    this.securityGroupId = this.securityGroup.securityGroupId;
+
+    this.accessLogBucket = this.createAccessLogBucket(plan);
+
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc: props.network.vpc,
+      internetFacing: true,
+      vpcSubnets: { subnets: props.network.publicSubnets },
+      securityGroup: this.securityGroup,
+      dropInvalidHeaderFields: plan.dropInvalidHeaderFields,
+      idleTimeout: Duration.seconds(plan.idleTimeoutSeconds),
+      deletionProtection: plan.deletionProtection,
+      desyncMitigationMode: elbv2.DesyncMitigationMode.DEFENSIVE,
+    });
+    this.enableAccessLogs();
+    if (!plan.deletionProtection) {
+      Validations.of(this.loadBalancer).acknowledge({
+        id: 'cdk-validator-cfnguard::elbv2_deletion_protection_enabled_check',
+        reason: `deletionProtection is off (${plan.profile} profile or explicit choice) so the stack can be torn down; PRODUCTION turns it on.`,
+      });
+    }
+    this.loadBalancerArn = this.loadBalancer.loadBalancerArn;
+    this.dnsName = this.loadBalancer.loadBalancerDnsName;
+
+    const notFound = elbv2.ListenerAction.fixedResponse(Number(plan.defaultResponse.statusCode), {
+      contentType: plan.defaultResponse.contentType,
+      messageBody: plan.defaultResponse.body,
+    });
+
+    if (plan.https) {
+      if (plan.domain) {
+        const zone = route53.HostedZone.fromHostedZoneId(this, 'HostedZone', plan.domain.hostedZoneId);
+        this.certificate = new acm.Certificate(this, 'Certificate', {
+          domainName: plan.domain.domainName,
+          validation: acm.CertificateValidation.fromDns(zone),
+        });
+        new route53.ARecord(this, 'AliasRecord', {
+          zone,
+          // Fully qualified (trailing dot), so the zone's name is never needed.
+          recordName: `${plan.domain.domainName}.`,
+          target: route53.RecordTarget.fromAlias(new route53targets.LoadBalancerTarget(this.loadBalancer)),
+        });
+      } else {
+        this.certificate = acm.Certificate.fromCertificateArn(this, 'ImportedCertificate', plan.certificateArn!);
+      }
+      this.httpsListener = new elbv2.ApplicationListener(this, 'HttpsListener', {
+        loadBalancer: this.loadBalancer,
+        port: 443,
+        protocol: elbv2.ApplicationProtocol.HTTPS,
+        certificates: [elbv2.ListenerCertificate.fromCertificateManager(this.certificate)],
+        sslPolicy: plan.sslPolicy as elbv2.SslPolicy,
+        defaultAction: notFound,
+        open: false, // the security group rules above decide who may connect
+      });
+      this.httpListener = new elbv2.ApplicationListener(this, 'HttpListener', {
+        loadBalancer: this.loadBalancer,
+        port: 80,
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
+        open: false,
+      });
+      this.listener = this.httpsListener;
+    } else {
+      this.httpListener = new elbv2.ApplicationListener(this, 'HttpListener', {
+        loadBalancer: this.loadBalancer,
+        port: 80,
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        defaultAction: notFound,
+        open: false,
+      });
+      Validations.of(this.httpListener).acknowledge({
+        id: 'cdk-validator-cfnguard::alb_http_to_https_redirection_check',
+        reason: 'plain HTTP is the choice when neither certificateArn nor domain is given; either one makes this listener redirect to HTTPS 443.',
+      });
+      this.listener = this.httpListener;
+    }
+  }
+
+  /**
+   * Priorities already taken by services' listener rules on `listener`.
+   * @internal
+   */
+  public get _takenPriorities(): number[] {
+    return [...this.claimedPriorities.keys()];
+  }
+
+  /**
+   * Record that the service at path `by` holds listener-rule priority `priority`.
+   * The planner refuses a taken priority first; this is the safety net.
+   * @internal
+   */
+  public _claimPriority(priority: number, by: string): void {
+    const holder = this.claimedPriorities.get(priority);
+    if (holder !== undefined && holder !== by) {
+      throw new Error(`PlatformLoadBalancer at '${this.node.path}': routing.priority ${priority} is already used by '${holder}'`);
+    }
+    this.claimedPriorities.set(priority, by);
+  }
+
+  /**
+   * Make `listener` forward everything to `targetGroup` (a service that owns
+   * this load balancer) instead of answering 404.
+   * @internal
+   */
+  public _forwardDefaultTo(targetGroup: elbv2.IApplicationTargetGroup): void {
+    // Replacing the 404 placeholder is the intent here, not an accident.
+    Annotations.of(this.listener).acknowledgeWarning(DEFAULT_ACTION_REPLACED,
+      'the service owning this load balancer forwards the whole listener to its target group');
+    this.listener.addAction('Default', { action: elbv2.ListenerAction.forward([targetGroup]) });
+  }
+
+  /**
+   * Let the load balancer reach `peer` on `port` (tcp): the only egress its security group has.
+   * @internal
+   */
+  public _allowEgressTo(peer: ec2.ISecurityGroup, port: number, description: string): void {
+    this.securityGroup.addEgressRule(peer, ec2.Port.tcp(port), description);
+  }
+
+  private createAccessLogBucket(plan: LoadBalancerPlan): s3.Bucket {
+    const bucket = new s3.Bucket(this, 'AccessLogs', {
+      // ALB access-log delivery writes only to SSE-S3 (AES256) buckets.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ id: 'ExpireAccessLogs', expiration: Duration.days(plan.accessLogRetentionDays) }],
+      removalPolicy: plan.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      autoDeleteObjects: !plan.retainOnDelete,
+    });
+    const acknowledge = (id: string, reason: string) => Validations.of(bucket).acknowledge({ id, reason });
+    const noOwnAccessLog = 'this bucket is the load balancer\'s access-log destination; server access logs of it would only record the log deliveries.';
+    acknowledge('AwsSolutions::AwsSolutions-S1', noOwnAccessLog);
+    acknowledge('cdk-validator-cfnguard::s3_bucket_logging_enabled_check', noOwnAccessLog);
+    acknowledge('cdk-validator-cfnguard::s3_bucket_default_encryption_kms_check',
+      'Application Load Balancer access-log delivery supports only SSE-S3 (AES256) buckets, not SSE-KMS.');
+    acknowledge('cdk-validator-cfnguard::s3_bucket_versioning_enabled_check',
+      `access-log objects are written once and expire after accessLogRetentionDays (${plan.accessLogRetentionDays}); versions would only keep expired logs.`);
+    acknowledge('cdk-validator-cfnguard::s3_bucket_object_lock_enabled_check',
+      'Object Lock would stop the lifecycle rule (accessLogRetentionDays) and, in DEVELOPMENT, stack deletion from removing access logs.');
+    acknowledge('cdk-validator-cfnguard::s3_event_notifications_enabled_check',
+      'nothing consumes events of access-log deliveries; the logs are read on demand (Athena, downloads).');
+    if (!plan.retainOnDelete) {
+      // aws-cdk-lib empties the bucket on stack deletion with a stack-wide custom-resource Lambda.
+      const provider = Stack.of(this).node.tryFindChild('Custom::S3AutoDeleteObjectsCustomResourceProvider');
+      if (provider) {
+        Validations.of(provider).acknowledge({
+          id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
+          reason: 'aws-cdk-lib\'s auto-delete-objects custom resource only calls the S3 API when a DEVELOPMENT stack is deleted; it needs no VPC attachment.',
+        });
+      }
+    }
+    return bucket;
+  }
+
+  /**
+   * Access logs to the bucket under `alb/`. Like `loadBalancer.logAccessLogs`,
+   * which cannot be used in an environment-agnostic stack (it needs the region at synth).
+   */
+  private enableAccessLogs(): void {
+    const bucket = this.accessLogBucket;
+    bucket.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowElbAccessLogDelivery',
+      actions: ['s3:PutObject'],
+      principals: [...this.elbAccountPrincipals(), new iam.ServicePrincipal(ELB_LOG_DELIVERY_SERVICE)],
+      resources: [bucket.arnForObjects(`${ACCESS_LOG_PREFIX}/AWSLogs/${Aws.ACCOUNT_ID}/*`)],
+    }));
+    this.loadBalancer.setAttribute('access_logs.s3.enabled', 'true');
+    this.loadBalancer.setAttribute('access_logs.s3.bucket', bucket.bucketName);
+    this.loadBalancer.setAttribute('access_logs.s3.prefix', ACCESS_LOG_PREFIX);
+    // The load balancer checks it may write to the bucket when logging is switched on.
+    (this.loadBalancer.node.defaultChild as CfnResource).addResourceDependency(bucket.policy!.node.defaultChild as CfnResource);
+  }
+
+  /**
+   * The regional Elastic Load Balancing account, in regions that have one
+   * (opened before August 2022). In an environment-agnostic stack it is looked
+   * up in a CloudFormation mapping of the regions aws-cdk-lib knows.
+   */
+  private elbAccountPrincipals(): iam.IPrincipal[] {
+    const stack = Stack.of(this);
+    if (!Token.isUnresolved(stack.region)) {
+      const account = RegionInfo.get(stack.region).elbv2Account;
+      return account ? [new iam.AccountPrincipal(account)] : [];
+    }
+    return [new iam.AccountPrincipal(stack.regionalFact(FactName.ELBV2_ACCOUNT))];
+  }
+}

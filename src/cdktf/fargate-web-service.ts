@@ -1,0 +1,395 @@
+// Deep imports only: the @cdktf/provider-aws root barrel costs ~1.7 s and 550 MB.
+import { AppautoscalingPolicy } from '@cdktf/provider-aws/lib/appautoscaling-policy';
+import { AppautoscalingTarget } from '@cdktf/provider-aws/lib/appautoscaling-target';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { CloudwatchLogMetricFilter } from '@cdktf/provider-aws/lib/cloudwatch-log-metric-filter';
+import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
+import { EcsTaskDefinition } from '@cdktf/provider-aws/lib/ecs-task-definition';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { LbListenerRule, LbListenerRuleCondition } from '@cdktf/provider-aws/lib/lb-listener-rule';
+import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import { ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import {
+  assumeRolePolicy,
+  awsEnvironment,
+  cdktfValidationContext,
+  logGroupNamePrefix,
+  nameTag,
+  physicalName,
+  policyDocument,
+} from './engine';
+import { PlatformCluster } from './platform-cluster';
+import { PlatformLoadBalancer } from './platform-load-balancer';
+import { EnvironmentProfile } from '../constructs/environment-profile';
+import {
+  AlarmPlan,
+  errorLogMetricName,
+  FargateWebServiceOptions,
+  planWebService,
+  WEB_CONTAINER_NAME,
+  WebServicePlan,
+} from '../constructs/fargate-web-service';
+
+/** Props of the CDK for Terraform FargateWebService. */
+export interface FargateWebServiceProps extends FargateWebServiceOptions {
+  /** The cluster the service runs in (and whose network, key and alerts topic it uses). */
+  readonly cluster: PlatformCluster;
+  /**
+   * A load balancer shared with other services: the service adds a listener
+   * rule (`routing`) to its listener.
+   * @default - the service creates its own load balancer and takes its whole listener
+   */
+  readonly loadBalancer?: PlatformLoadBalancer;
+  /**
+   * ARN of the SNS topic the alarms notify.
+   * @default - the cluster's alerts topic
+   */
+  readonly alarmTopicArn?: string;
+}
+
+/** Actions ECS Exec needs on resources that cannot be named (no resource-level permissions). */
+const EXEC_SESSION_ACTIONS = [
+  'ssmmessages:CreateControlChannel',
+  'ssmmessages:CreateDataChannel',
+  'ssmmessages:OpenControlChannel',
+  'ssmmessages:OpenDataChannel',
+];
+
+/**
+ * A web container on Fargate behind an Application Load Balancer: its own
+ * load balancer, or a path/host rule on a shared one; health checks,
+ * deployment circuit breaker with rollback, deployment alarms, optional
+ * autoscaling, ECS Exec, an encrypted log group, least-privilege roles and
+ * alarms (CPU, memory, 5xx, unhealthy hosts, error log lines) to an SNS topic.
+ *
+ * The same plan as the AWS CDK FargateWebService, rendered as AWS provider resources.
+ */
+export class FargateWebService extends Construct {
+  /** The profile the defaults were picked from. */
+  public readonly profile: EnvironmentProfile;
+  /** The ECS service. */
+  public readonly service: EcsService;
+  /** The service's name. */
+  public readonly serviceName: string;
+  /** The task definition. */
+  public readonly taskDefinition: EcsTaskDefinition;
+  /** The target group the load balancer forwards to. */
+  public readonly targetGroup: LbTargetGroup;
+  /** The tasks' security group. */
+  public readonly securityGroup: SecurityGroup;
+  /** The container log group. */
+  public readonly logGroup: CloudwatchLogGroup;
+  /** The alarms, in order: CPU, memory, 5xx, unhealthy hosts, error log lines. */
+  public readonly alarms: CloudwatchMetricAlarm[];
+  /** The role ECS uses to pull the image, write logs and read the secrets. */
+  public readonly executionRole: IamRole;
+  /** The role the container runs as (ECS Exec permissions only). */
+  public readonly taskRole: IamRole;
+  /** The load balancer in front of the service: the shared one, or its own. */
+  public readonly loadBalancer: PlatformLoadBalancer;
+  /** The listener rule on the shared load balancer, when shared. */
+  public readonly listenerRule?: LbListenerRule;
+  /** The load balancer's DNS name. */
+  public readonly dnsName: string;
+
+  constructor(scope: Construct, id: string, props: FargateWebServiceProps) {
+    const shared = props.loadBalancer;
+    const plan = planWebService(props, props.cluster.profile,
+      { shared: shared !== undefined, takenPriorities: shared?._takenPriorities ?? [] },
+      cdktfValidationContext('FargateWebService', scope, id));
+    super(scope, id);
+    const cluster = props.cluster;
+    const network = cluster.network;
+    this.profile = plan.profile;
+
+    this.loadBalancer = shared ?? new PlatformLoadBalancer(this, 'LoadBalancer', { network, profile: plan.profile });
+    this.dnsName = this.loadBalancer.dnsName;
+    const env = awsEnvironment(this);
+
+    // --- Container log.
+    this.logGroup = new CloudwatchLogGroup(this, 'LogGroup', {
+      namePrefix: logGroupNamePrefix(this, WEB_CONTAINER_NAME),
+      retentionInDays: plan.logRetentionDays,
+      kmsKeyId: cluster.encryptionKeyArn,
+      skipDestroy: plan.retainOnDelete,
+      tags: nameTag(this),
+    });
+
+    // --- Roles.
+    this.executionRole = new IamRole(this, 'ExecutionRole', {
+      assumeRolePolicy: assumeRolePolicy('ecs-tasks.amazonaws.com'),
+      tags: nameTag(this),
+    });
+    new IamRolePolicy(this, 'ExecutionRolePolicy', {
+      role: this.executionRole.id,
+      policy: policyDocument(executionStatements(plan, this.logGroup)),
+    });
+    this.taskRole = new IamRole(this, 'TaskRole', {
+      assumeRolePolicy: assumeRolePolicy('ecs-tasks.amazonaws.com'),
+      tags: nameTag(this),
+    });
+    new IamRolePolicy(this, 'TaskRolePolicy', {
+      role: this.taskRole.id,
+      policy: policyDocument([
+        { Effect: 'Allow', Action: EXEC_SESSION_ACTIONS, Resource: '*' },
+        { Effect: 'Allow', Action: 'logs:DescribeLogGroups', Resource: '*' },
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+          Resource: logStreamsOf(cluster.execLogGroup),
+        },
+        { Effect: 'Allow', Action: 'kms:Decrypt', Resource: cluster.encryptionKeyArn },
+      ]),
+    });
+
+    // --- Task definition.
+    this.taskDefinition = new EcsTaskDefinition(this, 'TaskDefinition', {
+      family: physicalName(this),
+      requiresCompatibilities: ['FARGATE'],
+      networkMode: 'awsvpc',
+      cpu: String(plan.cpu),
+      memory: String(plan.memoryMiB),
+      runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: 'X86_64' },
+      executionRoleArn: this.executionRole.arn,
+      taskRoleArn: this.taskRole.arn,
+      containerDefinitions: JSON.stringify([containerDefinition(plan, this.logGroup, env.region)]),
+      tags: nameTag(this),
+    });
+
+    // --- Security groups: tasks reachable only from the load balancer, on the container port.
+    this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
+      description: `Tasks of ${this.node.path}`,
+      vpcId: network.vpcId,
+      tags: nameTag(this),
+    });
+    new VpcSecurityGroupIngressRule(this, 'SecurityGroupIngressFromLoadBalancer', {
+      securityGroupId: this.securityGroup.id,
+      description: `Container port ${plan.containerPort} from the load balancer`,
+      ipProtocol: 'tcp',
+      fromPort: plan.containerPort,
+      toPort: plan.containerPort,
+      referencedSecurityGroupId: this.loadBalancer.securityGroupId,
+      tags: nameTag(this),
+    });
+    // Tasks pull images and call AWS APIs through the NAT gateways.
+    new VpcSecurityGroupEgressRule(this, 'SecurityGroupEgressAll', {
+      securityGroupId: this.securityGroup.id,
+      description: 'Allow all outbound traffic by default',
+      ipProtocol: '-1',
+      cidrIpv4: '0.0.0.0/0',
+      tags: nameTag(this),
+    });
+    new VpcSecurityGroupEgressRule(this, 'LoadBalancerEgress', {
+      securityGroupId: this.loadBalancer.securityGroupId,
+      description: `Container port ${plan.containerPort} to ${this.node.path}`,
+      ipProtocol: 'tcp',
+      fromPort: plan.containerPort,
+      toPort: plan.containerPort,
+      referencedSecurityGroupId: this.securityGroup.id,
+      tags: nameTag(this),
+    });
+
+    // --- Target group and its place on the listener.
+    const hc = plan.healthCheck;
+    this.targetGroup = new LbTargetGroup(this, 'TargetGroup', {
+      targetType: 'ip',
+      protocol: 'HTTP',
+      port: plan.containerPort,
+      vpcId: network.vpcId,
+      deregistrationDelay: '30',
+      // A changed port or VPC replaces the target group: the new one must exist before the listener lets go of the old.
+      lifecycle: { createBeforeDestroy: true },
+      healthCheck: {
+        enabled: true,
+        path: hc.path,
+        protocol: 'HTTP',
+        port: 'traffic-port',
+        interval: hc.intervalSeconds,
+        timeout: hc.timeoutSeconds,
+        healthyThreshold: hc.healthyThreshold,
+        unhealthyThreshold: hc.unhealthyThreshold,
+        matcher: hc.healthyHttpCodes,
+      },
+      tags: nameTag(this),
+    });
+
+    let attachedThrough: ITerraformDependable[];
+    if (shared && plan.routing) {
+      shared._claimPriority(plan.routing.priority, this.node.path);
+      const conditions: LbListenerRuleCondition[] = [];
+      if (plan.routing.pathPatterns.length > 0) conditions.push({ pathPattern: { values: plan.routing.pathPatterns } });
+      if (plan.routing.hostHeaders.length > 0) conditions.push({ hostHeader: { values: plan.routing.hostHeaders } });
+      this.listenerRule = new LbListenerRule(this, 'ListenerRule', {
+        listenerArn: shared.listener.arn,
+        priority: plan.routing.priority,
+        condition: conditions,
+        action: [{ type: 'forward', targetGroupArn: this.targetGroup.arn }],
+        tags: nameTag(this),
+      });
+      attachedThrough = [this.listenerRule];
+    } else {
+      this.loadBalancer._forwardDefaultTo(this.targetGroup);
+      attachedThrough = [this.loadBalancer.listener];
+    }
+
+    // --- Alarms (before the service: two of them roll its deployments back).
+    const topicArn = props.alarmTopicArn ?? cluster.alertsTopicArn;
+    const serviceName = physicalName(this);
+    const alarmDimensions = (alarm: AlarmPlan): Record<string, string> | undefined => {
+      switch (alarm.namespace) {
+        case 'AWS/ECS':
+          return { ClusterName: cluster.clusterName, ServiceName: serviceName };
+        case 'AWS/ApplicationELB':
+          return { LoadBalancer: this.loadBalancer.loadBalancer.arnSuffix, TargetGroup: this.targetGroup.arnSuffix };
+        default:
+          return undefined;
+      }
+    };
+    const errorMetricName = errorLogMetricName(this.node.path);
+    const errorAlarm = plan.alarms.find((a) => a.key === 'ErrorLogs')!;
+    const metricFilter = new CloudwatchLogMetricFilter(this, 'ErrorLogsMetricFilter', {
+      name: physicalName(this, { suffix: 'ErrorLogs', allowed: /[^:*]/, maxLength: 512 }),
+      logGroupName: this.logGroup.name,
+      pattern: plan.errorLogPattern,
+      metricTransformation: { namespace: errorAlarm.namespace, name: errorMetricName, value: '1', defaultValue: '0' },
+    });
+    this.alarms = plan.alarms.map((alarm) => new CloudwatchMetricAlarm(this, `${alarm.key}Alarm`, {
+      alarmName: physicalName(this, { suffix: `${alarm.key}Alarm`, allowed: /[A-Za-z0-9_./-]/ }),
+      alarmDescription: `${alarm.key} of ${this.node.path} over ${alarm.threshold}`,
+      namespace: alarm.namespace,
+      metricName: alarm.key === 'ErrorLogs' ? errorMetricName : alarm.metricName,
+      dimensions: alarmDimensions(alarm),
+      statistic: alarm.statistic,
+      threshold: alarm.threshold,
+      comparisonOperator: alarm.comparison,
+      evaluationPeriods: alarm.evaluationPeriods,
+      period: alarm.periodSeconds,
+      treatMissingData: alarm.treatMissingData,
+      alarmActions: [topicArn],
+      okActions: [topicArn],
+      tags: nameTag(this),
+      dependsOn: alarm.key === 'ErrorLogs' ? [metricFilter] : undefined,
+    }));
+
+    // --- The service.
+    this.service = new EcsService(this, 'Service', {
+      name: serviceName,
+      cluster: cluster.clusterArn,
+      taskDefinition: this.taskDefinition.arn,
+      desiredCount: plan.desiredCount,
+      capacityProviderStrategy: plan.capacityProviderStrategy.map((s) => ({ ...s })),
+      deploymentController: { type: 'ECS' },
+      deploymentCircuitBreaker: { enable: true, rollback: plan.deployment.circuitBreakerRollback },
+      deploymentMinimumHealthyPercent: plan.deployment.minimumHealthyPercent,
+      deploymentMaximumPercent: plan.deployment.maximumPercent,
+      alarms: {
+        alarmNames: this.alarms.filter((_, i) => plan.alarms[i].deploymentAlarm).map((a) => a.alarmName),
+        enable: true,
+        rollback: true,
+      },
+      enableExecuteCommand: plan.enableExecuteCommand,
+      networkConfiguration: {
+        subnets: network.privateSubnetIds,
+        securityGroups: [this.securityGroup.id],
+        assignPublicIp: false,
+      },
+      loadBalancer: [{ containerName: WEB_CONTAINER_NAME, containerPort: plan.containerPort, targetGroupArn: this.targetGroup.arn }],
+      healthCheckGracePeriodSeconds: 60,
+      propagateTags: 'SERVICE',
+      // Autoscaling owns the task count once it is on.
+      lifecycle: plan.autoScaling ? { ignoreChanges: ['desired_count'] } : undefined,
+      tags: nameTag(this),
+      // The target group must be attached to the listener, and the cluster's capacity providers exist, first.
+      dependsOn: [...attachedThrough, cluster.capacityProviders],
+    });
+    this.serviceName = this.service.name;
+
+    // --- Autoscaling.
+    if (plan.autoScaling) {
+      const target = new AppautoscalingTarget(this, 'ScalableTarget', {
+        serviceNamespace: 'ecs',
+        scalableDimension: 'ecs:service:DesiredCount',
+        resourceId: `service/${cluster.clusterName}/${this.service.name}`,
+        minCapacity: plan.autoScaling.minCapacity,
+        maxCapacity: plan.autoScaling.maxCapacity,
+        tags: nameTag(this),
+      });
+      const trackingPolicy = (policyId: string, metric: string, targetValue: number) => new AppautoscalingPolicy(this, policyId, {
+        name: physicalName(this, { suffix: policyId, allowed: /[A-Za-z0-9_./-]/ }),
+        policyType: 'TargetTrackingScaling',
+        serviceNamespace: target.serviceNamespace,
+        scalableDimension: target.scalableDimension,
+        resourceId: target.resourceId,
+        targetTrackingScalingPolicyConfiguration: {
+          targetValue,
+          predefinedMetricSpecification: { predefinedMetricType: metric },
+        },
+      });
+      trackingPolicy('CpuScaling', 'ECSServiceAverageCPUUtilization', plan.autoScaling.cpuTargetPercent);
+      if (plan.autoScaling.memoryTargetPercent !== undefined) {
+        trackingPolicy('MemoryScaling', 'ECSServiceAverageMemoryUtilization', plan.autoScaling.memoryTargetPercent);
+      }
+    }
+  }
+}
+
+/** Log streams of a log group: the resource CreateLogStream / PutLogEvents act on (what CloudFormation's Arn attribute names). */
+function logStreamsOf(logGroup: CloudwatchLogGroup): string {
+  return `${logGroup.arn}:*`;
+}
+
+/** The execution role's statements: image pull, container log, and exactly the secrets given. */
+function executionStatements(plan: WebServicePlan, logGroup: CloudwatchLogGroup): object[] {
+  const statements: object[] = [
+    { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+    { Effect: 'Allow', Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'], Resource: '*' },
+    { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: logStreamsOf(logGroup) },
+  ];
+  const arnsOf = (kind: 'secretsmanager' | 'ssm') => Array.from(new Set(plan.secrets.filter((s) => s.kind === kind).map((s) => s.arn)));
+  const secretArns = arnsOf('secretsmanager');
+  if (secretArns.length > 0) statements.push({ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secretArns });
+  const parameterArns = arnsOf('ssm');
+  if (parameterArns.length > 0) statements.push({ Effect: 'Allow', Action: 'ssm:GetParameters', Resource: parameterArns });
+  return statements;
+}
+
+/** The health-check command in ECS form: one string is a shell command (what aws-cdk-lib does too). */
+function healthCheckCommand(command: string[]): string[] {
+  if (command.length === 1) return ['CMD-SHELL', command[0]];
+  return command[0] === 'CMD' || command[0] === 'CMD-SHELL' ? command : ['CMD', ...command];
+}
+
+/** The one container of the task, as ECS container-definition JSON. */
+function containerDefinition(plan: WebServicePlan, logGroup: CloudwatchLogGroup, region: string): object {
+  const hc = plan.healthCheck;
+  const environment = Object.entries(plan.environment).map(([name, value]) => ({ name, value }));
+  const secrets = plan.secrets.map((s) => ({ name: s.name, valueFrom: s.jsonKey !== undefined ? `${s.arn}:${s.jsonKey}::` : s.arn }));
+  return {
+    name: WEB_CONTAINER_NAME,
+    image: plan.image,
+    essential: true,
+    portMappings: [{ containerPort: plan.containerPort, protocol: 'tcp' }],
+    // Left out when empty, as aws-cdk-lib does.
+    ...(environment.length > 0 ? { environment } : {}),
+    ...(secrets.length > 0 ? { secrets } : {}),
+    logConfiguration: {
+      logDriver: 'awslogs',
+      options: { 'awslogs-group': logGroup.name, 'awslogs-region': region, 'awslogs-stream-prefix': WEB_CONTAINER_NAME },
+    },
+    ...(hc.command ? {
+      healthCheck: {
+        command: healthCheckCommand(hc.command),
+        interval: hc.intervalSeconds,
+        timeout: hc.timeoutSeconds,
+        retries: hc.unhealthyThreshold,
+        startPeriod: 60,
+      },
+    } : {}),
+  };
+}

@@ -1,0 +1,141 @@
+// Deep imports only: the @cdktf/provider-aws root barrel costs ~1.7 s and 550 MB.
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { EcsCluster } from '@cdktf/provider-aws/lib/ecs-cluster';
+import { EcsClusterCapacityProviders } from '@cdktf/provider-aws/lib/ecs-cluster-capacity-providers';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
+import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
+import { Construct } from 'constructs';
+import {
+  acknowledgeGuardRule,
+  awsEnvironment,
+  cdktfValidationContext,
+  logGroupNamePrefix,
+  nameTag,
+  physicalName,
+  policyDocument,
+} from './engine';
+import { PlatformNetwork } from './platform-network';
+import { EnvironmentProfile } from '../constructs/environment-profile';
+import {
+  ALLOW_CLOUDWATCH_ALARMS,
+  allowCloudWatchLogs,
+  DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES,
+  denyInsecureTransport,
+} from '../constructs/kms-policy';
+import { PlatformClusterOptions, planCluster } from '../constructs/platform-cluster';
+
+/** Props of the CDK for Terraform PlatformCluster. */
+export interface PlatformClusterProps extends PlatformClusterOptions {
+  /** The network the cluster's services run in. */
+  readonly network: PlatformNetwork;
+}
+
+/**
+ * An ECS cluster with the FARGATE and FARGATE_SPOT capacity providers,
+ * Container Insights, ECS Exec sessions logged to an encrypted log group, a
+ * customer-managed KMS key and an encrypted SNS topic for the services' alarms.
+ *
+ * The same plan as the AWS CDK PlatformCluster, rendered as AWS provider resources.
+ */
+export class PlatformCluster extends Construct {
+  /** The network the cluster's services run in. */
+  public readonly network: PlatformNetwork;
+  /** The profile the defaults were picked from. */
+  public readonly profile: EnvironmentProfile;
+  /** The ECS cluster. */
+  public readonly cluster: EcsCluster;
+  /** The cluster's name. */
+  public readonly clusterName: string;
+  /** The cluster's ARN. */
+  public readonly clusterArn: string;
+  /** The cluster's FARGATE / FARGATE_SPOT capacity-provider association. */
+  public readonly capacityProviders: EcsClusterCapacityProviders;
+  /** The KMS key encrypting ECS Exec sessions and logs, the services' log groups and the alerts topic. */
+  public readonly encryptionKey: KmsKey;
+  /** The ARN of the encryption key. */
+  public readonly encryptionKeyArn: string;
+  /** The log group ECS Exec sessions are written to. */
+  public readonly execLogGroup: CloudwatchLogGroup;
+  /** The SNS topic the services' alarms notify. */
+  public readonly alertsTopic: SnsTopic;
+  /** The ARN of the alerts topic. */
+  public readonly alertsTopicArn: string;
+
+  constructor(scope: Construct, id: string, props: PlatformClusterProps) {
+    const plan = planCluster(props, props.network.profile, cdktfValidationContext('PlatformCluster', scope, id));
+    super(scope, id);
+    this.network = props.network;
+    this.profile = plan.profile;
+
+    const env = awsEnvironment(this, 'Key');
+    this.encryptionKey = new KmsKey(this, 'Key', {
+      description: `Encrypts the ECS Exec sessions, logs and alerts of ${this.node.path}`,
+      enableKeyRotation: true,
+      deletionWindowInDays: plan.keyDeletionWindowDays,
+      policy: policyDocument([
+        {
+          // The account keeps control of its key (what aws-cdk-lib's kms.Key grants too).
+          Effect: 'Allow',
+          Principal: { AWS: `arn:${env.partition}:iam::${env.accountId}:root` },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+        allowCloudWatchLogs(env.partition, env.region, env.accountId),
+        ALLOW_CLOUDWATCH_ALARMS,
+        DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES,
+      ]),
+      // Terraform has no "skip destroy" for KMS keys: losing the key loses the logs.
+      lifecycle: plan.retainOnDelete ? { preventDestroy: true } : undefined,
+      tags: nameTag(this),
+    });
+    this.encryptionKeyArn = this.encryptionKey.arn;
+
+    this.execLogGroup = new CloudwatchLogGroup(this, 'ExecLogGroup', {
+      namePrefix: logGroupNamePrefix(this, 'ecs-exec'),
+      retentionInDays: plan.execLogRetentionDays,
+      kmsKeyId: this.encryptionKey.arn,
+      // skip_destroy is Terraform's RemovalPolicy.RETAIN: removed from state, kept in AWS.
+      skipDestroy: plan.retainOnDelete,
+      tags: nameTag(this),
+    });
+
+    this.cluster = new EcsCluster(this, 'Cluster', {
+      name: physicalName(this),
+      setting: [{ name: 'containerInsights', value: plan.containerInsights ? 'enabled' : 'disabled' }],
+      configuration: {
+        executeCommandConfiguration: {
+          kmsKeyId: this.encryptionKey.arn,
+          logging: 'OVERRIDE',
+          logConfiguration: {
+            cloudWatchLogGroupName: this.execLogGroup.name,
+            cloudWatchEncryptionEnabled: true,
+          },
+        },
+      },
+      tags: nameTag(this),
+    });
+    if (!plan.containerInsights) {
+      acknowledgeGuardRule(this.cluster, 'TF_ECS_CONTAINER_INSIGHTS',
+        'Container Insights was switched off explicitly (containerInsights = false).');
+    }
+    this.clusterName = this.cluster.name;
+    this.clusterArn = this.cluster.arn;
+
+    this.capacityProviders = new EcsClusterCapacityProviders(this, 'CapacityProviders', {
+      clusterName: this.cluster.name,
+      capacityProviders: [...plan.capacityProviders],
+      defaultCapacityProviderStrategy: [{ capacityProvider: 'FARGATE', base: 0, weight: 1 }],
+    });
+
+    this.alertsTopic = new SnsTopic(this, 'AlertsTopic', {
+      kmsMasterKeyId: this.encryptionKey.arn,
+      tags: nameTag(this),
+    });
+    this.alertsTopicArn = this.alertsTopic.arn;
+    new SnsTopicPolicy(this, 'AlertsTopicPolicy', {
+      arn: this.alertsTopic.arn,
+      policy: policyDocument([denyInsecureTransport(this.alertsTopic.arn, ['sns:Publish'])]),
+    });
+  }
+}

@@ -1,0 +1,280 @@
+// Deep imports only: the @cdktf/provider-aws root barrel costs ~1.7 s and 550 MB.
+import { AcmCertificate } from '@cdktf/provider-aws/lib/acm-certificate';
+import { AcmCertificateValidation } from '@cdktf/provider-aws/lib/acm-certificate-validation';
+import { DataAwsElbServiceAccount } from '@cdktf/provider-aws/lib/data-aws-elb-service-account';
+import { Lb } from '@cdktf/provider-aws/lib/lb';
+import { LbListener, LbListenerDefaultAction } from '@cdktf/provider-aws/lib/lb-listener';
+import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
+import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
+import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
+import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
+import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
+import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import { Fn, Token } from 'cdktf';
+import { Construct } from 'constructs';
+import { acknowledgeGuardRule, awsEnvironment, cdktfValidationContext, nameTag, policyDocument } from './engine';
+import { PlatformNetwork } from './platform-network';
+import { EnvironmentProfile } from '../constructs/environment-profile';
+import { PlatformLoadBalancerOptions, planLoadBalancer } from '../constructs/platform-load-balancer';
+
+/** Props of the CDK for Terraform PlatformLoadBalancer. */
+export interface PlatformLoadBalancerProps extends PlatformLoadBalancerOptions {
+  /** The network whose public subnets the load balancer sits in. */
+  readonly network: PlatformNetwork;
+}
+
+/** Where the access logs go inside their bucket. */
+const ACCESS_LOG_PREFIX = 'alb';
+
+/**
+ * An internet-facing Application Load Balancer in the network's public
+ * subnets: access logs to an encrypted, private S3 bucket, invalid headers
+ * dropped, defensive desync mitigation, HTTPS with a TLS 1.2+ policy when a
+ * certificate or domain is given (HTTP redirecting to it), a 404 for requests
+ * no service claims, and a security group open only on the listener ports.
+ *
+ * The same plan as the AWS CDK PlatformLoadBalancer, rendered as AWS provider resources.
+ */
+export class PlatformLoadBalancer extends Construct {
+  /** The network the load balancer sits in. */
+  public readonly network: PlatformNetwork;
+  /** The profile the defaults were picked from. */
+  public readonly profile: EnvironmentProfile;
+  /** The Application Load Balancer. */
+  public readonly loadBalancer: Lb;
+  /** The load balancer's ARN. */
+  public readonly loadBalancerArn: string;
+  /** The load balancer's DNS name. */
+  public readonly dnsName: string;
+  /** The listener services attach to: the HTTPS listener when there is one, else the HTTP listener. */
+  public readonly listener: LbListener;
+  /** The HTTP listener on port 80 (a redirect to HTTPS when there is an HTTPS listener). */
+  public readonly httpListener: LbListener;
+  /** The HTTPS listener on port 443, when a certificate or domain was given. */
+  public readonly httpsListener?: LbListener;
+  /** The load balancer's security group. */
+  public readonly securityGroup: SecurityGroup;
+  /** The ID of the load balancer's security group. */
+  public readonly securityGroupId: string;
+  /** The S3 bucket the access logs go to. */
+  public readonly accessLogBucket: S3Bucket;
+  /** The certificate created for `domain`, when given. */
+  public readonly certificate?: AcmCertificate;
+
+  private readonly priorities = new Map<number, string>();
+
+  constructor(scope: Construct, id: string, props: PlatformLoadBalancerProps) {
+    const plan = planLoadBalancer(props, props.network.profile, cdktfValidationContext('PlatformLoadBalancer', scope, id));
+    super(scope, id);
+    this.network = props.network;
+    this.profile = plan.profile;
+
+    // --- Security group: listener ports from the allowed CIDRs; egress added per service.
+    this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
+      description: `Load balancer ${this.node.path}`,
+      vpcId: props.network.vpcId,
+      tags: nameTag(this),
+    });
+    this.securityGroupId = this.securityGroup.id;
+    plan.allowedCidrs.forEach((cidr, i) => {
+      const cidrId = Token.isUnresolved(cidr) ? `Cidr${i + 1}` : cidr.replace(/[./]/g, '_');
+      for (const port of plan.listenerPorts) {
+        new VpcSecurityGroupIngressRule(this, `SecurityGroupIngress${port}From${cidrId}`, {
+          securityGroupId: this.securityGroup.id,
+          description: `Listener port ${port} from ${cidr}`,
+          ipProtocol: 'tcp',
+          fromPort: port,
+          toPort: port,
+          cidrIpv4: cidr,
+          tags: nameTag(this),
+        });
+      }
+    });
+
+    // --- Access logs: SSE-S3 (the only encryption ALB log delivery supports), private, TLS only, expiring.
+    this.accessLogBucket = new S3Bucket(this, 'AccessLogs', {
+      forceDestroy: !plan.retainOnDelete,
+      lifecycle: plan.retainOnDelete ? { preventDestroy: true } : undefined,
+      tags: nameTag(this),
+    });
+    const bucket = this.accessLogBucket;
+    new S3BucketServerSideEncryptionConfigurationA(this, 'AccessLogsEncryption', {
+      bucket: bucket.id,
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }],
+    });
+    const publicAccessBlock = new S3BucketPublicAccessBlock(this, 'AccessLogsPublicAccessBlock', {
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    new S3BucketOwnershipControls(this, 'AccessLogsOwnership', {
+      bucket: bucket.id,
+      rule: { objectOwnership: 'BucketOwnerEnforced' },
+    });
+    new S3BucketLifecycleConfiguration(this, 'AccessLogsLifecycle', {
+      bucket: bucket.id,
+      rule: [{
+        id: 'expire-access-logs',
+        status: 'Enabled',
+        filter: [{ prefix: '' }],
+        expiration: [{ days: plan.accessLogRetentionDays }],
+      }],
+    });
+    const env = awsEnvironment(this, 'AccessLogs');
+    const elbAccount = new DataAwsElbServiceAccount(this, 'ElbServiceAccount');
+    const logObjects = `${bucket.arn}/${ACCESS_LOG_PREFIX}/AWSLogs/${env.accountId}/*`;
+    const bucketPolicy = new S3BucketPolicy(this, 'AccessLogsPolicy', {
+      bucket: bucket.id,
+      policy: policyDocument([
+        {
+          Sid: 'DenyInsecureTransport',
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: 's3:*',
+          Resource: [bucket.arn, `${bucket.arn}/*`],
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        },
+        // Regions from before August 2022 deliver as the regional ELB account, newer ones as the service.
+        { Sid: 'AllowElbAccountLogDelivery', Effect: 'Allow', Principal: { AWS: elbAccount.arn }, Action: 's3:PutObject', Resource: logObjects },
+        {
+          Sid: 'AllowElbServiceLogDelivery',
+          Effect: 'Allow',
+          Principal: { Service: 'logdelivery.elasticloadbalancing.amazonaws.com' },
+          Action: 's3:PutObject',
+          Resource: logObjects,
+        },
+      ]),
+      // A policy is refused while Block Public Access is still being applied.
+      dependsOn: [publicAccessBlock],
+    });
+
+    // --- The load balancer.
+    this.loadBalancer = new Lb(this, 'LoadBalancer', {
+      loadBalancerType: 'application',
+      internal: false,
+      ipAddressType: 'ipv4',
+      subnets: props.network.publicSubnetIds,
+      securityGroups: [this.securityGroup.id],
+      dropInvalidHeaderFields: plan.dropInvalidHeaderFields,
+      desyncMitigationMode: 'defensive',
+      idleTimeout: plan.idleTimeoutSeconds,
+      enableDeletionProtection: plan.deletionProtection,
+      accessLogs: { bucket: bucket.bucket, prefix: ACCESS_LOG_PREFIX, enabled: true },
+      tags: nameTag(this, { 'platform:profile': plan.profile }),
+      // The load balancer checks it may write to the bucket when access logs are switched on.
+      dependsOn: [bucketPolicy],
+    });
+    if (!plan.deletionProtection && plan.profile === EnvironmentProfile.PRODUCTION) {
+      acknowledgeGuardRule(this.loadBalancer, 'TF_PROD_LB_DELETION_PROTECTION',
+        'Deletion protection was switched off explicitly (deletionProtection = false).');
+    }
+    this.loadBalancerArn = this.loadBalancer.arn;
+    this.dnsName = this.loadBalancer.dnsName;
+
+    // --- Certificate for domain: DNS-validated in the hosted zone.
+    let certificateArn = plan.certificateArn;
+    if (plan.domain) {
+      this.certificate = new AcmCertificate(this, 'Certificate', {
+        domainName: plan.domain.domainName,
+        validationMethod: 'DNS',
+        lifecycle: { createBeforeDestroy: true },
+        tags: nameTag(this),
+      });
+      // One domain, one validation record: read it from the (set-typed) options.
+      const validationOption = Fn.element(Fn.tolist(this.certificate.domainValidationOptions), 0);
+      const validationRecord = new Route53Record(this, 'CertificateValidationRecord', {
+        zoneId: plan.domain.hostedZoneId,
+        name: Fn.lookupNested(validationOption, ['resource_record_name']),
+        type: Fn.lookupNested(validationOption, ['resource_record_type']),
+        records: [Fn.lookupNested(validationOption, ['resource_record_value'])],
+        ttl: 60,
+        allowOverwrite: true,
+      });
+      const validation = new AcmCertificateValidation(this, 'CertificateValidation', {
+        certificateArn: this.certificate.arn,
+        validationRecordFqdns: [validationRecord.fqdn],
+      });
+      certificateArn = validation.certificateArn;
+      new Route53Record(this, 'AliasRecord', {
+        zoneId: plan.domain.hostedZoneId,
+        name: plan.domain.domainName,
+        type: 'A',
+        alias: { name: `dualstack.${this.loadBalancer.dnsName}`, zoneId: this.loadBalancer.zoneId, evaluateTargetHealth: false },
+      });
+    }
+
+    // --- Listeners.
+    const notFound: LbListenerDefaultAction = {
+      type: 'fixed-response',
+      fixedResponse: {
+        statusCode: plan.defaultResponse.statusCode,
+        contentType: plan.defaultResponse.contentType,
+        messageBody: plan.defaultResponse.body,
+      },
+    };
+    if (plan.https) {
+      this.httpsListener = new LbListener(this, 'HttpsListener', {
+        loadBalancerArn: this.loadBalancer.arn,
+        port: 443,
+        protocol: 'HTTPS',
+        sslPolicy: plan.sslPolicy,
+        certificateArn,
+        defaultAction: [notFound],
+        tags: nameTag(this),
+      });
+      this.httpListener = new LbListener(this, 'HttpListener', {
+        loadBalancerArn: this.loadBalancer.arn,
+        port: 80,
+        protocol: 'HTTP',
+        defaultAction: [{ type: 'redirect', redirect: { protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' } }],
+        tags: nameTag(this),
+      });
+      this.listener = this.httpsListener;
+    } else {
+      this.httpListener = new LbListener(this, 'HttpListener', {
+        loadBalancerArn: this.loadBalancer.arn,
+        port: 80,
+        protocol: 'HTTP',
+        defaultAction: [notFound],
+        tags: nameTag(this),
+      });
+      acknowledgeGuardRule(this.httpListener, 'TF_LB_HTTP_REDIRECTS_TO_HTTPS',
+        'No certificateArn or domain was given: the load balancer serves plain HTTP on port 80 only.');
+      this.listener = this.httpListener;
+    }
+  }
+
+  /**
+   * @internal
+   * Priorities already taken on `listener` by services' listener rules.
+   */
+  public get _takenPriorities(): number[] {
+    return Array.from(this.priorities.keys());
+  }
+
+  /**
+   * @internal
+   * Record that the service at `by` holds `priority` on `listener`.
+   */
+  public _claimPriority(priority: number, by: string): void {
+    const holder = this.priorities.get(priority);
+    if (holder !== undefined) {
+      throw new Error(`Listener-rule priority ${priority} on ${this.node.path} is already used by ${holder}; ${by} needs another one`);
+    }
+    this.priorities.set(priority, by);
+  }
+
+  /**
+   * @internal
+   * The load balancer belongs to one service: `listener` forwards everything to its target group.
+   */
+  public _forwardDefaultTo(targetGroup: LbTargetGroup): void {
+    this.listener.putDefaultAction([{ type: 'forward', targetGroupArn: targetGroup.arn }]);
+  }
+}

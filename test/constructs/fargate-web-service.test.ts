@@ -1,0 +1,99 @@
+import { EnvironmentProfile } from '../../src/constructs';
+import { FargateWebServiceOptions, FARGATE_MEMORY_BY_CPU, planWebService } from '../../src/constructs/fargate-web-service';
+import { ValidationContext } from '../../src/constructs/validation';
+
+const context: ValidationContext = {
+  construct: 'FargateWebService',
+  path: 'Stack/Web',
+  isUnresolved: (v) => typeof v === 'string' && v.startsWith('${Token['),
+};
+const OWN = { shared: false, takenPriorities: [] };
+const SHARED = { shared: true, takenPriorities: [5] };
+const IMAGE = 'public.ecr.aws/docker/library/nginx:1.27';
+const plan = (o: FargateWebServiceOptions, lb = OWN, profile = EnvironmentProfile.DEVELOPMENT) =>
+  planWebService({ image: IMAGE, ...o }, profile, lb, context);
+
+describe('web service plan: defaults', () => {
+  test('GIVEN only an image THEN the documented defaults', () => {
+    const p = plan({});
+    expect(p).toMatchObject({
+      containerPort: 8080,
+      cpu: 256,
+      memoryMiB: 512,
+      desiredCount: 2,
+      healthCheck: { path: '/', intervalSeconds: 30, timeoutSeconds: 5, healthyThreshold: 2, unhealthyThreshold: 3, healthyHttpCodes: '200-399' },
+      deployment: { minimumHealthyPercent: 100, maximumPercent: 200, circuitBreakerRollback: true },
+      enableExecuteCommand: true,
+      logRetentionDays: 30,
+      retainOnDelete: false,
+    });
+    expect(p.autoScaling).toBeUndefined();
+    expect(p.routing).toBeUndefined();
+    expect(p.alarms.map((a) => [a.key, a.threshold, a.evaluationPeriods, a.deploymentAlarm])).toEqual([
+      ['Cpu', 80, 2, false], ['Memory', 80, 2, false], ['Http5xx', 10, 2, true], ['UnhealthyHosts', 0, 2, true], ['ErrorLogs', 10, 2, false],
+    ]);
+  });
+
+  test('spot by profile: one FARGATE base task, the rest on FARGATE_SPOT in DEVELOPMENT; FARGATE only in PRODUCTION', () => {
+    expect(plan({}).capacityProviderStrategy).toEqual([
+      { capacityProvider: 'FARGATE', base: 1, weight: 0 }, { capacityProvider: 'FARGATE_SPOT', base: 0, weight: 1 },
+    ]);
+    expect(plan({}, OWN, EnvironmentProfile.PRODUCTION).capacityProviderStrategy).toEqual([{ capacityProvider: 'FARGATE', base: 0, weight: 1 }]);
+    expect(plan({ spot: false }).capacityProviderStrategy).toHaveLength(1);
+    expect(plan({ spot: true }, OWN, EnvironmentProfile.PRODUCTION).capacityProviderStrategy).toHaveLength(2);
+  });
+
+  test('autoscaling bounds default from desiredCount', () => {
+    expect(plan({ desiredCount: 3, autoScaling: {} }).autoScaling)
+      .toEqual({ minCapacity: 3, maxCapacity: 6, cpuTargetPercent: 70, memoryTargetPercent: undefined });
+  });
+
+  test('secrets keep their kind and JSON key', () => {
+    const arn = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf';
+    const param = 'arn:aws:ssm:eu-west-1:111122223333:parameter/app/key';
+    expect(plan({ secrets: { DB_PASSWORD: { secretsManagerArn: arn, jsonKey: 'password' }, API_KEY: { ssmParameterArn: param } } }).secrets).toEqual([
+      { name: 'DB_PASSWORD', arn, kind: 'secretsmanager', jsonKey: 'password' },
+      { name: 'API_KEY', arn: param, kind: 'ssm' },
+    ]);
+  });
+
+  test('every Fargate CPU size offers memory, and the tables are what AWS documents', () => {
+    expect(FARGATE_MEMORY_BY_CPU[256]).toEqual([512, 1024, 2048]);
+    expect(FARGATE_MEMORY_BY_CPU[1024][0]).toBe(2048);
+    expect(FARGATE_MEMORY_BY_CPU[4096][FARGATE_MEMORY_BY_CPU[4096].length - 1]).toBe(30720);
+    expect(FARGATE_MEMORY_BY_CPU[16384]).toContain(122880);
+  });
+});
+
+describe('web service plan: validation', () => {
+  test.each<[string, FargateWebServiceOptions, RegExp, typeof OWN]>([
+    ['cpu/memory Fargate does not offer (valid memory listed)', { cpu: 512, memoryMiB: 512 },
+      /memoryMiB: got 512; expected a memory size Fargate offers for cpu 512: 1024, 2048, 3072, 4096/, OWN],
+    ['a large cpu lists its memory range', { cpu: 4096, memoryMiB: 4096 },
+      /memoryMiB: got 4096; expected a memory size Fargate offers for cpu 4096: 8192 to 30720 in steps of 1024/, OWN],
+    ['unknown cpu', { cpu: 300 }, /cpu: got 300; expected one of 256, 512, 1024/, OWN],
+    ['desiredCount out of range', { desiredCount: -1 }, /desiredCount: got -1; expected an integer from 0 to 1000/, OWN],
+    ['capacity out of range', { autoScaling: { minCapacity: 0, maxCapacity: 2000 } }, /autoScaling.minCapacity: got 0.*\n.*autoScaling.maxCapacity: got 2000/, OWN],
+    ['minCapacity above maxCapacity', { autoScaling: { minCapacity: 5, maxCapacity: 2 } }, /autoScaling.minCapacity: got 5; expected at most autoScaling.maxCapacity \(2\)/, OWN],
+    ['health-check path without /', { healthCheck: { path: 'health' } }, /healthCheck.path: got "health"; expected a path starting with "\/"/, OWN],
+    ['timeout not below interval', { healthCheck: { intervalSeconds: 10, timeoutSeconds: 10 } }, /healthCheck.timeoutSeconds: got 10; expected less than healthCheck.intervalSeconds \(10\)/, OWN],
+    ['port outside 1-65535', { containerPort: 70000 }, /containerPort: got 70000; expected an integer from 1 to 65535/, OWN],
+    ['more than five routing conditions', { routing: { priority: 1, pathPatterns: ['/a', '/b', '/c'], hostHeaders: ['a.example.com', 'b.example.com', 'c.example.com'] } },
+      /routing: .*expected at most 5 conditions .*; got 6/, SHARED],
+    ['a priority used twice on one listener', { routing: { priority: 5, pathPatterns: ['/api/*'] } }, /routing.priority: got 5; expected a priority not already used/, SHARED],
+    ['routing without a shared load balancer', { routing: { priority: 1, pathPatterns: ['/api/*'] } }, /routing: .*expected a shared loadBalancer/, OWN],
+    ['a shared load balancer without routing', {}, /routing: got undefined; expected routing/, SHARED],
+    ['no image', { image: '' }, /image: got ""; expected a container image reference/, OWN],
+    ['a secret with both sources', { secrets: { X: { secretsManagerArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:x', ssmParameterArn: 'arn:aws:ssm:eu-west-1:111122223333:parameter/x' } } }, /secrets.X: .*exactly one of/, OWN],
+    ['a malformed secret ARN', { secrets: { X: { secretsManagerArn: 'my-secret' } } }, /secrets.X.secretsManagerArn: got "my-secret"/, OWN],
+    ['bad log retention', { logRetentionDays: 45 }, /logRetentionDays: got 45/, OWN],
+  ])('%s', (_name, options, message, lb) => {
+    // Every row has all four columns: jest reads a short row as a `done`-callback test.
+    expect(() => plan(options, lb)).toThrow(message);
+  });
+
+  test('every problem at once, naming the construct path', () => {
+    expect(() => plan({ cpu: 512, memoryMiB: 512, containerPort: 0, healthCheck: { path: 'x' } }))
+      .toThrow(/^Invalid props for FargateWebService at 'Stack\/Web' \(3 problems\)/);
+  });
+});

@@ -1,0 +1,27 @@
+import { EnvironmentProfile } from '../../src/constructs';
+import { planCluster } from '../../src/constructs/platform-cluster';
+import { ValidationContext } from '../../src/constructs/validation';
+
+const context: ValidationContext = { construct: 'PlatformCluster', path: 'Stack/Cluster', isUnresolved: () => false };
+
+describe('cluster plan', () => {
+  test('GIVEN no options THEN the network profile, insights on, both Fargate capacity providers', () => {
+    expect(planCluster({}, EnvironmentProfile.PRODUCTION, context)).toEqual({
+      profile: EnvironmentProfile.PRODUCTION,
+      containerInsights: true,
+      capacityProviders: ['FARGATE', 'FARGATE_SPOT'],
+      execLogRetentionDays: 365,
+      retainOnDelete: true,
+      keyDeletionWindowDays: 30,
+    });
+  });
+
+  test('its own profile wins over the network', () => {
+    expect(planCluster({ profile: EnvironmentProfile.DEVELOPMENT }, EnvironmentProfile.PRODUCTION, context).execLogRetentionDays).toBe(30);
+  });
+
+  test('bad retention and profile are reported together', () => {
+    expect(() => planCluster({ execLogRetentionDays: 2, profile: 'X' as EnvironmentProfile }, EnvironmentProfile.DEVELOPMENT, context))
+      .toThrow(/\(2 problems\):\n {2}- profile: got "X".*\n {2}- execLogRetentionDays: got 2/);
+  });
+});

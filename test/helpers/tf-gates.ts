@@ -1,0 +1,40 @@
+/**
+ * The CDKTF quality gates as jest tests: the project's Guard rules over the
+ * stack's cdk.tf.json, and `terraform validate` where terraform and a provider
+ * mirror exist (skipped, with the reason printed, where they don't).
+ */
+import { TerraformStack } from 'cdktf';
+import { tfGuardFindings } from './guard';
+import { TfJson, tfSynthFull } from './terraform';
+import { terraformAvailability, terraformValidate } from './terraform-cli';
+
+/**
+ * For each scenario: one test that the Guard rules find nothing, and one that
+ * `terraform validate` reports no errors. Each scenario is synthesised once.
+ */
+export function describeTfGates(title: string, scenarios: Record<string, () => TerraformStack>): void {
+  const tf = terraformAvailability();
+  const synthesised = new Map<string, TfJson>();
+  const synth = (name: string) => {
+    if (!synthesised.has(name)) synthesised.set(name, tfSynthFull(scenarios[name]()));
+    return synthesised.get(name)!;
+  };
+
+  describe(title, () => {
+    beforeAll(() => {
+      // A visible reason either way: terraform validate only runs where terraform and a provider mirror exist.
+      console.log(tf.available ? `terraform validate: ${tf.reason}` : `SKIPPING terraform validate: ${tf.reason}`);
+    });
+
+    test.each(Object.keys(scenarios))('%s: no unacknowledged Guard findings', (name) => {
+      expect(tfGuardFindings(synth(name))).toEqual([]);
+    });
+
+    (tf.available ? test.each(Object.keys(scenarios)) : test.skip.each(Object.keys(scenarios)))('%s: terraform validate', (name) => {
+      const result = terraformValidate(synth(name));
+      if (result.warnings.length) console.log(`terraform validate warnings (${name}):\n  ${result.warnings.join('\n  ')}`);
+      expect(result.errors).toEqual([]);
+      expect(result.valid).toBe(true);
+    });
+  });
+}
