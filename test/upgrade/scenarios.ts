@@ -16,6 +16,41 @@ export interface GoldenScenario {
   readonly cdktf: (stack: TerraformStack) => void;
 }
 
+const CERT = 'arn:aws:acm:eu-west-1:111122223333:certificate/11111111-2222-3333-4444-555555555555';
+
+/** The web tier: a cluster, a shared HTTPS load balancer with two routed services, one service with its own. */
+function webTier(profile: EnvironmentProfile): Pick<GoldenScenario, 'cdk' | 'cdktf'> {
+  const services = (shared: unknown) => [
+    ['Frontend', { image: 'public.ecr.aws/docker/library/nginx:1.27', containerPort: 80, loadBalancer: shared, routing: { pathPatterns: ['/*'], priority: 100 } }],
+    ['Api', {
+      image: 'public.ecr.aws/docker/library/node:22-alpine',
+      containerPort: 3000,
+      cpu: 512,
+      memoryMiB: 1024,
+      loadBalancer: shared,
+      healthCheck: { path: '/health' },
+      autoScaling: { minCapacity: 2, maxCapacity: 6 },
+      routing: { pathPatterns: ['/api/*'], priority: 10 },
+      environment: { LOG_LEVEL: 'info' },
+    }],
+    ['FinOps', { image: 'public.ecr.aws/docker/library/httpd:2.4' }],
+  ] as const;
+  return {
+    cdk: (s) => {
+      const network = new cdk.PlatformNetwork(s, 'Network', { profile });
+      const cluster = new cdk.PlatformCluster(s, 'Cluster', { network });
+      const ingress = new cdk.PlatformLoadBalancer(s, 'Ingress', { network, certificateArn: CERT });
+      for (const [id, props] of services(ingress)) new cdk.FargateWebService(s, id, { cluster, ...(props as any) });
+    },
+    cdktf: (s) => {
+      const network = new cdktf.PlatformNetwork(s, 'Network', { profile });
+      const cluster = new cdktf.PlatformCluster(s, 'Cluster', { network });
+      const ingress = new cdktf.PlatformLoadBalancer(s, 'Ingress', { network, certificateArn: CERT });
+      for (const [id, props] of services(ingress)) new cdktf.FargateWebService(s, id, { cluster, ...(props as any) });
+    },
+  };
+}
+
 export const SCENARIOS: GoldenScenario[] = [
   {
     name: 'platform-network/development',
@@ -27,4 +62,6 @@ export const SCENARIOS: GoldenScenario[] = [
     cdk: (s) => new cdk.PlatformNetwork(s, 'Network', { profile: EnvironmentProfile.PRODUCTION, maxAzs: 3 }),
     cdktf: (s) => new cdktf.PlatformNetwork(s, 'Network', { profile: EnvironmentProfile.PRODUCTION, maxAzs: 3 }),
   },
+  { name: 'web-tier/development', ...webTier(EnvironmentProfile.DEVELOPMENT) },
+  { name: 'web-tier/production', ...webTier(EnvironmentProfile.PRODUCTION) },
 ];

@@ -1,0 +1,352 @@
+/**
+ * Parity normaliser for PlatformCluster, PlatformLoadBalancer and
+ * FargateWebService: reads a CloudFormation template or a full Terraform
+ * synth (tfSynthFull, which keeps construct paths) into one form that speaks
+ * of behaviour — sizes, ports, health checks, routing, who may reach whom,
+ * alarm thresholds, scaling bounds, IAM actions, retention — not of spelling.
+ */
+import { TfJson } from './terraform';
+
+type Json = Record<string, any>;
+
+/** A resource graph the two engines are read into. */
+interface Graph {
+  /** Resources of a kind, keyed by a stable id (CFN logical ID / TF address). */
+  all(kind: Kind): Array<[string, Json]>;
+  get(id: string): Json;
+  /** The id a reference points at (Ref / GetAtt / "${type.name.attr}"), or undefined. */
+  ref(value: unknown): string | undefined;
+  /** The construct path below the stack: a CFN logical ID's readable prefix, a TF path. */
+  pathOf(id: string): string;
+}
+
+type Kind = 'service' | 'taskdef' | 'tg' | 'rule' | 'listener' | 'lb' | 'alarm' | 'ingress' | 'egress' | 'sg'
+  | 'loggroup' | 'target' | 'policy' | 'iampolicy' | 'cluster' | 'capacity' | 'topic';
+
+const CFN_KIND: Record<string, Kind> = {
+  'AWS::ECS::Service': 'service',
+  'AWS::ECS::TaskDefinition': 'taskdef',
+  'AWS::ElasticLoadBalancingV2::TargetGroup': 'tg',
+  'AWS::ElasticLoadBalancingV2::ListenerRule': 'rule',
+  'AWS::ElasticLoadBalancingV2::Listener': 'listener',
+  'AWS::ElasticLoadBalancingV2::LoadBalancer': 'lb',
+  'AWS::CloudWatch::Alarm': 'alarm',
+  'AWS::EC2::SecurityGroupIngress': 'ingress',
+  'AWS::EC2::SecurityGroupEgress': 'egress',
+  'AWS::EC2::SecurityGroup': 'sg',
+  'AWS::Logs::LogGroup': 'loggroup',
+  'AWS::ApplicationAutoScaling::ScalableTarget': 'target',
+  'AWS::ApplicationAutoScaling::ScalingPolicy': 'policy',
+  'AWS::IAM::Policy': 'iampolicy',
+  'AWS::ECS::Cluster': 'cluster',
+  'AWS::ECS::ClusterCapacityProviderAssociations': 'capacity',
+  'AWS::SNS::Topic': 'topic',
+};
+const TF_KIND: Record<string, Kind> = {
+  aws_ecs_service: 'service',
+  aws_ecs_task_definition: 'taskdef',
+  aws_lb_target_group: 'tg',
+  aws_lb_listener_rule: 'rule',
+  aws_lb_listener: 'listener',
+  aws_lb: 'lb',
+  aws_cloudwatch_metric_alarm: 'alarm',
+  aws_vpc_security_group_ingress_rule: 'ingress',
+  aws_vpc_security_group_egress_rule: 'egress',
+  aws_security_group: 'sg',
+  aws_cloudwatch_log_group: 'loggroup',
+  aws_appautoscaling_target: 'target',
+  aws_appautoscaling_policy: 'policy',
+  aws_iam_role_policy: 'iampolicy',
+  aws_ecs_cluster: 'cluster',
+  aws_ecs_cluster_capacity_providers: 'capacity',
+  aws_sns_topic: 'topic',
+};
+
+function cfnGraph(template: Json): Graph {
+  const res: Record<string, Json> = template.Resources;
+  return {
+    all: (kind) => Object.entries(res).filter(([, r]) => CFN_KIND[r.Type] === kind).map(([id, r]) => [id, r.Properties ?? {}]),
+    get: (id) => res[id].Properties ?? {},
+    ref: (v: any) => (typeof v?.Ref === 'string' ? v.Ref : Array.isArray(v?.['Fn::GetAtt']) ? v['Fn::GetAtt'][0] : undefined),
+    // Logical IDs are the path's components joined, plus an 8-hex hash.
+    pathOf: (id) => id.replace(/[0-9A-F]{8}$/, ''),
+  };
+}
+
+function tfGraph(json: TfJson): Graph {
+  const byAddress: Record<string, Json> = {};
+  for (const [type, resources] of Object.entries<Json>(json.resource ?? {})) {
+    for (const [name, config] of Object.entries<Json>(resources)) byAddress[`${type}.${name}`] = config;
+  }
+  return {
+    all: (kind) => Object.entries(byAddress).filter(([a]) => TF_KIND[a.split('.')[0]] === kind),
+    get: (id) => byAddress[id],
+    ref: (v) => {
+      const m = typeof v === 'string' ? /\$\{((?!data\.)[a-z0-9_]+\.[A-Za-z0-9_-]+)\.[a-z_]+\}/.exec(v) : null;
+      return m ? m[1] : undefined;
+    },
+    pathOf: (id) => {
+      const path: string = byAddress[id]['//']?.metadata?.path ?? '';
+      return path.slice(path.indexOf('/') + 1).replace(/\//g, '');
+    },
+  };
+}
+
+const lowerFirst = (o: any): any => Array.isArray(o) ? o.map(lowerFirst) : o && typeof o === 'object'
+  ? Object.fromEntries(Object.entries(o).map(([k, v]) => [k[0].toLowerCase() + k.slice(1), lowerFirst(v)])) : o;
+const num = (v: unknown) => (v === undefined ? undefined : Number(v));
+const sorted = <T>(xs: T[]) => [...xs].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+const asList = (v: unknown): any[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+export interface NormalisedPlatform {
+  readonly cluster: Json;
+  readonly loadBalancers: Record<string, Json>;
+  readonly services: Record<string, Json>;
+}
+
+export function normaliseCfnPlatform(template: Json): NormalisedPlatform {
+  return normalise(cfnGraph(template), 'cfn');
+}
+
+export function normaliseTfPlatform(json: TfJson): NormalisedPlatform {
+  return normalise(tfGraph(json), 'tf');
+}
+
+function normalise(g: Graph, engine: 'cfn' | 'tf'): NormalisedPlatform {
+  const cfn = engine === 'cfn';
+  const pick = (r: Json, cfnKey: string, tfKey: string) => (cfn ? r[cfnKey] : r[tfKey]);
+
+  // ---- cluster
+  const [[clusterId, cluster]] = g.all('cluster');
+  const [[, capacity]] = g.all('capacity');
+  const exec = cfn ? cluster.Configuration.ExecuteCommandConfiguration : cluster.configuration.execute_command_configuration;
+  const execLog = g.get(g.ref(cfn ? exec.LogConfiguration.CloudWatchLogGroupName : exec.log_configuration.cloud_watch_log_group_name)!);
+  const [[, topic]] = g.all('topic');
+  const normCluster = {
+    containerInsights: (pick(cluster, 'ClusterSettings', 'setting') ?? []).map((s: Json) => `${s.Name ?? s.name}=${s.Value ?? s.value}`),
+    capacityProviders: pick(capacity, 'CapacityProviders', 'capacity_providers'),
+    defaultStrategy: lowerFirst(pick(capacity, 'DefaultCapacityProviderStrategy', 'default_capacity_provider_strategy'))
+      .map((s: Json) => ({ provider: s.capacityProvider ?? s.capacity_provider, base: s.base, weight: s.weight })),
+    execLogging: {
+      mode: pick(exec, 'Logging', 'logging'),
+      encryptedSessions: Boolean(pick(exec, 'KmsKeyId', 'kms_key_id')),
+      retentionDays: pick(execLog, 'RetentionInDays', 'retention_in_days'),
+      logEncrypted: Boolean(pick(execLog, 'KmsKeyId', 'kms_key_id')),
+    },
+    alertsTopicEncrypted: Boolean(pick(topic, 'KmsMasterKeyId', 'kms_master_key_id')),
+  };
+  void clusterId;
+
+  // ---- load balancers, keyed by construct path
+  const lbKey = (id: string) => g.pathOf(id).replace(/LoadBalancer$/, '') || 'LoadBalancer';
+  const loadBalancers: Record<string, Json> = {};
+  const sgOfLb: Record<string, string> = {};
+  for (const [id, lb] of g.all('lb')) {
+    const attrs: Record<string, string> = cfn
+      ? Object.fromEntries((lb.LoadBalancerAttributes ?? []).map((a: Json) => [a.Key, String(a.Value?.Ref ? '<bucket>' : a.Value)]))
+      : {
+        'deletion_protection.enabled': String(lb.enable_deletion_protection ?? false),
+        'idle_timeout.timeout_seconds': String(lb.idle_timeout),
+        'routing.http.drop_invalid_header_fields.enabled': String(lb.drop_invalid_header_fields),
+        'routing.http.desync_mitigation_mode': lb.desync_mitigation_mode,
+        'access_logs.s3.enabled': String(lb.access_logs?.enabled),
+        'access_logs.s3.bucket': '<bucket>',
+        'access_logs.s3.prefix': lb.access_logs?.prefix,
+      };
+    const sg = g.ref(asList(pick(lb, 'SecurityGroups', 'security_groups'))[0])!;
+    sgOfLb[id] = sg;
+    const listeners = g.all('listener').filter(([, l]) => g.ref(pick(l, 'LoadBalancerArn', 'load_balancer_arn')) === id).map(([, l]) => {
+      const action = lowerFirst(asList(pick(l, 'DefaultActions', 'default_action'))[0]);
+      const redirect = action.redirectConfig ?? action.redirect;
+      const fixed = action.fixedResponseConfig ?? action.fixed_response;
+      return {
+        port: pick(l, 'Port', 'port'),
+        protocol: pick(l, 'Protocol', 'protocol'),
+        sslPolicy: pick(l, 'SslPolicy', 'ssl_policy'),
+        default: action.type === 'redirect' ? `redirect ${redirect.protocol}:${redirect.port} ${redirect.statusCode ?? redirect.status_code}`
+          : action.type === 'fixed-response' ? `fixed ${fixed.statusCode ?? fixed.status_code}` : `forward ${lbKeyOfTg(g, g.ref(action.targetGroupArn ?? action.target_group_arn)!)}`,
+      };
+    });
+    loadBalancers[lbKey(id)] = {
+      internetFacing: cfn ? lb.Scheme === 'internet-facing' : lb.internal === false,
+      attributes: attrs,
+      listeners: sorted(listeners),
+      ingress: sorted(ingressOf(g, sg, cfn).map((r) => `${r.port} from ${r.cidr ?? 'sg'}`)),
+    };
+  }
+
+  // ---- services, keyed by construct path
+  const services: Record<string, Json> = {};
+  for (const [id, svc] of g.all('service')) {
+    const key = g.pathOf(id).replace(/Service$/, '');
+    const td = g.get(g.ref(pick(svc, 'TaskDefinition', 'task_definition'))!);
+    const [container] = cfn ? lowerFirst(td.ContainerDefinitions) : JSON.parse(td.container_definitions);
+    const lbConf = lowerFirst(asList(pick(svc, 'LoadBalancers', 'load_balancer'))[0]);
+    const tgId = g.ref(lbConf.targetGroupArn ?? lbConf.target_group_arn)!;
+    const tg = g.get(tgId);
+    const hc = cfn
+      ? {
+        path: tg.HealthCheckPath,
+        interval: tg.HealthCheckIntervalSeconds,
+        timeout: tg.HealthCheckTimeoutSeconds,
+        healthy: tg.HealthyThresholdCount,
+        unhealthy: tg.UnhealthyThresholdCount,
+        matcher: tg.Matcher?.HttpCode,
+        port: tg.HealthCheckPort,
+      }
+      : {
+        path: tg.health_check.path,
+        interval: tg.health_check.interval,
+        timeout: tg.health_check.timeout,
+        healthy: tg.health_check.healthy_threshold,
+        unhealthy: tg.health_check.unhealthy_threshold,
+        matcher: tg.health_check.matcher,
+        port: tg.health_check.port,
+      };
+    const dereg = cfn ? (tg.TargetGroupAttributes ?? []).find((a: Json) => a.Key === 'deregistration_delay.timeout_seconds')?.Value : tg.deregistration_delay;
+    const rules = g.all('rule').filter(([, r]) => asList(pick(r, 'Actions', 'action')).some((a: Json) => g.ref(a.TargetGroupArn ?? a.target_group_arn) === tgId));
+    const routing = rules.map(([, r]) => {
+      const conds = lowerFirst(asList(pick(r, 'Conditions', 'condition')));
+      const values = (field: string, tfKey: string, cfnCfg: string) => conds.flatMap((c: Json) =>
+        c.field === field ? c[cfnCfg]?.values ?? c.values ?? [] : c[tfKey]?.values ?? []);
+      const listener = g.get(g.ref(pick(r, 'ListenerArn', 'listener_arn'))!);
+      return {
+        priority: pick(r, 'Priority', 'priority'),
+        listenerPort: pick(listener, 'Port', 'port'),
+        paths: values('path-pattern', 'path_pattern', 'pathPatternConfig'),
+        hosts: values('host-header', 'host_header', 'hostHeaderConfig'),
+      };
+    });
+    const net = cfn ? svc.NetworkConfiguration.AwsvpcConfiguration : svc.network_configuration;
+    const sgId = g.ref(asList(pick(net, 'SecurityGroups', 'security_groups'))[0])!;
+    const deploy = cfn ? svc.DeploymentConfiguration : {
+      MinimumHealthyPercent: svc.deployment_minimum_healthy_percent,
+      MaximumPercent: svc.deployment_maximum_percent,
+      DeploymentCircuitBreaker: { Enable: svc.deployment_circuit_breaker?.enable, Rollback: svc.deployment_circuit_breaker?.rollback },
+      Alarms: { AlarmNames: svc.alarms?.alarm_names, Enable: svc.alarms?.enable, Rollback: svc.alarms?.rollback },
+    };
+    const alarmKey = (alarmId: string) => g.pathOf(alarmId).replace(new RegExp(`^${key}`), '').replace(/Alarm$/, '');
+    const alarms: Record<string, Json> = {};
+    for (const [alarmId, a] of g.all('alarm').filter(([aid]) => g.pathOf(aid).startsWith(key))) {
+      const dims = cfn ? (a.Dimensions ?? []).map((d: Json) => d.Name) : Object.keys(a.dimensions ?? {});
+      alarms[alarmKey(alarmId)] = {
+        namespace: pick(a, 'Namespace', 'namespace'),
+        metric: pick(a, 'MetricName', 'metric_name').replace(/^ErrorLogLines-.*/, 'ErrorLogLines-<path>'),
+        statistic: pick(a, 'Statistic', 'statistic'),
+        threshold: pick(a, 'Threshold', 'threshold'),
+        comparison: pick(a, 'ComparisonOperator', 'comparison_operator'),
+        evaluationPeriods: pick(a, 'EvaluationPeriods', 'evaluation_periods'),
+        period: pick(a, 'Period', 'period'),
+        treatMissingData: pick(a, 'TreatMissingData', 'treat_missing_data'),
+        dimensions: dims.sort(),
+        actions: asList(pick(a, 'AlarmActions', 'alarm_actions')).length,
+        okActions: asList(pick(a, 'OKActions', 'ok_actions')).length,
+      };
+    }
+    const targets = g.all('target').filter(([, t]) => JSON.stringify(pick(t, 'ResourceId', 'resource_id')).includes(cfn ? id : id.split('.')[1]));
+    const autoScaling = targets.map(([tid, t]) => ({
+      min: pick(t, 'MinCapacity', 'min_capacity'),
+      max: pick(t, 'MaxCapacity', 'max_capacity'),
+      policies: sorted(g.all('policy').filter(([, p]) => cfn ? g.ref(p.ScalingTargetId) === tid : g.ref(p.resource_id) === tid).map(([, p]) => {
+        const c = lowerFirst(pick(p, 'TargetTrackingScalingPolicyConfiguration', 'target_tracking_scaling_policy_configuration'));
+        return `${(c.predefinedMetricSpecification ?? c.predefined_metric_specification)[cfn ? 'predefinedMetricType' : 'predefined_metric_type']} ${c.targetValue ?? c.target_value}`;
+      })),
+    }))[0];
+    const logGroup = g.get(g.ref(container.logConfiguration.options['awslogs-group'])!);
+    services[key] = {
+      cpu: num(pick(td, 'Cpu', 'cpu')),
+      memoryMiB: num(pick(td, 'Memory', 'memory')),
+      runtime: lowerFirst(pick(td, 'RuntimePlatform', 'runtime_platform')),
+      container: {
+        name: container.name,
+        image: container.image,
+        essential: container.essential,
+        ports: container.portMappings,
+        environment: sorted(container.environment ?? []),
+        secrets: sorted(container.secrets ?? []),
+        healthCheck: container.healthCheck,
+        logDriver: container.logConfiguration.logDriver,
+        streamPrefix: container.logConfiguration.options['awslogs-stream-prefix'],
+      },
+      desiredCount: pick(svc, 'DesiredCount', 'desired_count'),
+      capacityProviderStrategy: sorted(lowerFirst(pick(svc, 'CapacityProviderStrategy', 'capacity_provider_strategy'))
+        .map((s: Json) => ({ provider: s.capacityProvider ?? s.capacity_provider, base: s.base ?? 0, weight: s.weight }))),
+      deployment: {
+        minimumHealthyPercent: deploy.MinimumHealthyPercent,
+        maximumPercent: deploy.MaximumPercent,
+        circuitBreaker: deploy.DeploymentCircuitBreaker,
+        alarms: asList(deploy.Alarms?.AlarmNames).map((n) => alarmKey(g.ref(n)!)).sort(),
+        alarmsEnabled: deploy.Alarms?.Enable,
+        alarmsRollback: deploy.Alarms?.Rollback,
+      },
+      execEnabled: pick(svc, 'EnableExecuteCommand', 'enable_execute_command'),
+      publicIp: cfn ? net.AssignPublicIp === 'ENABLED' : net.assign_public_ip === true,
+      subnets: asList(pick(net, 'Subnets', 'subnets')).length,
+      gracePeriod: pick(svc, 'HealthCheckGracePeriodSeconds', 'health_check_grace_period_seconds'),
+      targetGroup: {
+        port: pick(tg, 'Port', 'port'),
+        protocol: pick(tg, 'Protocol', 'protocol'),
+        targetType: pick(tg, 'TargetType', 'target_type'),
+        healthCheck: hc,
+        deregistrationDelaySeconds: num(dereg),
+        loadBalancer: lbKeyOfTg(g, tgId),
+      },
+      routing: sorted(routing),
+      ingress: sorted(ingressOf(g, sgId, cfn).map((r) => `${r.port} from ${r.sourceSg ? (Object.values(sgOfLb).includes(r.sourceSg) ? 'load balancer' : r.sourceSg) : r.cidr}`)),
+      loadBalancerEgress: sorted(g.all('egress').filter(([, e]) => g.ref(pick(e, 'DestinationSecurityGroupId', 'referenced_security_group_id')) === sgId)
+        .map(([, e]) => pick(e, 'FromPort', 'from_port'))),
+      log: { retentionDays: pick(logGroup, 'RetentionInDays', 'retention_in_days'), encrypted: Boolean(pick(logGroup, 'KmsKeyId', 'kms_key_id')) },
+      alarms,
+      autoScaling,
+      executionRole: iamOf(g, pick(td, 'ExecutionRoleArn', 'execution_role_arn'), cfn),
+      taskRole: iamOf(g, pick(td, 'TaskRoleArn', 'task_role_arn'), cfn),
+    };
+  }
+  return { cluster: normCluster, loadBalancers, services };
+}
+
+function lbKeyOfTg(g: Graph, tgId: string): string {
+  // A target group belongs to the load balancer whose listener (or listener rule) forwards to it.
+  for (const [, r] of [...g.all('rule'), ...g.all('listener')]) {
+    const actions = asList(r.Actions ?? r.action ?? r.DefaultActions ?? r.default_action);
+    if (!actions.some((a: Json) => g.ref(a.TargetGroupArn ?? a.target_group_arn) === tgId)) continue;
+    const listenerId = g.ref(r.ListenerArn ?? r.listener_arn);
+    const listener = listenerId ? g.get(listenerId) : r;
+    const lbId = g.ref(listener.LoadBalancerArn ?? listener.load_balancer_arn)!;
+    return g.pathOf(lbId).replace(/LoadBalancer$/, '') || 'LoadBalancer';
+  }
+  return 'none';
+}
+
+/** Ingress rules of a security group: inline (CFN), separate rule resources (both). */
+function ingressOf(g: Graph, sgId: string, cfn: boolean): Array<{ port: number; cidr?: string; sourceSg?: string }> {
+  const out: Array<{ port: number; cidr?: string; sourceSg?: string }> = [];
+  const sg = g.get(sgId);
+  for (const r of cfn ? sg.SecurityGroupIngress ?? [] : sg.ingress ?? []) {
+    out.push({ port: r.FromPort ?? r.from_port, cidr: r.CidrIp ?? r.cidr_blocks?.[0] });
+  }
+  for (const [, r] of g.all('ingress')) {
+    if (g.ref(cfn ? r.GroupId : r.security_group_id) !== sgId) continue;
+    const source = g.ref(cfn ? r.SourceSecurityGroupId : r.referenced_security_group_id);
+    out.push({ port: cfn ? r.FromPort : r.from_port, cidr: cfn ? r.CidrIp : r.cidr_ipv4, sourceSg: source });
+  }
+  return out;
+}
+
+/** A role's inline grants: action -> resources that are literal ARNs or '*' (references read as '<ref>'). */
+function iamOf(g: Graph, roleArn: unknown, cfn: boolean): Record<string, string[]> {
+  const roleId = g.ref(roleArn)!;
+  const grants: Record<string, Set<string>> = {};
+  for (const [, p] of g.all('iampolicy')) {
+    const roles = cfn ? asList(p.Roles).map((r) => g.ref(r)) : [g.ref(p.role)];
+    if (!roles.includes(roleId)) continue;
+    const doc = cfn ? p.PolicyDocument : JSON.parse(p.policy);
+    for (const s of doc.Statement) {
+      for (const action of asList(s.Action)) {
+        grants[action] ??= new Set();
+        for (const resource of asList(s.Resource)) grants[action].add(typeof resource === 'string' && !resource.includes('${') ? resource : '<ref>');
+      }
+    }
+  }
+  return Object.fromEntries(Object.entries(grants).sort(([a], [b]) => a.localeCompare(b)).map(([a, r]) => [a, [...r].sort()]));
+}
