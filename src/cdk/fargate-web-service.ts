@@ -264,14 +264,8 @@ export class FargateWebService extends Construct {
       actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
       resources: [this.logGroup.logGroupArn],
     }));
-    const arns = (kind: 'secretsmanager' | 'ssm') => [...new Set(plan.secrets.filter((s) => s.kind === kind).map((s) => s.arn))];
-    const secretArns = arns('secretsmanager');
-    if (secretArns.length > 0) {
-      role.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secretArns }));
-    }
-    const parameterArns = arns('ssm');
-    if (parameterArns.length > 0) {
-      role.addToPolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameters'], resources: parameterArns }));
+    for (const grant of plan.secretGrants) {
+      role.addToPolicy(new iam.PolicyStatement({ actions: [grant.action], resources: grant.resources }));
     }
     Validations.of(role).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',

@@ -351,11 +351,7 @@ function executionStatements(plan: WebServicePlan, logGroup: CloudwatchLogGroup)
     { Effect: 'Allow', Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'], Resource: '*' },
     { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: logStreamsOf(logGroup) },
   ];
-  const arnsOf = (kind: 'secretsmanager' | 'ssm') => Array.from(new Set(plan.secrets.filter((s) => s.kind === kind).map((s) => s.arn)));
-  const secretArns = arnsOf('secretsmanager');
-  if (secretArns.length > 0) statements.push({ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secretArns });
-  const parameterArns = arnsOf('ssm');
-  if (parameterArns.length > 0) statements.push({ Effect: 'Allow', Action: 'ssm:GetParameters', Resource: parameterArns });
+  for (const grant of plan.secretGrants) statements.push({ Effect: 'Allow', Action: grant.action, Resource: grant.resources });
   return statements;
 }
 

@@ -263,6 +263,12 @@ export interface WebServicePlan {
   readonly routing?: { pathPatterns: string[]; hostHeaders: string[]; priority: number };
   readonly environment: Record<string, string>;
   readonly secrets: Array<{ name: string; arn: string; kind: 'secretsmanager' | 'ssm'; jsonKey?: string }>;
+  /**
+   * What the execution role may read, one grant per action, each on exactly
+   * the ARNs given. A Secrets Manager ARN without its 6-character suffix gets
+   * `-??????` appended, or IAM would not match the real secret.
+   */
+  readonly secretGrants: Array<{ action: 'secretsmanager:GetSecretValue' | 'ssm:GetParameters'; resources: string[] }>;
   /** Capacity-provider strategy; one FARGATE base task keeps the service up when Spot is reclaimed. */
   readonly capacityProviderStrategy: Array<{ capacityProvider: 'FARGATE' | 'FARGATE_SPOT'; base: number; weight: number }>;
   readonly logRetentionDays: number;
@@ -327,6 +333,9 @@ export function planWebService(
   if (!v.isUnresolved(hc.healthyHttpCodes)) {
     v.require(/^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/.test(String(hc.healthyHttpCodes)), 'healthCheck.healthyHttpCodes', hc.healthyHttpCodes,
       'expected HTTP codes such as "200", "200,204" or "200-299"');
+  }
+  if (o.healthCheck?.command !== undefined && !v.isUnresolved(hc.timeoutSeconds) && hc.timeoutSeconds > 60) {
+    v.report('healthCheck.timeoutSeconds', hc.timeoutSeconds, 'expected at most 60 with a container health check command (the ECS limit)');
   }
   if (o.healthCheck?.command !== undefined) {
     v.require(Array.isArray(o.healthCheck.command) && o.healthCheck.command.length > 0, 'healthCheck.command', o.healthCheck.command,
@@ -419,6 +428,14 @@ export function planWebService(
   v.throwIfInvalid();
 
   const spot = o.spot ?? profile === EnvironmentProfile.DEVELOPMENT;
+  const unique = (xs: string[]) => [...new Set(xs)];
+  const secretArns = unique(secrets.filter((s) => s.kind === 'secretsmanager')
+    .map((s) => (v.isUnresolved(s.arn) || /-[A-Za-z0-9]{6}$/.test(s.arn) ? s.arn : `${s.arn}-??????`)));
+  const parameterArns = unique(secrets.filter((s) => s.kind === 'ssm').map((s) => s.arn));
+  const secretGrants: WebServicePlan['secretGrants'] = [
+    ...(secretArns.length ? [{ action: 'secretsmanager:GetSecretValue' as const, resources: secretArns }] : []),
+    ...(parameterArns.length ? [{ action: 'ssm:GetParameters' as const, resources: parameterArns }] : []),
+  ];
   const evaluationPeriods = al.evaluationPeriods;
   const alarm = (key: AlarmPlan['key'], namespace: string, metricName: string, statistic: AlarmPlan['statistic'], threshold: number, deploymentAlarm: boolean): AlarmPlan =>
     ({ key, namespace, metricName, statistic, threshold, comparison: 'GreaterThanThreshold', evaluationPeriods, periodSeconds: 60, treatMissingData: 'notBreaching', deploymentAlarm });
@@ -443,6 +460,7 @@ export function planWebService(
     routing,
     environment: { ...(o.environment ?? {}) },
     secrets,
+    secretGrants,
     capacityProviderStrategy: spot
       ? [{ capacityProvider: 'FARGATE', base: 1, weight: 0 }, { capacityProvider: 'FARGATE_SPOT', base: 0, weight: 1 }]
       : [{ capacityProvider: 'FARGATE', base: 0, weight: 1 }],

@@ -97,3 +97,34 @@ describe('web service plan: validation', () => {
       .toThrow(/^Invalid props for FargateWebService at 'Stack\/Web' \(3 problems\)/);
   });
 });
+
+describe('web service plan: secret grants', () => {
+  test('a Secrets Manager ARN without its random suffix is widened to match the real secret; SSM ARNs are exact', () => {
+    const grants = plan({
+      secrets: {
+        FULL: { secretsManagerArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf' },
+        PARTIAL: { secretsManagerArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:db', jsonKey: 'password' },
+        PARAM: { ssmParameterArn: 'arn:aws:ssm:eu-west-1:111122223333:parameter/app/key' },
+      },
+    }).secretGrants;
+    expect(grants).toEqual([
+      {
+        action: 'secretsmanager:GetSecretValue',
+        resources: [
+          'arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf',
+          'arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-??????',
+        ],
+      },
+      { action: 'ssm:GetParameters', resources: ['arn:aws:ssm:eu-west-1:111122223333:parameter/app/key'] },
+    ]);
+  });
+
+  test('no secrets, no grants', () => {
+    expect(plan({}).secretGrants).toEqual([]);
+  });
+
+  test('a container health check cannot wait more than 60 seconds', () => {
+    expect(() => plan({ healthCheck: { command: ['CMD', 'true'], intervalSeconds: 120, timeoutSeconds: 90 } }))
+      .toThrow(/healthCheck.timeoutSeconds: got 90; expected at most 60 with a container health check command/);
+  });
+});

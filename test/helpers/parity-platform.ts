@@ -87,13 +87,17 @@ function tfGraph(json: TfJson): Graph {
     },
     pathOf: (id) => {
       const path: string = byAddress[id]['//']?.metadata?.path ?? '';
-      return path.slice(path.indexOf('/') + 1).replace(/\//g, '');
+      // Joined as aws-cdk-lib joins logical IDs: a component repeating its parent's name appears once.
+      return path.split('/').slice(1).filter((c, i, all) => i === 0 || c !== all[i - 1]).join('');
     },
   };
 }
 
+/** CloudFormation's PascalCase keys in ECS's camelCase; intrinsic functions (Ref, Fn::*) are left as they are. */
 const lowerFirst = (o: any): any => Array.isArray(o) ? o.map(lowerFirst) : o && typeof o === 'object'
-  ? Object.fromEntries(Object.entries(o).map(([k, v]) => [k[0].toLowerCase() + k.slice(1), lowerFirst(v)])) : o;
+  ? Object.fromEntries(Object.entries(o).map(([k, v]) =>
+    k === 'Ref' || k.startsWith('Fn::') ? [k, v] : [k[0].toLowerCase() + k.slice(1), lowerFirst(v)]))
+  : o;
 const num = (v: unknown) => (v === undefined ? undefined : Number(v));
 const sorted = <T>(xs: T[]) => [...xs].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 const asList = (v: unknown): any[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -256,7 +260,8 @@ function normalise(g: Graph, engine: 'cfn' | 'tf'): NormalisedPlatform {
     services[key] = {
       cpu: num(pick(td, 'Cpu', 'cpu')),
       memoryMiB: num(pick(td, 'Memory', 'memory')),
-      runtime: lowerFirst(pick(td, 'RuntimePlatform', 'runtime_platform')),
+      runtime: cfn ? td.RuntimePlatform && `${td.RuntimePlatform.OperatingSystemFamily}/${td.RuntimePlatform.CpuArchitecture}`
+        : td.runtime_platform && `${td.runtime_platform.operating_system_family}/${td.runtime_platform.cpu_architecture}`,
       container: {
         name: container.name,
         image: container.image,

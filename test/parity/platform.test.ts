@@ -56,9 +56,10 @@ describe('the normalised form describes the behaviour (guards against both engin
   });
 
   test('Frontend runs on Spot in DEVELOPMENT with one on-demand base task; FinOps has its own load balancer', () => {
-    expect(n.services.Frontend.capacityProviderStrategy).toEqual([
+    expect(n.services.Frontend.capacityProviderStrategy).toHaveLength(2);
+    expect(n.services.Frontend.capacityProviderStrategy).toEqual(expect.arrayContaining([
       { provider: 'FARGATE', base: 1, weight: 0 }, { provider: 'FARGATE_SPOT', base: 0, weight: 1 },
-    ]);
+    ]));
     expect(n.services.FinOps.targetGroup.loadBalancer).toBe('FinOps');
     expect(n.loadBalancers.FinOps.listeners).toEqual([{ port: 80, protocol: 'HTTP', default: 'forward FinOps' }]);
     expect(n.loadBalancers.FinOps.ingress).toEqual(['80 from 0.0.0.0/0']);
