@@ -104,7 +104,7 @@ const project = new cdk.JsiiProject({
   buildWorkflow: false,
   docgen: true,
   eslint: true,
-  eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'projenrc'] },
+  eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'bench', 'projenrc'] },
   sampleCode: false,
   gitignore: [
     'cdk.out/',
@@ -114,7 +114,7 @@ const project = new cdk.JsiiProject({
     '.tmp/',
     '__pycache__/',
   ],
-  npmIgnoreOptions: { ignorePatterns: ['/examples/', '/scripts/', '/.ci/', '/test/', '.tmp/'] },
+  npmIgnoreOptions: { ignorePatterns: ['/examples/', '/scripts/', '/.ci/', '/test/', '/bench/', '.tmp/'] },
 });
 
 // ---------------------------------------------------------------------------
@@ -165,6 +165,12 @@ testTask.exec('node scripts/check-api-md.js');
 project.addTask('examples', {
   description: 'Synthesise every example app in both engines with the real cdk/cdktf CLIs',
   steps: [{ spawn: 'compile' }, { spawn: 'post-compile' }, { exec: 'node scripts/synth-examples.js' }],
+});
+
+// A benchmark, not a test: prints a table, never asserts timings (shared, noisy machines).
+project.addTask('bench', {
+  description: 'Synthesis benchmark: web-platform (CDK, CDKTF) against an aws-cdk-lib-only app (wall time, peak RSS)',
+  steps: [{ spawn: 'compile' }, { spawn: 'post-compile' }, { exec: 'node scripts/bench.js', receiveArgs: true }],
 });
 
 project.addTask('golden:update', {

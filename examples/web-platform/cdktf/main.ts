@@ -1,0 +1,136 @@
+/**
+ * Example "web-platform", CDK for Terraform edition: the reference platform's web tier.
+ *
+ * One stack, web-platform (DEVELOPMENT profile, every default not named below),
+ * with an AWS provider in eu-west-1 and Terraform's default local backend:
+ *   - Network:  PlatformNetwork (2 AZs, 1 NAT gateway, flow logs).
+ *   - Cluster:  PlatformCluster (FARGATE + FARGATE_SPOT, Container Insights, ECS Exec logging, alerts topic).
+ *   - Ingress:  a PlatformLoadBalancer shared by two services. Plain HTTP on port 80
+ *               (no certificate or domain, so synthesis needs no DNS); give it
+ *               `certificateArn` or `domain` for HTTPS with HTTP redirecting to it.
+ *   - Frontend: nginx on port 80 behind Ingress, catch-all `/*` (priority 100).
+ *   - Api:      a Node.js app on port 3000 behind Ingress, `/api/*` (priority 10, so it
+ *               is matched before the frontend's catch-all), health check on /health,
+ *               0.5 vCPU / 1 GiB, 2 to 6 tasks scaled on 70 % CPU.
+ *   - FinOps:   the OpenOps FinOps app on port 8080 with its OWN load balancer (no `loadBalancer`
+ *               prop: the service creates one and takes its whole listener).
+ *
+ * Outputs: the DNS names of the two load balancers (ingress_dns_name, finops_dns_name).
+ *
+ * The AZs are read at plan time from the `aws_availability_zones` data source; to
+ * pin them, pass `availabilityZones: ['eu-west-1a', 'eu-west-1b']` to PlatformNetwork.
+ *
+ * Synthesise:  cdktf synth          (from this directory)
+ * Deploy:      cdktf deploy web-platform
+ */
+// Deep imports only: the @cdktf/provider-aws root barrel costs ~1.7 s and 550 MB.
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { App, TerraformOutput, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import { EnvironmentProfile } from 'ecs-platform-constructs';
+import {
+  FargateWebService,
+  PlatformCluster,
+  PlatformLoadBalancer,
+  PlatformNetwork,
+} from 'ecs-platform-constructs/cdktf';
+
+/** The region the example stack deploys to. */
+const REGION = 'eu-west-1';
+
+/** Container images of the three services. */
+export const IMAGES = {
+  frontend: 'public.ecr.aws/docker/library/nginx:1.27',
+  // Stands in for your Node.js app's image (the stock image runs no server): serve port 3000 and GET /health.
+  api: 'public.ecr.aws/docker/library/node:22-alpine',
+  // OpenOps publishes its images on ECR Public (public.ecr.aws/openops/openops-app,
+  // -engine, -tables, -analytics). The app alone is shown here; a working OpenOps
+  // install also needs its engine, Postgres, Redis and secrets (OPS_* variables).
+  // Pin a released tag instead of `latest` for anything you deploy.
+  finOps: 'public.ecr.aws/openops/openops-app:latest',
+};
+
+/** Props of a WebPlatformStack. */
+export interface WebPlatformStackProps {
+  /** The AWS region of the stack's provider. */
+  readonly region: string;
+  /**
+   * Cost-versus-resilience defaults of every construct in the stack.
+   * @default EnvironmentProfile.DEVELOPMENT
+   */
+  readonly profile?: EnvironmentProfile;
+}
+
+/** Network, cluster, a shared load balancer with two services, and one service on its own load balancer. */
+export class WebPlatformStack extends TerraformStack {
+  public readonly network: PlatformNetwork;
+  public readonly cluster: PlatformCluster;
+  public readonly ingress: PlatformLoadBalancer;
+  public readonly frontend: FargateWebService;
+  public readonly api: FargateWebService;
+  public readonly finOps: FargateWebService;
+
+  constructor(scope: Construct, id: string, props: WebPlatformStackProps) {
+    super(scope, id);
+    const profile = props.profile ?? EnvironmentProfile.DEVELOPMENT;
+
+    new AwsProvider(this, 'aws', { region: props.region });
+
+    this.network = new PlatformNetwork(this, 'Network', { profile });
+    this.cluster = new PlatformCluster(this, 'Cluster', { network: this.network });
+
+    // HTTP only: no certificateArn / domain. Every service on it gets a listener rule.
+    this.ingress = new PlatformLoadBalancer(this, 'Ingress', { network: this.network });
+
+    this.frontend = new FargateWebService(this, 'Frontend', {
+      cluster: this.cluster,
+      loadBalancer: this.ingress,
+      image: IMAGES.frontend,
+      containerPort: 80,
+      routing: { pathPatterns: ['/*'], priority: 100 },
+    });
+
+    this.api = new FargateWebService(this, 'Api', {
+      cluster: this.cluster,
+      loadBalancer: this.ingress,
+      image: IMAGES.api,
+      containerPort: 3000,
+      healthCheck: { path: '/health' },
+      cpu: 512,
+      memoryMiB: 1024,
+      autoScaling: { minCapacity: 2, maxCapacity: 6, cpuTargetPercent: 70 },
+      routing: { pathPatterns: ['/api/*'], priority: 10 },
+      environment: { LOG_LEVEL: 'info' },
+    });
+
+    // No `loadBalancer`: the service stands up its own (FinOps/LoadBalancer).
+    this.finOps = new FargateWebService(this, 'FinOps', {
+      cluster: this.cluster,
+      image: IMAGES.finOps,
+      containerPort: 8080,
+    });
+
+    new TerraformOutput(this, 'ingress_dns_name', {
+      description: 'DNS name of the shared load balancer (Frontend on /*, Api on /api/*)',
+      value: this.ingress.dnsName,
+    });
+    new TerraformOutput(this, 'finops_dns_name', {
+      description: 'DNS name of the FinOps service\'s own load balancer',
+      value: this.finOps.dnsName,
+    });
+  }
+}
+
+/**
+ * Add the example's stack to `app` and return it. Without an argument a new
+ * App is created, which takes its output directory from the cdktf CLI
+ * (CDKTF_OUTDIR); tests pass `new App({ outdir })`.
+ */
+export function buildApp(app: App = new App()): App {
+  new WebPlatformStack(app, 'web-platform', { region: REGION });
+  return app;
+}
+
+if (require.main === module) {
+  buildApp().synth();
+}

@@ -1,0 +1,340 @@
+#!/usr/bin/env node
+// Synthesis benchmark: how long, and how much memory, does it take to turn the
+// web-platform example into CloudFormation (AWS CDK) and Terraform JSON (CDKTF),
+// next to the same three services written with aws-cdk-lib's
+// ecs_patterns.ApplicationLoadBalancedFargateService alone (bench/alb-fargate-cdk)?
+//
+// Each run of each app is a fresh child process, the way `cdk synth` /
+// `cdktf synth` run an app (they start `npx ts-node --transpile-only <app>` in
+// the app's directory and pass the output directory in CDK_OUTDIR /
+// CDKTF_OUTDIR); here the child is started directly, without the CLI and npx:
+//
+//   node -r ts-node/register/transpile-only <app.ts>     (cwd: the app's directory)
+//
+// with CDK_OUTDIR / CDKTF_OUTDIR pointing at a fresh directory under
+// os.tmpdir() (removed afterwards). Measured per run:
+//   - wall time of the child, from spawn to exit (Node start-up, ts-node
+//     transpiling, loading the libraries, building the tree and writing the output);
+//   - peak RSS of the child: "Maximum resident set size" from `/usr/bin/time -v`
+//     when that exists, otherwise process.resourceUsage().maxRSS written at exit
+//     by bench/report-rss.js, preloaded into the child. Both are the kernel's
+//     ru_maxrss of the node process, in KiB; the table shows MiB (KiB / 1024).
+// Runs are interleaved (run 1 of every app, then run 2, ...) so drift on the
+// machine hits every app alike. Medians are reported; the first run may include
+// a cold disk cache.
+//
+// A benchmark, not a test: timings are never asserted. Exits 1 only when a
+// synth fails (non-zero exit, or no stack with resources in the output).
+//
+// The examples import the library by its package name, which resolves to lib/
+// inside this repository: compile first (`npx projen compile && npx projen post-compile`).
+//
+// Usage: node scripts/bench.js [--runs N] [--rss time|node]
+'use strict';
+
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { spawnSync } = require('child_process');
+
+const ROOT = path.resolve(__dirname, '..');
+const TIME_BIN = '/usr/bin/time';
+const REPORT_RSS = path.join(ROOT, 'bench', 'report-rss.js');
+const TIMEOUT_MS = 10 * 60 * 1000;
+const DEFAULT_RUNS = 3;
+
+const APPS = [
+  {
+    app: 'web-platform',
+    engine: 'cdk',
+    file: path.join(ROOT, 'examples', 'web-platform', 'cdk', 'app.ts'),
+    outdirEnv: 'CDK_OUTDIR',
+    stacks: cdkStacks,
+    needsLib: true,
+  },
+  {
+    app: 'web-platform',
+    engine: 'cdktf',
+    file: path.join(ROOT, 'examples', 'web-platform', 'cdktf', 'main.ts'),
+    outdirEnv: 'CDKTF_OUTDIR',
+    stacks: cdktfStacks,
+    needsLib: true,
+  },
+  {
+    app: 'alb-fargate-cdk',
+    engine: 'cdk',
+    file: path.join(ROOT, 'bench', 'alb-fargate-cdk', 'app.ts'),
+    outdirEnv: 'CDK_OUTDIR',
+    stacks: cdkStacks,
+    baseline: true,
+  },
+];
+
+function main(argv) {
+  const options = parseArgs(argv);
+  if (APPS.some((a) => a.needsLib)) checkLib();
+  const tsNode = resolveTsNode();
+  const rssSource = options.rss || (fs.existsSync(TIME_BIN) && timeSupportsVerbose() ? 'time' : 'node');
+
+  console.log(`bench: ${options.runs} run(s) of ${APPS.length} apps, one fresh child process each`);
+  console.log(`  child:    node -r ts-node/register/transpile-only <app>  (cwd: the app's directory)`);
+  console.log(`  peak RSS: ${rssSource === 'time'
+    ? `${TIME_BIN} -v "Maximum resident set size"`
+    : 'process.resourceUsage().maxRSS at exit (bench/report-rss.js preloaded)'}`);
+  console.log(`  machine:  node ${process.version}, ${os.cpus().length} CPU(s), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.platform()} ${os.release()}\n`);
+
+  const results = APPS.map(() => ({ wall: [], rss: [], resources: undefined }));
+  const failures = [];
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'epc-bench-'));
+  try {
+    for (let run = 1; run <= options.runs; run++) {
+      APPS.forEach((app, i) => {
+        const label = `${app.app}/${app.engine}`;
+        process.stdout.write(`run ${run}/${options.runs} ${label} ... `);
+        const r = synthOnce(app, tsNode, rssSource, path.join(scratch, `${app.app}-${app.engine}-${run}`));
+        if (!r.ok) {
+          console.log(`FAILED (${r.seconds.toFixed(2)} s)`);
+          failures.push(`${label} run ${run}: ${r.error}`);
+          const text = (r.output || '').trim();
+          console.error(`----- ${label}: output -----\n${text || '(none)'}\n----- end of ${label} -----`);
+          return;
+        }
+        results[i].wall.push(r.seconds);
+        if (r.rssKiB !== undefined) results[i].rss.push(r.rssKiB / 1024);
+        results[i].resources = r.resources;
+        console.log(`${r.seconds.toFixed(2)} s, ${r.rssKiB !== undefined ? `${(r.rssKiB / 1024).toFixed(0)} MiB` : 'peak RSS unknown'}, ${r.resources} resources`);
+      });
+    }
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+
+  const baselineIndex = APPS.findIndex((a) => a.baseline);
+  const base = results[baselineIndex];
+  const baseWall = median(base.wall);
+  const baseRss = median(base.rss);
+  const rows = APPS.map((app, i) => {
+    const r = results[i];
+    const wall = median(r.wall);
+    const rss = median(r.rss);
+    return [
+      app.baseline ? `${app.app} (baseline)` : app.app,
+      app.engine,
+      String(r.wall.length),
+      fmt(wall, 2),
+      fmt(min(r.wall), 2),
+      fmt(rss, 0),
+      ratio(wall, baseWall),
+      ratio(rss, baseRss),
+      r.resources === undefined ? '-' : String(r.resources),
+    ];
+  });
+
+  console.log('');
+  printTable(
+    ['app', 'engine', 'runs', 'median wall s', 'min wall s', 'median peak MB', 'wall x baseline', 'peak x baseline', 'resources'],
+    rows,
+    [false, false, true, true, true, true, true, true, true],
+  );
+  console.log('\nMB = MiB (2^20 bytes). "x baseline" = median / the aws-cdk-lib-only app\'s median. resources: in the synthesised output (CloudFormation without AWS::CDK::Metadata; Terraform resources, no data sources).');
+
+  if (failures.length) {
+    console.error(`\n${failures.length} synth(s) failed:\n${failures.map((f) => `  - ${f}`).join('\n')}`);
+    process.exit(1);
+  }
+}
+
+function parseArgs(argv) {
+  const options = { runs: DEFAULT_RUNS, rss: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => (arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i]);
+    if (arg === '--runs' || arg.startsWith('--runs=')) {
+      const v = value();
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) fail(`--runs must be a whole number of at least 1, got ${v}`);
+      options.runs = n;
+    } else if (arg === '--rss' || arg.startsWith('--rss=')) {
+      const v = value();
+      if (v !== 'time' && v !== 'node') fail(`--rss must be "time" (${TIME_BIN} -v) or "node" (process.resourceUsage), got ${v}`);
+      if (v === 'time' && !fs.existsSync(TIME_BIN)) fail(`--rss time: ${TIME_BIN} does not exist`);
+      options.rss = v;
+    } else if (arg === '-h' || arg === '--help') {
+      console.log('usage: node scripts/bench.js [--runs N] [--rss time|node]\n' +
+        `  --runs N   synth runs per app (default ${DEFAULT_RUNS})\n` +
+        `  --rss      how peak RSS is measured (default: ${TIME_BIN} -v if present, else node)`);
+      process.exit(0);
+    } else {
+      fail(`unknown argument ${arg}`);
+    }
+  }
+  return options;
+}
+
+/** The examples resolve the package name to lib/: it must be compiled. */
+function checkLib() {
+  const missing = ['index.js', 'cdk/index.js', 'cdktf/index.js'].filter((f) => !fs.existsSync(path.join(ROOT, 'lib', f)));
+  if (missing.length) {
+    fail(`lib/ is not compiled (missing ${missing.map((f) => `lib/${f}`).join(', ')}); the examples import the ` +
+      'library by its package name, which resolves to lib/. Run `npx projen compile && npx projen post-compile` first.');
+  }
+  const entry = path.join(ROOT, 'lib', 'index.js');
+  if (!fs.readFileSync(entry, 'utf8').includes('Object.defineProperty(exports, "cdk"')) {
+    console.warn('warning: lib/index.js loads both engines eagerly (run `npx projen post-compile`); the figures would include the other engine\'s load');
+  }
+  const built = fs.statSync(entry).mtimeMs;
+  const newer = listFiles(path.join(ROOT, 'src')).filter((f) => f.endsWith('.ts') && fs.statSync(f).mtimeMs > built);
+  if (newer.length) {
+    console.warn(`warning: ${newer.length} file(s) in src/ changed after lib/ was compiled (e.g. ${path.relative(ROOT, newer[0])}); the examples use lib/`);
+  }
+}
+
+function resolveTsNode() {
+  try {
+    return require.resolve('ts-node/register/transpile-only', { paths: [ROOT] });
+  } catch {
+    return fail('ts-node is not installed (npm ci at the repository root)');
+  }
+}
+
+function timeSupportsVerbose() {
+  const probe = spawnSync(TIME_BIN, ['-v', process.execPath, '-e', ''], { encoding: 'utf8' });
+  return probe.status === 0 && /Maximum resident set size/.test(probe.stderr || '');
+}
+
+/** One synth of one app in a fresh child process. */
+function synthOnce(app, tsNode, rssSource, outdir) {
+  fs.mkdirSync(outdir, { recursive: true });
+  const rssFile = path.join(outdir, '..', `${path.basename(outdir)}.rss`);
+  const nodeArgs = ['-r', tsNode];
+  if (rssSource === 'node') nodeArgs.push('-r', REPORT_RSS);
+  nodeArgs.push(app.file);
+  const command = rssSource === 'time' ? TIME_BIN : process.execPath;
+  const args = rssSource === 'time' ? ['-v', '-o', rssFile, process.execPath, ...nodeArgs] : nodeArgs;
+
+  const start = process.hrtime.bigint();
+  const proc = spawnSync(command, args, {
+    cwd: path.dirname(app.file),
+    env: {
+      ...process.env,
+      [app.outdirEnv]: outdir,
+      ...(rssSource === 'node' ? { BENCH_RSS_FILE: rssFile } : {}),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: TIMEOUT_MS,
+  });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const output = `${proc.stdout || ''}${proc.stderr || ''}`;
+  const rssKiB = readRss(rssSource, rssFile);
+
+  try {
+    if (proc.error) {
+      const why = proc.error.code === 'ETIMEDOUT' ? `timed out after ${TIMEOUT_MS / 1000} s` : proc.error.message;
+      return { ok: false, seconds, error: why, output };
+    }
+    if (proc.status !== 0) {
+      const how = proc.signal ? `killed by ${proc.signal}` : `exit code ${proc.status}`;
+      return { ok: false, seconds, error: `the app failed (${how})`, output };
+    }
+    const stacks = app.stacks(outdir);
+    const resources = stacks.reduce((n, s) => n + s.resources, 0);
+    if (stacks.length === 0 || stacks.some((s) => s.resources === 0)) {
+      return { ok: false, seconds, error: `no stack, or a stack without resources, in ${app.outdirEnv}`, output };
+    }
+    return { ok: true, seconds, rssKiB, resources };
+  } catch (e) {
+    return { ok: false, seconds, error: `cannot read the output: ${e.message}`, output };
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+    fs.rmSync(rssFile, { force: true });
+  }
+}
+
+function readRss(rssSource, rssFile) {
+  if (!fs.existsSync(rssFile)) return undefined;
+  const text = fs.readFileSync(rssFile, 'utf8');
+  if (rssSource === 'time') {
+    const m = /Maximum resident set size \(kbytes\):\s*(\d+)/.exec(text);
+    return m ? Number(m[1]) : undefined;
+  }
+  try {
+    return JSON.parse(text).maxRssKiB;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CloudFormation stacks of a cloud assembly (nested assemblies included), resources without AWS::CDK::Metadata. */
+function cdkStacks(outdir) {
+  const manifest = readJson(path.join(outdir, 'manifest.json'));
+  const stacks = [];
+  for (const artifact of Object.values(manifest.artifacts || {})) {
+    if (artifact.type === 'aws:cloudformation:stack') {
+      const template = readJson(path.join(outdir, artifact.properties.templateFile));
+      stacks.push({ resources: Object.values(template.Resources || {}).filter((r) => r.Type !== 'AWS::CDK::Metadata').length });
+    } else if (artifact.type === 'cdk:cloud-assembly') {
+      stacks.push(...cdkStacks(path.join(outdir, artifact.properties.directoryName)));
+    }
+  }
+  return stacks;
+}
+
+/** Terraform stacks of a cdktf output directory; resources only (no data sources). */
+function cdktfStacks(outdir) {
+  const manifest = readJson(path.join(outdir, 'manifest.json'));
+  return Object.values(manifest.stacks || {}).map((stack) => {
+    const tf = readJson(path.join(outdir, stack.synthesizedStackPath));
+    return { resources: Object.values(tf.resource || {}).reduce((n, byName) => n + Object.keys(byName).length, 0) };
+  });
+}
+
+function median(values) {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function min(values) {
+  return values.length ? Math.min(...values) : undefined;
+}
+
+function fmt(value, digits) {
+  return value === undefined ? '-' : value.toFixed(digits);
+}
+
+function ratio(value, base) {
+  return value === undefined || base === undefined || base === 0 ? '-' : `${(value / base).toFixed(2)}x`;
+}
+
+function printTable(header, rows, numeric) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells) => cells
+    .map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+    .join('  ')
+    .trimEnd();
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of rows) console.log(line(row));
+}
+
+function listFiles(dir) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
+    const p = path.join(dir, d.name);
+    return d.isDirectory() ? listFiles(p) : [p];
+  });
+}
+
+function readJson(file) {
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+function fail(message) {
+  console.error(`bench: ${message}`);
+  process.exit(1);
+}
+
+main(process.argv.slice(2));
