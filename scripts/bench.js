@@ -36,6 +36,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const { checkLib, cdkStacks, cdktfStacks, printTable } = require('./lib/synth-output');
 
 const ROOT = path.resolve(__dirname, '..');
 const TIME_BIN = '/usr/bin/time';
@@ -72,7 +73,8 @@ const APPS = [
 
 function main(argv) {
   const options = parseArgs(argv);
-  if (APPS.some((a) => a.needsLib)) checkLib();
+  const libProblem = APPS.some((a) => a.needsLib) ? checkLib() : undefined;
+  if (libProblem) fail(libProblem);
   const tsNode = resolveTsNode();
   const rssSource = options.rss || (fs.existsSync(TIME_BIN) && timeSupportsVerbose() ? 'time' : 'node');
 
@@ -171,24 +173,6 @@ function parseArgs(argv) {
   return options;
 }
 
-/** The examples resolve the package name to lib/: it must be compiled. */
-function checkLib() {
-  const missing = ['index.js', 'cdk/index.js', 'cdktf/index.js'].filter((f) => !fs.existsSync(path.join(ROOT, 'lib', f)));
-  if (missing.length) {
-    fail(`lib/ is not compiled (missing ${missing.map((f) => `lib/${f}`).join(', ')}); the examples import the ` +
-      'library by its package name, which resolves to lib/. Run `npx projen compile && npx projen post-compile` first.');
-  }
-  const entry = path.join(ROOT, 'lib', 'index.js');
-  if (!fs.readFileSync(entry, 'utf8').includes('Object.defineProperty(exports, "cdk"')) {
-    console.warn('warning: lib/index.js loads both engines eagerly (run `npx projen post-compile`); the figures would include the other engine\'s load');
-  }
-  const built = fs.statSync(entry).mtimeMs;
-  const newer = listFiles(path.join(ROOT, 'src')).filter((f) => f.endsWith('.ts') && fs.statSync(f).mtimeMs > built);
-  if (newer.length) {
-    console.warn(`warning: ${newer.length} file(s) in src/ changed after lib/ was compiled (e.g. ${path.relative(ROOT, newer[0])}); the examples use lib/`);
-  }
-}
-
 function resolveTsNode() {
   try {
     return require.resolve('ts-node/register/transpile-only', { paths: [ROOT] });
@@ -266,30 +250,6 @@ function readRss(rssSource, rssFile) {
   }
 }
 
-/** CloudFormation stacks of a cloud assembly (nested assemblies included), resources without AWS::CDK::Metadata. */
-function cdkStacks(outdir) {
-  const manifest = readJson(path.join(outdir, 'manifest.json'));
-  const stacks = [];
-  for (const artifact of Object.values(manifest.artifacts || {})) {
-    if (artifact.type === 'aws:cloudformation:stack') {
-      const template = readJson(path.join(outdir, artifact.properties.templateFile));
-      stacks.push({ resources: Object.values(template.Resources || {}).filter((r) => r.Type !== 'AWS::CDK::Metadata').length });
-    } else if (artifact.type === 'cdk:cloud-assembly') {
-      stacks.push(...cdkStacks(path.join(outdir, artifact.properties.directoryName)));
-    }
-  }
-  return stacks;
-}
-
-/** Terraform stacks of a cdktf output directory; resources only (no data sources). */
-function cdktfStacks(outdir) {
-  const manifest = readJson(path.join(outdir, 'manifest.json'));
-  return Object.values(manifest.stacks || {}).map((stack) => {
-    const tf = readJson(path.join(outdir, stack.synthesizedStackPath));
-    return { resources: Object.values(tf.resource || {}).reduce((n, byName) => n + Object.keys(byName).length, 0) };
-  });
-}
-
 function median(values) {
   if (values.length === 0) return undefined;
   const sorted = [...values].sort((a, b) => a - b);
@@ -307,29 +267,6 @@ function fmt(value, digits) {
 
 function ratio(value, base) {
   return value === undefined || base === undefined || base === 0 ? '-' : `${(value / base).toFixed(2)}x`;
-}
-
-function printTable(header, rows, numeric) {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells) => cells
-    .map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
-    .join('  ')
-    .trimEnd();
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of rows) console.log(line(row));
-}
-
-function listFiles(dir) {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
-    const p = path.join(dir, d.name);
-    return d.isDirectory() ? listFiles(p) : [p];
-  });
-}
-
-function readJson(file) {
-  return JSON.parse(fs.readFileSync(file, 'utf8'));
 }
 
 function fail(message) {

@@ -17,6 +17,7 @@
 const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const { checkLib, cdkStacks, cdktfStacks, printTable } = require('./lib/synth-output');
 
 const ROOT = path.resolve(__dirname, '..');
 const EXAMPLES = path.join(ROOT, 'examples');
@@ -52,7 +53,8 @@ const ENGINES = {
 
 function main(argv) {
   const { only, engines } = parseArgs(argv);
-  checkLib();
+  const libProblem = checkLib();
+  if (libProblem) fail(libProblem);
 
   const targets = findTargets(only, engines);
   if (targets.length === 0) {
@@ -84,7 +86,7 @@ function main(argv) {
   }
 
   console.log('');
-  printTable(['example', 'engine', 'stack', 'resources', 'seconds'], rows);
+  printTable(['example', 'engine', 'stack', 'resources', 'seconds'], rows, [false, false, false, true, true]);
   console.log(`\n${targets.length} app(s) synthesised in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
   if (problems.length) {
@@ -112,25 +114,6 @@ function parseArgs(argv) {
     }
   }
   return { only, engines };
-}
-
-/** The examples resolve the package to lib/: make sure it is there, and say when it looks stale. */
-function checkLib() {
-  const entry = path.join(ROOT, 'lib', 'index.js');
-  const missing = ['index.js', 'cdk/index.js', 'cdktf/index.js'].filter((f) => !fs.existsSync(path.join(ROOT, 'lib', f)));
-  if (missing.length) {
-    fail(`lib/ is not compiled (missing ${missing.map((f) => `lib/${f}`).join(', ')}); ` +
-      'run `npx projen compile && npx projen post-compile` first');
-  }
-  if (!fs.readFileSync(entry, 'utf8').includes('Object.defineProperty(exports, "cdk"')) {
-    console.warn('warning: lib/index.js loads both engines eagerly; run `npx projen post-compile` (scripts/lazy-root.js)');
-  }
-  const built = fs.statSync(entry).mtimeMs;
-  const newer = listFiles(path.join(ROOT, 'src')).filter((f) => f.endsWith('.ts') && fs.statSync(f).mtimeMs > built);
-  if (newer.length) {
-    console.warn(`warning: ${newer.length} file(s) in src/ changed after lib/ was compiled (e.g. ${rel(newer[0])}); ` +
-      'the examples use lib/');
-  }
 }
 
 function findTargets(only, engines) {
@@ -203,61 +186,9 @@ function synth(target) {
   }
 }
 
-/** CloudFormation stacks of a cloud assembly (nested assemblies, i.e. Stages, included). */
-function cdkStacks(outdir, prefix = '') {
-  const manifest = readJson(path.join(outdir, 'manifest.json'));
-  const stacks = [];
-  for (const [id, artifact] of Object.entries(manifest.artifacts || {})) {
-    if (artifact.type === 'aws:cloudformation:stack') {
-      const template = readJson(path.join(outdir, artifact.properties.templateFile));
-      const resources = Object.values(template.Resources || {})
-        .filter((r) => r.Type !== 'AWS::CDK::Metadata');
-      stacks.push({ name: prefix + (artifact.displayName || id), resources: resources.length });
-    } else if (artifact.type === 'cdk:cloud-assembly') {
-      stacks.push(...cdkStacks(path.join(outdir, artifact.properties.directoryName), `${prefix}${id}/`));
-    }
-  }
-  return stacks;
-}
-
-/** Terraform stacks of a cdktf output directory; resources only (no data sources). */
-function cdktfStacks(outdir) {
-  const manifest = readJson(path.join(outdir, 'manifest.json'));
-  return Object.values(manifest.stacks || {}).map((stack) => {
-    const tf = readJson(path.join(outdir, stack.synthesizedStackPath));
-    const resources = Object.values(tf.resource || {})
-      .reduce((n, byName) => n + Object.keys(byName).length, 0);
-    return { name: stack.name, resources };
-  });
-}
-
 function printOutput(label, result) {
   const text = (result.output || '').trim();
   console.error(`----- ${label}: CLI output -----\n${text || '(none)'}\n----- end of ${label} -----`);
-}
-
-function printTable(header, rows) {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const numeric = [false, false, false, true, true];
-  const line = (cells) => cells
-    .map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
-    .join('  ')
-    .trimEnd();
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of rows) console.log(line(row));
-}
-
-function listFiles(dir) {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
-    const p = path.join(dir, d.name);
-    return d.isDirectory() ? listFiles(p) : [p];
-  });
-}
-
-function readJson(file) {
-  return JSON.parse(fs.readFileSync(file, 'utf8'));
 }
 
 function rel(p) {
