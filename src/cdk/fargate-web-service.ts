@@ -20,6 +20,7 @@ import {
   WEB_CONTAINER_NAME,
   WebServicePlan,
 } from '../constructs/fargate-web-service';
+import { ALARM_NAME_CHARACTERS, physicalNameFromPath } from '../constructs/naming';
 import { ONE_YEAR_DAYS } from '../constructs/platform-network';
 import { PropProblem, PropsValidationError, ValidationContext } from '../constructs/validation';
 
@@ -222,8 +223,12 @@ export class FargateWebService extends Construct {
     });
 
     const topicAction = new cloudwatchActions.SnsAction(props.alarmTopic ?? cluster.alertsTopic);
+    const alarmNameOf = (a: AlarmPlan) => physicalNameFromPath(this.node.path, { suffix: `${a.key}Alarm`, allowed: ALARM_NAME_CHARACTERS });
     this.alarms = plan.alarms.map((a) => {
       const alarm = new cloudwatch.Alarm(this, `${a.key}Alarm`, {
+        // Named from the construct path (as in Terraform): deployment alarms are
+        // referenced by name, and a generated name makes aws-cdk-lib warn of a cycle.
+        alarmName: alarmNameOf(a),
         alarmDescription: `${a.key} of ${this.node.path}`,
         metric: new cloudwatch.Metric({
           namespace: a.namespace,
@@ -242,8 +247,9 @@ export class FargateWebService extends Construct {
       return alarm;
     });
 
+    // The literal names: alarm.alarmName would be a Ref, which aws-cdk-lib reports as a possible cycle.
     this.service.enableDeploymentAlarms(
-      plan.alarms.flatMap((a, i) => (a.deploymentAlarm ? [this.alarms[i].alarmName] : [])),
+      plan.alarms.filter((a) => a.deploymentAlarm).map(alarmNameOf),
       { behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM },
     );
   }

@@ -1,10 +1,10 @@
-import { createHash } from 'crypto';
 // Deep imports only: the @cdktf/provider-aws root barrel costs ~1.7 s and 550 MB.
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
 import { TerraformResource, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
+import { physicalNameFromPath } from '../constructs/naming';
 import { ValidationContext, validationContext } from '../constructs/validation';
 
 /** @internal the validation context for a CDKTF construct: its path and cdktf's token test. */
@@ -46,13 +46,7 @@ export function logGroupNamePrefix(scope: IConstruct, purpose: string): string {
  * so it stays unique.
  */
 export function physicalName(scope: IConstruct, options: { maxLength?: number; allowed?: RegExp; suffix?: string } = {}): string {
-  const maxLength = options.maxLength ?? 255;
-  const allowed = options.allowed ?? /[A-Za-z0-9_-]/;
-  const full = options.suffix ? `${scope.node.path}/${options.suffix}` : scope.node.path;
-  const name = Array.from(full, (c) => (allowed.test(c) ? c : '-')).join('');
-  if (name.length <= maxLength) return name;
-  const hash = createHash('sha256').update(full).digest('hex').slice(0, 8);
-  return `${name.slice(0, maxLength - hash.length - 1)}-${hash}`;
+  return physicalNameFromPath(scope.node.path, options);
 }
 
 /** @internal an IAM policy document as JSON (tokens inside resolve to Terraform references). */

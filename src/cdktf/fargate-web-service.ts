@@ -35,6 +35,7 @@ import {
   WEB_CONTAINER_NAME,
   WebServicePlan,
 } from '../constructs/fargate-web-service';
+import { ALARM_NAME_CHARACTERS } from '../constructs/naming';
 
 /** Props of the CDK for Terraform FargateWebService. */
 export interface FargateWebServiceProps extends FargateWebServiceOptions {
@@ -260,7 +261,7 @@ export class FargateWebService extends Construct {
       metricTransformation: { namespace: errorAlarm.namespace, name: errorMetricName, value: '1', defaultValue: '0' },
     });
     this.alarms = plan.alarms.map((alarm) => new CloudwatchMetricAlarm(this, `${alarm.key}Alarm`, {
-      alarmName: physicalName(this, { suffix: `${alarm.key}Alarm`, allowed: /[A-Za-z0-9_./-]/ }),
+      alarmName: physicalName(this, { suffix: `${alarm.key}Alarm`, allowed: ALARM_NAME_CHARACTERS }),
       alarmDescription: `${alarm.key} of ${this.node.path} over ${alarm.threshold}`,
       namespace: alarm.namespace,
       metricName: alarm.key === 'ErrorLogs' ? errorMetricName : alarm.metricName,

@@ -270,12 +270,20 @@ describe('FargateWebService (AWS CDK)', () => {
       });
     });
 
-    test('THEN the 5xx and unhealthy-host alarms roll a failing deployment back', () => {
+    test('THEN the 5xx and unhealthy-host alarms, named from the construct path, roll a failing deployment back', () => {
       expect(resourceOf(t, 'AWS::ECS::Service', 'WebService').Properties.DeploymentConfiguration.Alarms).toEqual({
-        AlarmNames: [ref(idOf(t, 'AWS::CloudWatch::Alarm', 'WebHttp5xxAlarm')), ref(idOf(t, 'AWS::CloudWatch::Alarm', 'WebUnhealthyHostsAlarm'))],
+        AlarmNames: ['Test/Web/Http5xxAlarm', 'Test/Web/UnhealthyHostsAlarm'],
         Enable: true,
         Rollback: true,
       });
+      expect(resourceOf(t, 'AWS::CloudWatch::Alarm', 'WebHttp5xxAlarm').Properties.AlarmName).toBe('Test/Web/Http5xxAlarm');
+      expect(resourceOf(t, 'AWS::CloudWatch::Alarm', 'WebCpuAlarm').Properties.AlarmName).toBe('Test/Web/CpuAlarm');
+    });
+
+    test('THEN aws-cdk-lib sees no possible cycle in the deployment alarms (named, not referenced)', () => {
+      const p = platform();
+      new FargateWebService(p.stack, 'Web', { cluster: p.cluster, image: IMAGE });
+      expect(Annotations.fromStack(p.stack).findInfo('*', Match.stringLikeRegexp('circular dependency'))).toEqual([]);
     });
 
     test('THEN no autoscaling without autoScaling', () => {
