@@ -229,6 +229,10 @@ function normalise(g: Graph, engine: 'cfn' | 'tf'): NormalisedPlatform {
       DeploymentCircuitBreaker: { Enable: svc.deployment_circuit_breaker?.enable, Rollback: svc.deployment_circuit_breaker?.rollback },
       Alarms: { AlarmNames: svc.alarms?.alarm_names, Enable: svc.alarms?.enable, Rollback: svc.alarms?.rollback },
     };
+    // A deployment alarm is named literally (CDK) or referenced (Terraform).
+    const alarmIdOf = (name: unknown) => g.ref(name)
+      ?? g.all('alarm').find(([, a]) => pick(a, 'AlarmName', 'alarm_name') === name)?.[0]
+      ?? `unknown alarm ${JSON.stringify(name)}`;
     const alarmKey = (alarmId: string) => g.pathOf(alarmId).replace(new RegExp(`^${key}`), '').replace(/Alarm$/, '');
     const alarms: Record<string, Json> = {};
     for (const [alarmId, a] of g.all('alarm').filter(([aid]) => g.pathOf(aid).startsWith(key))) {
@@ -280,7 +284,7 @@ function normalise(g: Graph, engine: 'cfn' | 'tf'): NormalisedPlatform {
         minimumHealthyPercent: deploy.MinimumHealthyPercent,
         maximumPercent: deploy.MaximumPercent,
         circuitBreaker: deploy.DeploymentCircuitBreaker,
-        alarms: asList(deploy.Alarms?.AlarmNames).map((n) => alarmKey(g.ref(n)!)).sort(),
+        alarms: asList(deploy.Alarms?.AlarmNames).map((n) => alarmKey(alarmIdOf(n))).sort(),
         alarmsEnabled: deploy.Alarms?.Enable,
         alarmsRollback: deploy.Alarms?.Rollback,
       },
