@@ -167,6 +167,10 @@ project.addTask('examples', {
   steps: [{ spawn: 'compile' }, { spawn: 'post-compile' }, { exec: 'node scripts/synth-examples.js' }],
 });
 
+// projen adds `test:update` (jest --updateSnapshot); this project has no jest
+// snapshots: golden files change only through `golden:update`, on purpose.
+project.tasks.removeTask('test:update');
+
 // A benchmark, not a test: prints a table, never asserts timings (shared, noisy machines).
 project.addTask('bench', {
   description: 'Synthesis benchmark: web-platform (CDK, CDKTF) against an aws-cdk-lib-only app (wall time, peak RSS)',

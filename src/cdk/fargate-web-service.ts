@@ -47,12 +47,6 @@ export interface FargateWebServiceProps extends FargateWebServiceOptions {
   readonly alarmTopic?: sns.ITopic;
 }
 
-/** Seconds the service ignores failing load-balancer health checks of a new task (and the container health check's start period). */
-const STARTUP_GRACE_SECONDS = 60;
-/** Seconds the target group waits for in-flight requests before a target leaves. */
-const DEREGISTRATION_DELAY_SECONDS = 30;
-/** The awslogs stream prefix of the container log. */
-const LOG_STREAM_PREFIX = 'web';
 /** The ECS Exec session channels a task opens (they support no resource-level permissions). */
 const ECS_EXEC_CHANNEL_ACTIONS = [
   'ssmmessages:CreateControlChannel',
@@ -145,7 +139,7 @@ export class FargateWebService extends Construct {
       targetType: elbv2.TargetType.IP,
       protocol: elbv2.ApplicationProtocol.HTTP,
       port: plan.containerPort,
-      deregistrationDelay: Duration.seconds(DEREGISTRATION_DELAY_SECONDS),
+      deregistrationDelay: Duration.seconds(plan.deregistrationDelaySeconds),
       healthCheck: {
         protocol: elbv2.Protocol.HTTP,
         port: 'traffic-port',
@@ -184,7 +178,7 @@ export class FargateWebService extends Construct {
       vpcSubnets: { subnets: network.privateSubnets },
       assignPublicIp: false,
       securityGroups: [this.securityGroup],
-      healthCheckGracePeriod: Duration.seconds(STARTUP_GRACE_SECONDS),
+      healthCheckGracePeriod: Duration.seconds(plan.healthCheckGracePeriodSeconds),
       propagateTags: ecs.PropagatedTagSource.SERVICE,
     });
     // ECS Exec on the resource only: the service's own `enableExecuteCommand` would add its
@@ -311,7 +305,7 @@ export class FargateWebService extends Construct {
         cpuArchitecture: ecs.CpuArchitecture.X86_64,
       },
     });
-    const hc = plan.healthCheck;
+    const chc = plan.containerHealthCheck;
     taskDefinition.addContainer(WEB_CONTAINER_NAME, {
       containerName: WEB_CONTAINER_NAME,
       image: containerImage ?? ecs.ContainerImage.fromRegistry(plan.image!),
@@ -319,14 +313,14 @@ export class FargateWebService extends Construct {
       portMappings: [{ containerPort: plan.containerPort, protocol: ecs.Protocol.TCP }],
       environment: plan.environment,
       secrets: Object.fromEntries(plan.secrets.map((s) => [s.name, new PlannedSecret(s.arn, s.jsonKey)])),
-      logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: LOG_STREAM_PREFIX }),
-      healthCheck: hc.command
+      logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: plan.logStreamPrefix }),
+      healthCheck: chc
         ? {
-          command: hc.command,
-          interval: Duration.seconds(hc.intervalSeconds),
-          timeout: Duration.seconds(hc.timeoutSeconds),
-          retries: hc.unhealthyThreshold,
-          startPeriod: Duration.seconds(STARTUP_GRACE_SECONDS),
+          command: chc.command,
+          interval: Duration.seconds(chc.intervalSeconds),
+          timeout: Duration.seconds(chc.timeoutSeconds),
+          retries: chc.retries,
+          startPeriod: Duration.seconds(chc.startPeriodSeconds),
         }
         : undefined,
     });

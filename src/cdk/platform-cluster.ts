@@ -108,7 +108,8 @@ export class PlatformCluster extends Construct {
       visit: (node: IConstruct) => {
         if (CfnResource.isCfnResource(node)
           && node.cfnResourceType === ecs.CfnClusterCapacityProviderAssociations.CFN_RESOURCE_TYPE_NAME) {
-          node.addPropertyOverride('DefaultCapacityProviderStrategy', [{ CapacityProvider: 'FARGATE', Base: 0, Weight: 1 }]);
+          node.addPropertyOverride('DefaultCapacityProviderStrategy', plan.defaultCapacityProviderStrategy
+            .map((s) => ({ CapacityProvider: s.capacityProvider, Base: s.base, Weight: s.weight })));
         }
       },
     });

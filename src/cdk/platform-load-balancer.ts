@@ -20,7 +20,6 @@ export interface PlatformLoadBalancerProps extends PlatformLoadBalancerOptions {
 }
 
 /** Where the load balancer writes its access logs in the bucket. */
-const ACCESS_LOG_PREFIX = 'alb';
 /** The principal of ELB access-log delivery in regions opened since August 2022 (and alongside the ELB account in older ones). */
 const ELB_LOG_DELIVERY_SERVICE = 'logdelivery.elasticloadbalancing.amazonaws.com';
 /** aws-cdk-lib's warning when a listener's default action is replaced. */
@@ -99,9 +98,9 @@ export class PlatformLoadBalancer extends Construct {
       dropInvalidHeaderFields: plan.dropInvalidHeaderFields,
       idleTimeout: Duration.seconds(plan.idleTimeoutSeconds),
       deletionProtection: plan.deletionProtection,
-      desyncMitigationMode: elbv2.DesyncMitigationMode.DEFENSIVE,
+      desyncMitigationMode: plan.desyncMitigationMode as elbv2.DesyncMitigationMode,
     });
-    this.enableAccessLogs();
+    this.enableAccessLogs(plan);
     if (!plan.deletionProtection) {
       Validations.of(this.loadBalancer).acknowledge({
         id: 'cdk-validator-cfnguard::elbv2_deletion_protection_enabled_check',
@@ -243,20 +242,20 @@ export class PlatformLoadBalancer extends Construct {
   }
 
   /**
-   * Access logs to the bucket under `alb/`. Like `loadBalancer.logAccessLogs`,
+   * Access logs to the bucket under the planned prefix. Like `loadBalancer.logAccessLogs`,
    * which cannot be used in an environment-agnostic stack (it needs the region at synth).
    */
-  private enableAccessLogs(): void {
+  private enableAccessLogs(plan: LoadBalancerPlan): void {
     const bucket = this.accessLogBucket;
     bucket.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'AllowElbAccessLogDelivery',
       actions: ['s3:PutObject'],
       principals: [...this.elbAccountPrincipals(), new iam.ServicePrincipal(ELB_LOG_DELIVERY_SERVICE)],
-      resources: [bucket.arnForObjects(`${ACCESS_LOG_PREFIX}/AWSLogs/${Aws.ACCOUNT_ID}/*`)],
+      resources: [bucket.arnForObjects(`${plan.accessLogPrefix}/AWSLogs/${Aws.ACCOUNT_ID}/*`)],
     }));
     this.loadBalancer.setAttribute('access_logs.s3.enabled', 'true');
     this.loadBalancer.setAttribute('access_logs.s3.bucket', bucket.bucketName);
-    this.loadBalancer.setAttribute('access_logs.s3.prefix', ACCESS_LOG_PREFIX);
+    this.loadBalancer.setAttribute('access_logs.s3.prefix', plan.accessLogPrefix);
     // The load balancer checks it may write to the bucket when logging is switched on.
     (this.loadBalancer.node.defaultChild as CfnResource).addResourceDependency(bucket.policy!.node.defaultChild as CfnResource);
   }

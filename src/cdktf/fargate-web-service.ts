@@ -203,7 +203,7 @@ export class FargateWebService extends Construct {
       protocol: 'HTTP',
       port: plan.containerPort,
       vpcId: network.vpcId,
-      deregistrationDelay: '30',
+      deregistrationDelay: String(plan.deregistrationDelaySeconds),
       // A changed port or VPC replaces the target group: the new one must exist before the listener lets go of the old.
       lifecycle: { createBeforeDestroy: true },
       healthCheck: {
@@ -301,7 +301,7 @@ export class FargateWebService extends Construct {
         assignPublicIp: false,
       },
       loadBalancer: [{ containerName: WEB_CONTAINER_NAME, containerPort: plan.containerPort, targetGroupArn: this.targetGroup.arn }],
-      healthCheckGracePeriodSeconds: 60,
+      healthCheckGracePeriodSeconds: plan.healthCheckGracePeriodSeconds,
       propagateTags: 'SERVICE',
       // Autoscaling owns the task count once it is on.
       lifecycle: plan.autoScaling ? { ignoreChanges: ['desired_count'] } : undefined,
@@ -356,15 +356,9 @@ function executionStatements(plan: WebServicePlan, logGroup: CloudwatchLogGroup)
   return statements;
 }
 
-/** The health-check command in ECS form: one string is a shell command (what aws-cdk-lib does too). */
-function healthCheckCommand(command: string[]): string[] {
-  if (command.length === 1) return ['CMD-SHELL', command[0]];
-  return command[0] === 'CMD' || command[0] === 'CMD-SHELL' ? command : ['CMD', ...command];
-}
-
 /** The one container of the task, as ECS container-definition JSON. */
 function containerDefinition(plan: WebServicePlan, logGroup: CloudwatchLogGroup, region: string): object {
-  const hc = plan.healthCheck;
+  const chc = plan.containerHealthCheck;
   const environment = Object.entries(plan.environment).map(([name, value]) => ({ name, value }));
   const secrets = plan.secrets.map((s) => ({ name: s.name, valueFrom: s.jsonKey !== undefined ? `${s.arn}:${s.jsonKey}::` : s.arn }));
   return {
@@ -377,15 +371,15 @@ function containerDefinition(plan: WebServicePlan, logGroup: CloudwatchLogGroup,
     ...(secrets.length > 0 ? { secrets } : {}),
     logConfiguration: {
       logDriver: 'awslogs',
-      options: { 'awslogs-group': logGroup.name, 'awslogs-region': region, 'awslogs-stream-prefix': WEB_CONTAINER_NAME },
+      options: { 'awslogs-group': logGroup.name, 'awslogs-region': region, 'awslogs-stream-prefix': plan.logStreamPrefix },
     },
-    ...(hc.command ? {
+    ...(chc ? {
       healthCheck: {
-        command: healthCheckCommand(hc.command),
-        interval: hc.intervalSeconds,
-        timeout: hc.timeoutSeconds,
-        retries: hc.unhealthyThreshold,
-        startPeriod: 60,
+        command: chc.command,
+        interval: chc.intervalSeconds,
+        timeout: chc.timeoutSeconds,
+        retries: chc.retries,
+        startPeriod: chc.startPeriodSeconds,
       },
     } : {}),
   };

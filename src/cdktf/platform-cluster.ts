@@ -125,7 +125,7 @@ export class PlatformCluster extends Construct {
     this.capacityProviders = new EcsClusterCapacityProviders(this, 'CapacityProviders', {
       clusterName: this.cluster.name,
       capacityProviders: [...plan.capacityProviders],
-      defaultCapacityProviderStrategy: [{ capacityProvider: 'FARGATE', base: 0, weight: 1 }],
+      defaultCapacityProviderStrategy: plan.defaultCapacityProviderStrategy.map((s) => ({ ...s })),
     });
 
     this.alertsTopic = new SnsTopic(this, 'AlertsTopic', {

@@ -28,7 +28,6 @@ export interface PlatformLoadBalancerProps extends PlatformLoadBalancerOptions {
 }
 
 /** Where the access logs go inside their bucket. */
-const ACCESS_LOG_PREFIX = 'alb';
 
 /**
  * An internet-facing Application Load Balancer in the network's public
@@ -128,7 +127,7 @@ export class PlatformLoadBalancer extends Construct {
     });
     const env = awsEnvironment(this, 'AccessLogs');
     const elbAccount = new DataAwsElbServiceAccount(this, 'ElbServiceAccount');
-    const logObjects = `${bucket.arn}/${ACCESS_LOG_PREFIX}/AWSLogs/${env.accountId}/*`;
+    const logObjects = `${bucket.arn}/${plan.accessLogPrefix}/AWSLogs/${env.accountId}/*`;
     const bucketPolicy = new S3BucketPolicy(this, 'AccessLogsPolicy', {
       bucket: bucket.id,
       policy: policyDocument([
@@ -162,10 +161,10 @@ export class PlatformLoadBalancer extends Construct {
       subnets: props.network.publicSubnetIds,
       securityGroups: [this.securityGroup.id],
       dropInvalidHeaderFields: plan.dropInvalidHeaderFields,
-      desyncMitigationMode: 'defensive',
+      desyncMitigationMode: plan.desyncMitigationMode,
       idleTimeout: plan.idleTimeoutSeconds,
       enableDeletionProtection: plan.deletionProtection,
-      accessLogs: { bucket: bucket.bucket, prefix: ACCESS_LOG_PREFIX, enabled: true },
+      accessLogs: { bucket: bucket.bucket, prefix: plan.accessLogPrefix, enabled: true },
       tags: nameTag(this, { 'platform:profile': plan.profile }),
       // The load balancer checks it may write to the bucket when access logs are switched on.
       dependsOn: [bucketPolicy],

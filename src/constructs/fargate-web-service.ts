@@ -229,7 +229,20 @@ export const WEB_SERVICE_DEFAULTS = {
   cpuTargetPercent: 70,
   alarms: { cpuPercent: 80, memoryPercent: 80, http5xxCount: 10, unhealthyHosts: 0, errorLogCount: 10, errorLogPattern: '?ERROR ?Error ?error', evaluationPeriods: 2 },
   maxRoutingConditions: 5,
+  /** Time for a task to start before health checks count against it. */
+  startupGraceSeconds: 60,
+  deregistrationDelaySeconds: 30,
 } as const;
+
+/**
+ * @internal
+ * A health-check command in ECS form, as aws-cdk-lib renders it: one string is
+ * a shell command; otherwise CMD is assumed unless CMD or CMD-SHELL leads.
+ */
+export function ecsHealthCheckCommand(command: readonly string[]): string[] {
+  if (command.length === 1) return ['CMD-SHELL', command[0]];
+  return command[0] === 'CMD' || command[0] === 'CMD-SHELL' ? [...command] : ['CMD', ...command];
+}
 
 /** @internal one alarm, rendered alike by both engines. */
 export interface AlarmPlan {
@@ -271,6 +284,20 @@ export interface WebServicePlan {
   readonly secretGrants: Array<{ action: 'secretsmanager:GetSecretValue' | 'ssm:GetParameters'; resources: string[] }>;
   /** Capacity-provider strategy; one FARGATE base task keeps the service up when Spot is reclaimed. */
   readonly capacityProviderStrategy: Array<{ capacityProvider: 'FARGATE' | 'FARGATE_SPOT'; base: number; weight: number }>;
+  /** The container health check, when a command was given (ECS form: starts with CMD or CMD-SHELL). */
+  readonly containerHealthCheck?: {
+    readonly command: string[];
+    readonly intervalSeconds: number;
+    readonly timeoutSeconds: number;
+    readonly retries: number;
+    readonly startPeriodSeconds: number;
+  };
+  /** Seconds new tasks get before load-balancer health checks count (also the container check's start period). */
+  readonly healthCheckGracePeriodSeconds: number;
+  /** Seconds the target group drains a deregistering task. */
+  readonly deregistrationDelaySeconds: number;
+  /** awslogs stream prefix. */
+  readonly logStreamPrefix: string;
   readonly logRetentionDays: number;
   readonly retainOnDelete: boolean;
   readonly deployment: { minimumHealthyPercent: 100; maximumPercent: 200; circuitBreakerRollback: true };
@@ -464,6 +491,18 @@ export function planWebService(
     capacityProviderStrategy: spot
       ? [{ capacityProvider: 'FARGATE', base: 1, weight: 0 }, { capacityProvider: 'FARGATE_SPOT', base: 0, weight: 1 }]
       : [{ capacityProvider: 'FARGATE', base: 0, weight: 1 }],
+    containerHealthCheck: o.healthCheck?.command
+      ? {
+        command: ecsHealthCheckCommand(o.healthCheck.command),
+        intervalSeconds: hc.intervalSeconds,
+        timeoutSeconds: hc.timeoutSeconds,
+        retries: hc.unhealthyThreshold,
+        startPeriodSeconds: d.startupGraceSeconds,
+      }
+      : undefined,
+    healthCheckGracePeriodSeconds: d.startupGraceSeconds,
+    deregistrationDelaySeconds: d.deregistrationDelaySeconds,
+    logStreamPrefix: WEB_CONTAINER_NAME,
     logRetentionDays,
     retainOnDelete: defaults.retainOnDelete,
     deployment: { minimumHealthyPercent: 100, maximumPercent: 200, circuitBreakerRollback: true },

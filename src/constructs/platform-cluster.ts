@@ -26,6 +26,8 @@ export interface ClusterPlan {
   readonly profile: EnvironmentProfile;
   readonly containerInsights: boolean;
   readonly capacityProviders: readonly string[];
+  /** What a service without its own strategy runs on: on-demand Fargate. */
+  readonly defaultCapacityProviderStrategy: ReadonlyArray<{ capacityProvider: string; base: number; weight: number }>;
   readonly execLogRetentionDays: number;
   readonly retainOnDelete: boolean;
   readonly keyDeletionWindowDays: number;
@@ -51,6 +53,7 @@ export function planCluster(
     profile,
     containerInsights: o.containerInsights ?? true,
     capacityProviders: ['FARGATE', 'FARGATE_SPOT'],
+    defaultCapacityProviderStrategy: [{ capacityProvider: 'FARGATE', base: 0, weight: 1 }],
     execLogRetentionDays,
     retainOnDelete: defaults.retainOnDelete,
     keyDeletionWindowDays: defaults.keyDeletionWindowDays,

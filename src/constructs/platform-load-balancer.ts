@@ -65,6 +65,10 @@ export interface LoadBalancerPlan {
   readonly retainOnDelete: boolean;
   /** TLS policy for HTTPS listeners (TLS 1.2+, with TLS 1.3). */
   readonly sslPolicy: string;
+  /** Key prefix of the access logs in their bucket. */
+  readonly accessLogPrefix: string;
+  /** HTTP desync mitigation (AWS's recommended default). */
+  readonly desyncMitigationMode: 'defensive';
   /** What the shared listener answers when no service rule matches. */
   readonly defaultResponse: { statusCode: '404'; contentType: 'text/plain'; body: string };
 }
@@ -131,6 +135,8 @@ export function planLoadBalancer(
     accessLogRetentionDays,
     retainOnDelete: defaults.retainOnDelete,
     sslPolicy: LOAD_BALANCER_DEFAULTS.sslPolicy,
+    accessLogPrefix: 'alb',
+    desyncMitigationMode: 'defensive',
     defaultResponse: { statusCode: '404', contentType: 'text/plain', body: 'Not Found' },
   };
 }

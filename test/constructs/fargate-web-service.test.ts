@@ -128,3 +128,19 @@ describe('web service plan: secret grants', () => {
       .toThrow(/healthCheck.timeoutSeconds: got 90; expected at most 60 with a container health check command/);
   });
 });
+
+describe('web service plan: what both engines render alike', () => {
+  test('a container health check command is put in ECS form once, for both engines', () => {
+    const check = (command: string[]) => plan({ healthCheck: { command } }).containerHealthCheck?.command;
+    expect(check(['curl -f http://localhost/ || exit 1'])).toEqual(['CMD-SHELL', 'curl -f http://localhost/ || exit 1']);
+    expect(check(['/bin/check', '--quick'])).toEqual(['CMD', '/bin/check', '--quick']);
+    expect(check(['CMD-SHELL', 'true'])).toEqual(['CMD-SHELL', 'true']);
+    expect(plan({ healthCheck: { command: ['CMD', 'true'], intervalSeconds: 20, timeoutSeconds: 3, unhealthyThreshold: 4 } }).containerHealthCheck)
+      .toEqual({ command: ['CMD', 'true'], intervalSeconds: 20, timeoutSeconds: 3, retries: 4, startPeriodSeconds: 60 });
+    expect(plan({}).containerHealthCheck).toBeUndefined();
+  });
+
+  test('grace period, draining and the log stream prefix are planned, not chosen per engine', () => {
+    expect(plan({})).toMatchObject({ healthCheckGracePeriodSeconds: 60, deregistrationDelaySeconds: 30, logStreamPrefix: 'web' });
+  });
+});

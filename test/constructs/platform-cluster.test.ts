@@ -10,6 +10,7 @@ describe('cluster plan', () => {
       profile: EnvironmentProfile.PRODUCTION,
       containerInsights: true,
       capacityProviders: ['FARGATE', 'FARGATE_SPOT'],
+      defaultCapacityProviderStrategy: [{ capacityProvider: 'FARGATE', base: 0, weight: 1 }],
       execLogRetentionDays: 365,
       retainOnDelete: true,
       keyDeletionWindowDays: 30,

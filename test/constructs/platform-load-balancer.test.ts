@@ -33,3 +33,7 @@ describe('load balancer plan', () => {
     expect(() => plan(options)).toThrow(message);
   });
 });
+
+test('access-log prefix and desync mitigation are planned once for both engines', () => {
+  expect(plan()).toMatchObject({ accessLogPrefix: 'alb', desyncMitigationMode: 'defensive' });
+});
