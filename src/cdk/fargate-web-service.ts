@@ -8,20 +8,23 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { cdkValidationContext } from './engine';
+import { CDK_ENVIRONMENT, cdkDeploymentPath, cdkValidationContext } from './engine';
 import { PlatformCluster } from './platform-cluster';
 import { PlatformLoadBalancer } from './platform-load-balancer';
 import { EnvironmentProfile } from '../constructs/environment-profile';
 import {
   AlarmPlan,
   errorLogMetricName,
+  executionRoleStatements,
   FargateWebServiceOptions,
   planWebService,
+  taskRoleStatements,
   WEB_CONTAINER_NAME,
   WebServicePlan,
 } from '../constructs/fargate-web-service';
 import { ALARM_NAME_CHARACTERS, physicalNameFromPath } from '../constructs/naming';
 import { ONE_YEAR_DAYS } from '../constructs/platform-network';
+import { ECS_TASKS, sourceConditions } from '../constructs/policies';
 import { PropProblem, PropsValidationError, ValidationContext } from '../constructs/validation';
 
 /** Props of the AWS CDK FargateWebService. */
@@ -46,14 +49,6 @@ export interface FargateWebServiceProps extends FargateWebServiceOptions {
    */
   readonly alarmTopic?: sns.ITopic;
 }
-
-/** The ECS Exec session channels a task opens (they support no resource-level permissions). */
-const ECS_EXEC_CHANNEL_ACTIONS = [
-  'ssmmessages:CreateControlChannel',
-  'ssmmessages:CreateDataChannel',
-  'ssmmessages:OpenControlChannel',
-  'ssmmessages:OpenDataChannel',
-];
 
 /**
  * A web service on ECS Fargate behind an Application Load Balancer: task
@@ -184,8 +179,17 @@ export class FargateWebService extends Construct {
     // ECS Exec on the resource only: the service's own `enableExecuteCommand` would add its
     // own task-role statements and key-policy statements; createTaskRole grants exactly the plan's.
     (this.service.node.defaultChild as ecs.CfnService).enableExecuteCommand = plan.enableExecuteCommand;
+    if (plan.desiredCount === undefined) {
+      // Autoscaling owns the count: a DesiredCount in the template would reset a scaled-out
+      // service on every deployment. Without it ECS starts one task and the scalable target
+      // raises the count to its minimum when it registers.
+      (this.service.node.defaultChild as ecs.CfnService).addPropertyDeletionOverride('DesiredCount');
+    }
     // The capacity-provider strategy needs the cluster's capacity-provider association first.
     this.service.node.addDependency(cluster.cluster);
+    // Tasks pull the image and read secrets with the execution role as soon as the service starts:
+    // its policy must exist first (aws-cdk-lib orders only the task role's).
+    this.service.node.addDependency(this.executionRole);
     // Registers the target and makes the service wait for the listener (rule) that uses the target group.
     this.targetGroup.addTarget(this.service.loadBalancerTarget({
       containerName: WEB_CONTAINER_NAME,
@@ -206,7 +210,9 @@ export class FargateWebService extends Construct {
     }
 
     const errorLogs = plan.alarms.find((a) => a.key === 'ErrorLogs')!;
-    const errorMetricName = errorLogMetricName(this.node.path);
+    // Named from the stack name and path: two deployments of the app (dev, staging) never share them.
+    const deploymentPath = cdkDeploymentPath(this);
+    const errorMetricName = errorLogMetricName(deploymentPath);
     new logs.MetricFilter(this, 'ErrorLogsMetricFilter', {
       logGroup: this.logGroup,
       filterPattern: logs.FilterPattern.literal(plan.errorLogPattern),
@@ -217,7 +223,7 @@ export class FargateWebService extends Construct {
     });
 
     const topicAction = new cloudwatchActions.SnsAction(props.alarmTopic ?? cluster.alertsTopic);
-    const alarmNameOf = (a: AlarmPlan) => physicalNameFromPath(this.node.path, { suffix: `${a.key}Alarm`, allowed: ALARM_NAME_CHARACTERS });
+    const alarmNameOf = (a: AlarmPlan) => physicalNameFromPath(deploymentPath, { suffix: `${a.key}Alarm`, allowed: ALARM_NAME_CHARACTERS });
     this.alarms = plan.alarms.map((a) => {
       const alarm = new cloudwatch.Alarm(this, `${a.key}Alarm`, {
         // Named from the construct path (as in Terraform): deployment alarms are
@@ -251,21 +257,13 @@ export class FargateWebService extends Construct {
   /** Pull the image, write the container log, read exactly the secrets given; no managed policies. */
   private createExecutionRole(plan: WebServicePlan): iam.Role {
     const role = new iam.Role(this, 'ExecutionRole', {
-      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      assumedBy: ecsTasksPrincipal(),
       description: `ECS task execution role of ${this.node.path}`,
     });
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }));
-    role.addToPolicy(new iam.PolicyStatement({
-      actions: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
-      resources: ['*'],
-    }));
-    // The same statement aws-cdk-lib's awslogs driver grants, so the two merge into one.
-    role.addToPolicy(new iam.PolicyStatement({
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [this.logGroup.logGroupArn],
-    }));
-    for (const grant of plan.secretGrants) {
-      role.addToPolicy(new iam.PolicyStatement({ actions: [grant.action], resources: grant.resources }));
+    // logGroupArn is CloudFormation's Arn attribute, which already ends in ':*' (the log streams);
+    // the awslogs driver grants the same statement, so the two merge into one.
+    for (const statement of executionRoleStatements(plan, this.logGroup.logGroupArn, CDK_ENVIRONMENT)) {
+      role.addToPolicy(iam.PolicyStatement.fromJson(statement));
     }
     Validations.of(role).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
@@ -277,16 +275,12 @@ export class FargateWebService extends Construct {
   /** ECS Exec: the session channels, the cluster's exec log group and key. */
   private createTaskRole(cluster: PlatformCluster): iam.Role {
     const role = new iam.Role(this, 'TaskRole', {
-      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      assumedBy: ecsTasksPrincipal(),
       description: `ECS task role of ${this.node.path}`,
     });
-    role.addToPolicy(new iam.PolicyStatement({ actions: ECS_EXEC_CHANNEL_ACTIONS, resources: ['*'] }));
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:DescribeLogGroups'], resources: ['*'] }));
-    role.addToPolicy(new iam.PolicyStatement({
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-      resources: [cluster.execLogGroup.logGroupArn],
-    }));
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [cluster.encryptionKeyArn] }));
+    for (const statement of taskRoleStatements(cluster.execLogGroup.logGroupArn, cluster.encryptionKeyArn)) {
+      role.addToPolicy(iam.PolicyStatement.fromJson(statement));
+    }
     Validations.of(role).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
       reason: 'ECS Exec: the ssmmessages channel actions and logs:DescribeLogGroups support no resource-level permissions.',
@@ -309,6 +303,7 @@ export class FargateWebService extends Construct {
     taskDefinition.addContainer(WEB_CONTAINER_NAME, {
       containerName: WEB_CONTAINER_NAME,
       image: containerImage ?? ecs.ContainerImage.fromRegistry(plan.image!),
+      command: plan.command,
       essential: true,
       portMappings: [{ containerPort: plan.containerPort, protocol: ecs.Protocol.TCP }],
       environment: plan.environment,
@@ -354,6 +349,11 @@ export class FargateWebService extends Construct {
         return undefined; // the error-log metric is the service's own
     }
   }
+}
+
+/** ECS tasks, for this account's ECS resources only (confused-deputy protection). */
+function ecsTasksPrincipal(): iam.IPrincipal {
+  return new iam.ServicePrincipal(ECS_TASKS.principal).withConditions(sourceConditions(ECS_TASKS, CDK_ENVIRONMENT));
 }
 
 /**

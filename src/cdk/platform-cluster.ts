@@ -1,21 +1,21 @@
-import { Aspects, Aws, CfnResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aspects, CfnResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
-import { cdkValidationContext } from './engine';
+import { CDK_ENVIRONMENT, cdkValidationContext } from './engine';
 import { PlatformNetwork } from './platform-network';
 import { EnvironmentProfile } from '../constructs/environment-profile';
-import {
-  ALLOW_CLOUDWATCH_ALARMS,
-  allowCloudWatchLogs,
-  DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES,
-  denyInsecureTransport,
-} from '../constructs/kms-policy';
 import { PlatformClusterOptions, planCluster } from '../constructs/platform-cluster';
 import { ONE_YEAR_DAYS } from '../constructs/platform-network';
+import {
+  allowCloudWatchLogs,
+  allowPublisherToEncryptForTopics,
+  DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES,
+  topicPolicyStatements,
+} from '../constructs/policies';
 
 /** Props of the AWS CDK PlatformCluster. */
 export interface PlatformClusterProps extends PlatformClusterOptions {
@@ -68,8 +68,8 @@ export class PlatformCluster extends Construct {
       removalPolicy,
     });
     for (const statement of [
-      allowCloudWatchLogs(Aws.PARTITION, Aws.REGION, Aws.ACCOUNT_ID),
-      ALLOW_CLOUDWATCH_ALARMS,
+      allowCloudWatchLogs(CDK_ENVIRONMENT),
+      ...plan.alertPublishers.map((publisher) => allowPublisherToEncryptForTopics(publisher, CDK_ENVIRONMENT)),
       DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES,
     ]) {
       this.encryptionKey.addToResourcePolicy(iam.PolicyStatement.fromJson(statement));
@@ -125,9 +125,10 @@ export class PlatformCluster extends Construct {
 
     // Alarms cannot publish to a topic under the AWS-managed SNS key: this key admits cloudwatch.amazonaws.com.
     this.alertsTopic = new sns.Topic(this, 'AlertsTopic', { masterKey: this.encryptionKey });
-    this.alertsTopic.addToResourcePolicy(
-      iam.PolicyStatement.fromJson(denyInsecureTransport(this.alertsTopic.topicArn, ['sns:Publish'])),
-    );
+    // A topic policy replaces SNS's default one: it must allow every service that publishes here.
+    for (const statement of topicPolicyStatements(this.alertsTopic.topicArn, plan.alertPublishers, CDK_ENVIRONMENT)) {
+      this.alertsTopic.addToResourcePolicy(iam.PolicyStatement.fromJson(statement));
+    }
     this.alertsTopicArn = this.alertsTopic.topicArn;
   }
 }

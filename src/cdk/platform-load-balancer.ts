@@ -1,4 +1,6 @@
-import { Annotations, Aws, CfnResource, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import {
+  Annotations, Aws, CfnCondition, CfnResource, Duration, Fn, ICfnConditionExpression, RemovalPolicy, Stack, Token, Validations,
+} from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -6,12 +8,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53targets from 'aws-cdk-lib/aws-route53-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { FactName, RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import { cdkValidationContext } from './engine';
 import { PlatformNetwork } from './platform-network';
 import { EnvironmentProfile } from '../constructs/environment-profile';
 import { LoadBalancerPlan, PlatformLoadBalancerOptions, planLoadBalancer } from '../constructs/platform-load-balancer';
+import { allowElbLogDelivery, ELB_LOG_DELIVERY_ACCOUNTS } from '../constructs/policies';
 
 /** Props of the AWS CDK PlatformLoadBalancer. */
 export interface PlatformLoadBalancerProps extends PlatformLoadBalancerOptions {
@@ -19,9 +21,6 @@ export interface PlatformLoadBalancerProps extends PlatformLoadBalancerOptions {
   readonly network: PlatformNetwork;
 }
 
-/** Where the load balancer writes its access logs in the bucket. */
-/** The principal of ELB access-log delivery in regions opened since August 2022 (and alongside the ELB account in older ones). */
-const ELB_LOG_DELIVERY_SERVICE = 'logdelivery.elasticloadbalancing.amazonaws.com';
 /** aws-cdk-lib's warning when a listener's default action is replaced. */
 const DEFAULT_ACTION_REPLACED = '@aws-cdk/aws-elbv2:listenerExistingDefaultActionReplaced';
 
@@ -247,12 +246,10 @@ export class PlatformLoadBalancer extends Construct {
    */
   private enableAccessLogs(plan: LoadBalancerPlan): void {
     const bucket = this.accessLogBucket;
-    bucket.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowElbAccessLogDelivery',
-      actions: ['s3:PutObject'],
-      principals: [...this.elbAccountPrincipals(), new iam.ServicePrincipal(ELB_LOG_DELIVERY_SERVICE)],
-      resources: [bucket.arnForObjects(`${plan.accessLogPrefix}/AWSLogs/${Aws.ACCOUNT_ID}/*`)],
-    }));
+    bucket.addToResourcePolicy(iam.PolicyStatement.fromJson(allowElbLogDelivery(
+      bucket.arnForObjects(`${plan.accessLogPrefix}/AWSLogs/${Aws.ACCOUNT_ID}/*`),
+      this.regionalElbAccountArn(),
+    )));
     this.loadBalancer.setAttribute('access_logs.s3.enabled', 'true');
     this.loadBalancer.setAttribute('access_logs.s3.bucket', bucket.bucketName);
     this.loadBalancer.setAttribute('access_logs.s3.prefix', plan.accessLogPrefix);
@@ -261,16 +258,49 @@ export class PlatformLoadBalancer extends Construct {
   }
 
   /**
-   * The regional Elastic Load Balancing account, in regions that have one
-   * (opened before August 2022). In an environment-agnostic stack it is looked
-   * up in a CloudFormation mapping of the regions aws-cdk-lib knows.
+   * The root of the region's Elastic Load Balancing account, where the region
+   * has one (opened before August 2022); undefined where it has none.
+   *
+   * In a region-agnostic stack the region is known only at deploy time, and
+   * `Fn::FindInMap` fails there for a region missing from its map, even inside
+   * an `Fn::If` branch not taken. So each known region gets a condition; the
+   * account is the join of one `Fn::If` per region (its account, or ''), and
+   * for a region with none the principal is removed (`AWS::NoValue`), leaving
+   * the log-delivery service. Kept flat on purpose: nested `Fn::If`s make
+   * aws-cdk-lib's `Template.fromStack` (users' own tests) take exponential time.
    */
-  private elbAccountPrincipals(): iam.IPrincipal[] {
+  private regionalElbAccountArn(): string | undefined {
     const stack = Stack.of(this);
+    const rootOf = (account: string) => `arn:${Aws.PARTITION}:iam::${account}:root`;
     if (!Token.isUnresolved(stack.region)) {
-      const account = RegionInfo.get(stack.region).elbv2Account;
-      return account ? [new iam.AccountPrincipal(account)] : [];
+      const account = ELB_LOG_DELIVERY_ACCOUNTS[stack.region];
+      return account === undefined ? undefined : rootOf(account);
     }
-    return [new iam.AccountPrincipal(stack.regionalFact(FactName.ELBV2_ACCOUNT))];
+    const conditions = elbAccountConditions(stack);
+    const account = Fn.join('', Object.entries(ELB_LOG_DELIVERY_ACCOUNTS)
+      .map(([region, id]) => Fn.conditionIf(conditions.regionIs[region].logicalId, id, '').toString()));
+    return Fn.conditionIf(conditions.hasAccount.logicalId, rootOf(account), Aws.NO_VALUE).toString();
   }
+}
+
+/**
+ * The stack-wide conditions "the stack deploys to <region>", one per region
+ * with an ELB account, and "to any of them"; created once per stack.
+ */
+function elbAccountConditions(stack: Stack): { regionIs: Record<string, CfnCondition>; hasAccount: CfnCondition } {
+  const condition = (id: string, expression: ICfnConditionExpression) =>
+    (stack.node.tryFindChild(id) as CfnCondition | undefined) ?? new CfnCondition(stack, id, { expression });
+  const regionIs = Object.fromEntries(Object.keys(ELB_LOG_DELIVERY_ACCOUNTS).map((region) => [region,
+    condition(`EcsPlatformRegionIs${region.split('-').map((w) => w[0].toUpperCase() + w.slice(1)).join('')}`,
+      Fn.conditionEquals(Aws.REGION, region))]));
+  return { regionIs, hasAccount: condition('EcsPlatformRegionHasElbAccount', anyOf(Object.values(regionIs))) };
+}
+
+/** `Fn::Or` over any number of conditions (CloudFormation takes 2 to 10 per `Fn::Or`). */
+function anyOf(conditions: ICfnConditionExpression[]): ICfnConditionExpression {
+  if (conditions.length === 1) return conditions[0];
+  if (conditions.length <= 10) return Fn.conditionOr(...conditions);
+  const groups = Math.min(10, Math.ceil(conditions.length / 10));
+  const size = Math.ceil(conditions.length / groups);
+  return Fn.conditionOr(...Array.from({ length: groups }, (_, i) => anyOf(conditions.slice(i * size, (i + 1) * size))));
 }

@@ -1,12 +1,11 @@
-import { Aws, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { cdkValidationContext } from './engine';
+import { CDK_ENVIRONMENT, cdkValidationContext } from './engine';
 import { EnvironmentProfile } from '../constructs/environment-profile';
-import { allowCloudWatchLogs, DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES } from '../constructs/kms-policy';
 import {
   NetworkPlan,
   ONE_YEAR_DAYS,
@@ -15,6 +14,13 @@ import {
   SubnetTier,
   TIER_NAME,
 } from '../constructs/platform-network';
+import {
+  allowCloudWatchLogs,
+  DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES,
+  policyDocumentJson,
+  serviceTrustStatement,
+  VPC_FLOW_LOGS,
+} from '../constructs/policies';
 
 /** Props of the AWS CDK PlatformNetwork. */
 export interface PlatformNetworkProps extends PlatformNetworkOptions {}
@@ -134,6 +140,11 @@ export class PlatformNetwork extends Construct {
         destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup),
         trafficType: plan.flowLogs.trafficType as string as ec2.FlowLogTrafficType,
       });
+      // The role aws-cdk-lib creates for the flow log trusts the service for any account's flow
+      // logs; the planned trust policy admits only this account's (confused-deputy protection).
+      const flowLogRole = this.flowLog.node.tryFindChild('IAMRole') as iam.Role;
+      (flowLogRole.node.defaultChild as iam.CfnRole).addPropertyOverride('AssumeRolePolicyDocument',
+        policyDocumentJson([serviceTrustStatement(VPC_FLOW_LOGS, CDK_ENVIRONMENT)]));
     } else {
       Validations.of(this.vpc).acknowledge({
         id: 'AwsSolutions::AwsSolutions-VPC7',
@@ -150,7 +161,7 @@ export class PlatformNetwork extends Construct {
       pendingWindow: Duration.days(pendingWindowDays),
       removalPolicy,
     });
-    key.addToResourcePolicy(iam.PolicyStatement.fromJson(allowCloudWatchLogs(Aws.PARTITION, Aws.REGION, Aws.ACCOUNT_ID)));
+    key.addToResourcePolicy(iam.PolicyStatement.fromJson(allowCloudWatchLogs(CDK_ENVIRONMENT)));
     key.addToResourcePolicy(iam.PolicyStatement.fromJson(DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES));
     return key;
   }

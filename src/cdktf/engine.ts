@@ -5,6 +5,7 @@ import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
 import { TerraformResource, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { physicalNameFromPath } from '../constructs/naming';
+import { AwsEnvironment, PolicyStatementJson, policyDocumentJson, serviceTrustStatement, TrustedService } from '../constructs/policies';
 import { ValidationContext, validationContext } from '../constructs/validation';
 
 /** @internal the validation context for a CDKTF construct: its path and cdktf's token test. */
@@ -43,41 +44,39 @@ export function logGroupNamePrefix(scope: IConstruct, purpose: string): string {
  * cannot name itself (ECS clusters, services, task families, alarms, metric
  * filters, scaling policies): characters outside `allowed` become `-`, and a
  * name over `maxLength` keeps its head and ends in a hash of the whole path,
- * so it stays unique.
+ * so it stays unique. The path starts with the stack's name, so the same app
+ * deployed as two stacks (dev, staging) into one account gets different names.
  */
 export function physicalName(scope: IConstruct, options: { maxLength?: number; allowed?: RegExp; suffix?: string } = {}): string {
   return physicalNameFromPath(scope.node.path, options);
 }
 
 /** @internal an IAM policy document as JSON (tokens inside resolve to Terraform references). */
-export function policyDocument(statements: readonly object[]): string {
-  return JSON.stringify({ Version: '2012-10-17', Statement: statements });
+export function policyDocument(statements: readonly PolicyStatementJson[]): string {
+  return JSON.stringify(policyDocumentJson(statements));
 }
 
-/** @internal a trust policy letting one AWS service assume a role. */
-export function assumeRolePolicy(service: string): string {
-  return policyDocument([{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }]);
-}
-
-/** @internal the partition, region and account the provider deploys to (Terraform data sources). */
-export interface AwsEnvironment {
-  readonly partition: string;
-  readonly region: string;
-  readonly accountId: string;
+/** @internal a trust policy letting one AWS service assume a role for this account's resources only. */
+export function assumeRolePolicy(service: TrustedService, env: AwsEnvironment): string {
+  return policyDocument([serviceTrustStatement(service, env)]);
 }
 
 /**
  * @internal
- * The deploy-time partition, region and account, each read from a data source
- * created under `scope` (as `<prefix>Partition`, `<prefix>Region`,
+ * The deploy-time partition, DNS suffix, region and account, each read from a
+ * data source created under `scope` (as `<prefix>Partition`, `<prefix>Region`,
  * `<prefix>Account`) the first time it is used. The region is data
  * aws_region's `name`, which AWS provider 5.x and 6.x both have.
  */
 export function awsEnvironment(scope: Construct, prefix = ''): AwsEnvironment {
   const child = <T>(id: string, create: () => T): T => (scope.node.tryFindChild(`${prefix}${id}`) as T | undefined) ?? create();
+  const partition = () => child('Partition', () => new DataAwsPartition(scope, `${prefix}Partition`));
   return {
     get partition() {
-      return child('Partition', () => new DataAwsPartition(scope, `${prefix}Partition`)).partition;
+      return partition().partition;
+    },
+    get urlSuffix() {
+      return partition().dnsSuffix;
     },
     get region() {
       return child('Region', () => new DataAwsRegion(scope, `${prefix}Region`)).name;
@@ -86,4 +85,9 @@ export function awsEnvironment(scope: Construct, prefix = ''): AwsEnvironment {
       return child('Account', () => new DataAwsCallerIdentity(scope, `${prefix}Account`)).accountId;
     },
   };
+}
+
+/** @internal `<log group ARN>:*`, the log streams CreateLogStream / PutLogEvents act on (Terraform's `arn` has no `:*`). */
+export function logStreamsArn(logGroupArn: string): string {
+  return `${logGroupArn}:*`;
 }

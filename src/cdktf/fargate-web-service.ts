@@ -20,6 +20,7 @@ import {
   awsEnvironment,
   cdktfValidationContext,
   logGroupNamePrefix,
+  logStreamsArn,
   nameTag,
   physicalName,
   policyDocument,
@@ -30,12 +31,15 @@ import { EnvironmentProfile } from '../constructs/environment-profile';
 import {
   AlarmPlan,
   errorLogMetricName,
+  executionRoleStatements,
   FargateWebServiceOptions,
   planWebService,
+  taskRoleStatements,
   WEB_CONTAINER_NAME,
   WebServicePlan,
 } from '../constructs/fargate-web-service';
 import { ALARM_NAME_CHARACTERS } from '../constructs/naming';
+import { ECS_TASKS } from '../constructs/policies';
 
 /** Props of the CDK for Terraform FargateWebService. */
 export interface FargateWebServiceProps extends FargateWebServiceOptions {
@@ -52,15 +56,18 @@ export interface FargateWebServiceProps extends FargateWebServiceOptions {
    * @default - the cluster's alerts topic
    */
   readonly alarmTopicArn?: string;
+  /**
+   * Make `terraform apply` wait until the service is stable (its tasks running
+   * and healthy), as CloudFormation always does, so a deployment that cannot
+   * become healthy fails the apply instead of passing silently. Turn it off to
+   * return as soon as ECS accepts the change (the circuit breaker still rolls a
+   * failed deployment back).
+   *
+   * This prop exists only in CDK for Terraform: CloudFormation always waits.
+   * @default true
+   */
+  readonly waitForSteadyState?: boolean;
 }
-
-/** Actions ECS Exec needs on resources that cannot be named (no resource-level permissions). */
-const EXEC_SESSION_ACTIONS = [
-  'ssmmessages:CreateControlChannel',
-  'ssmmessages:CreateDataChannel',
-  'ssmmessages:OpenControlChannel',
-  'ssmmessages:OpenDataChannel',
-];
 
 /**
  * A web container on Fargate behind an Application Load Balancer: its own
@@ -122,31 +129,22 @@ export class FargateWebService extends Construct {
       tags: nameTag(this),
     });
 
-    // --- Roles.
+    // --- Roles: pull, log and read the secrets given (execution); ECS Exec only (task).
     this.executionRole = new IamRole(this, 'ExecutionRole', {
-      assumeRolePolicy: assumeRolePolicy('ecs-tasks.amazonaws.com'),
+      assumeRolePolicy: assumeRolePolicy(ECS_TASKS, env),
       tags: nameTag(this),
     });
-    new IamRolePolicy(this, 'ExecutionRolePolicy', {
+    const executionRolePolicy = new IamRolePolicy(this, 'ExecutionRolePolicy', {
       role: this.executionRole.id,
-      policy: policyDocument(executionStatements(plan, this.logGroup)),
+      policy: policyDocument(executionRoleStatements(plan, logStreamsArn(this.logGroup.arn), env)),
     });
     this.taskRole = new IamRole(this, 'TaskRole', {
-      assumeRolePolicy: assumeRolePolicy('ecs-tasks.amazonaws.com'),
+      assumeRolePolicy: assumeRolePolicy(ECS_TASKS, env),
       tags: nameTag(this),
     });
-    new IamRolePolicy(this, 'TaskRolePolicy', {
+    const taskRolePolicy = new IamRolePolicy(this, 'TaskRolePolicy', {
       role: this.taskRole.id,
-      policy: policyDocument([
-        { Effect: 'Allow', Action: EXEC_SESSION_ACTIONS, Resource: '*' },
-        { Effect: 'Allow', Action: 'logs:DescribeLogGroups', Resource: '*' },
-        {
-          Effect: 'Allow',
-          Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-          Resource: logStreamsOf(cluster.execLogGroup),
-        },
-        { Effect: 'Allow', Action: 'kms:Decrypt', Resource: cluster.encryptionKeyArn },
-      ]),
+      policy: policyDocument(taskRoleStatements(logStreamsArn(cluster.execLogGroup.arn), cluster.encryptionKeyArn)),
     });
 
     // --- Task definition.
@@ -283,8 +281,15 @@ export class FargateWebService extends Construct {
       name: serviceName,
       cluster: cluster.clusterArn,
       taskDefinition: this.taskDefinition.arn,
-      desiredCount: plan.desiredCount,
+      // With autoscaling the count starts at its minimum and is the scaler's from then on.
+      desiredCount: plan.desiredCount ?? plan.autoScaling!.minCapacity,
       capacityProviderStrategy: plan.capacityProviderStrategy.map((s) => ({ ...s })),
+      // A changed capacity-provider strategy (spot on or off, a profile change) then rolls the
+      // service in place, as CloudFormation does; without it provider 6 refuses the plan and
+      // provider 5 destroys and recreates the service (an outage).
+      forceNewDeployment: true,
+      // Apply fails when the service cannot become stable, as a CloudFormation deployment does.
+      waitForSteadyState: props.waitForSteadyState ?? true,
       deploymentController: { type: 'ECS' },
       deploymentCircuitBreaker: { enable: true, rollback: plan.deployment.circuitBreakerRollback },
       deploymentMinimumHealthyPercent: plan.deployment.minimumHealthyPercent,
@@ -304,10 +309,11 @@ export class FargateWebService extends Construct {
       healthCheckGracePeriodSeconds: plan.healthCheckGracePeriodSeconds,
       propagateTags: 'SERVICE',
       // Autoscaling owns the task count once it is on.
-      lifecycle: plan.autoScaling ? { ignoreChanges: ['desired_count'] } : undefined,
+      lifecycle: plan.desiredCount === undefined ? { ignoreChanges: ['desired_count'] } : undefined,
       tags: nameTag(this),
-      // The target group must be attached to the listener, and the cluster's capacity providers exist, first.
-      dependsOn: [...attachedThrough, cluster.capacityProviders],
+      // First the target group's place on the listener, the cluster's capacity providers and the
+      // roles' policies (tasks pull the image and read secrets as soon as the service starts).
+      dependsOn: [...attachedThrough, cluster.capacityProviders, executionRolePolicy, taskRolePolicy],
     });
     this.serviceName = this.service.name;
 
@@ -340,22 +346,6 @@ export class FargateWebService extends Construct {
   }
 }
 
-/** Log streams of a log group: the resource CreateLogStream / PutLogEvents act on (what CloudFormation's Arn attribute names). */
-function logStreamsOf(logGroup: CloudwatchLogGroup): string {
-  return `${logGroup.arn}:*`;
-}
-
-/** The execution role's statements: image pull, container log, and exactly the secrets given. */
-function executionStatements(plan: WebServicePlan, logGroup: CloudwatchLogGroup): object[] {
-  const statements: object[] = [
-    { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
-    { Effect: 'Allow', Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'], Resource: '*' },
-    { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: logStreamsOf(logGroup) },
-  ];
-  for (const grant of plan.secretGrants) statements.push({ Effect: 'Allow', Action: grant.action, Resource: grant.resources });
-  return statements;
-}
-
 /** The one container of the task, as ECS container-definition JSON. */
 function containerDefinition(plan: WebServicePlan, logGroup: CloudwatchLogGroup, region: string): object {
   const chc = plan.containerHealthCheck;
@@ -364,6 +354,7 @@ function containerDefinition(plan: WebServicePlan, logGroup: CloudwatchLogGroup,
   return {
     name: WEB_CONTAINER_NAME,
     image: plan.image,
+    ...(plan.command ? { command: plan.command } : {}),
     essential: true,
     portMappings: [{ containerPort: plan.containerPort, protocol: 'tcp' }],
     // Left out when empty, as aws-cdk-lib does.

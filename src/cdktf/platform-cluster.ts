@@ -17,13 +17,14 @@ import {
 } from './engine';
 import { PlatformNetwork } from './platform-network';
 import { EnvironmentProfile } from '../constructs/environment-profile';
-import {
-  ALLOW_CLOUDWATCH_ALARMS,
-  allowCloudWatchLogs,
-  DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES,
-  denyInsecureTransport,
-} from '../constructs/kms-policy';
 import { PlatformClusterOptions, planCluster } from '../constructs/platform-cluster';
+import {
+  allowAccountToAdministerKey,
+  allowCloudWatchLogs,
+  allowPublisherToEncryptForTopics,
+  DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES,
+  topicPolicyStatements,
+} from '../constructs/policies';
 
 /** Props of the CDK for Terraform PlatformCluster. */
 export interface PlatformClusterProps extends PlatformClusterOptions {
@@ -74,15 +75,9 @@ export class PlatformCluster extends Construct {
       enableKeyRotation: true,
       deletionWindowInDays: plan.keyDeletionWindowDays,
       policy: policyDocument([
-        {
-          // The account keeps control of its key (what aws-cdk-lib's kms.Key grants too).
-          Effect: 'Allow',
-          Principal: { AWS: `arn:${env.partition}:iam::${env.accountId}:root` },
-          Action: 'kms:*',
-          Resource: '*',
-        },
-        allowCloudWatchLogs(env.partition, env.region, env.accountId),
-        ALLOW_CLOUDWATCH_ALARMS,
+        allowAccountToAdministerKey(env),
+        allowCloudWatchLogs(env),
+        ...plan.alertPublishers.map((publisher) => allowPublisherToEncryptForTopics(publisher, env)),
         DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES,
       ]),
       // Terraform has no "skip destroy" for KMS keys: losing the key loses the logs.
@@ -133,9 +128,10 @@ export class PlatformCluster extends Construct {
       tags: nameTag(this),
     });
     this.alertsTopicArn = this.alertsTopic.arn;
+    // A topic policy replaces SNS's default one: it must allow every service that publishes here.
     new SnsTopicPolicy(this, 'AlertsTopicPolicy', {
       arn: this.alertsTopic.arn,
-      policy: policyDocument([denyInsecureTransport(this.alertsTopic.arn, ['sns:Publish'])]),
+      policy: policyDocument(topicPolicyStatements(this.alertsTopic.arn, plan.alertPublishers, env)),
     });
   }
 }

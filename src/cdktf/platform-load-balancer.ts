@@ -1,7 +1,6 @@
 // Deep imports only: the @cdktf/provider-aws root barrel costs ~1.7 s and 550 MB.
 import { AcmCertificate } from '@cdktf/provider-aws/lib/acm-certificate';
 import { AcmCertificateValidation } from '@cdktf/provider-aws/lib/acm-certificate-validation';
-import { DataAwsElbServiceAccount } from '@cdktf/provider-aws/lib/data-aws-elb-service-account';
 import { Lb } from '@cdktf/provider-aws/lib/lb';
 import { LbListener, LbListenerDefaultAction } from '@cdktf/provider-aws/lib/lb-listener';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
@@ -14,20 +13,19 @@ import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
-import { Fn, Token } from 'cdktf';
+import { Fn, TerraformLocal, TerraformStack, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { acknowledgeGuardRule, awsEnvironment, cdktfValidationContext, nameTag, policyDocument } from './engine';
 import { PlatformNetwork } from './platform-network';
 import { EnvironmentProfile } from '../constructs/environment-profile';
 import { PlatformLoadBalancerOptions, planLoadBalancer } from '../constructs/platform-load-balancer';
+import { allowElbLogDelivery, AwsEnvironment, denyInsecureTransport, ELB_LOG_DELIVERY_ACCOUNTS } from '../constructs/policies';
 
 /** Props of the CDK for Terraform PlatformLoadBalancer. */
 export interface PlatformLoadBalancerProps extends PlatformLoadBalancerOptions {
   /** The network whose public subnets the load balancer sits in. */
   readonly network: PlatformNetwork;
 }
-
-/** Where the access logs go inside their bucket. */
 
 /**
  * An internet-facing Application Load Balancer in the network's public
@@ -125,30 +123,9 @@ export class PlatformLoadBalancer extends Construct {
         expiration: [{ days: plan.accessLogRetentionDays }],
       }],
     });
-    const env = awsEnvironment(this, 'AccessLogs');
-    const elbAccount = new DataAwsElbServiceAccount(this, 'ElbServiceAccount');
-    const logObjects = `${bucket.arn}/${plan.accessLogPrefix}/AWSLogs/${env.accountId}/*`;
     const bucketPolicy = new S3BucketPolicy(this, 'AccessLogsPolicy', {
       bucket: bucket.id,
-      policy: policyDocument([
-        {
-          Sid: 'DenyInsecureTransport',
-          Effect: 'Deny',
-          Principal: { AWS: '*' },
-          Action: 's3:*',
-          Resource: [bucket.arn, `${bucket.arn}/*`],
-          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-        },
-        // Regions from before August 2022 deliver as the regional ELB account, newer ones as the service.
-        { Sid: 'AllowElbAccountLogDelivery', Effect: 'Allow', Principal: { AWS: elbAccount.arn }, Action: 's3:PutObject', Resource: logObjects },
-        {
-          Sid: 'AllowElbServiceLogDelivery',
-          Effect: 'Allow',
-          Principal: { Service: 'logdelivery.elasticloadbalancing.amazonaws.com' },
-          Action: 's3:PutObject',
-          Resource: logObjects,
-        },
-      ]),
+      policy: this.accessLogsPolicy(bucket, plan.accessLogPrefix, awsEnvironment(this, 'AccessLogs')),
       // A policy is refused while Block Public Access is still being applied.
       dependsOn: [publicAccessBlock],
     });
@@ -166,8 +143,13 @@ export class PlatformLoadBalancer extends Construct {
       enableDeletionProtection: plan.deletionProtection,
       accessLogs: { bucket: bucket.bucket, prefix: plan.accessLogPrefix, enabled: true },
       tags: nameTag(this, { 'platform:profile': plan.profile }),
-      // The load balancer checks it may write to the bucket when access logs are switched on.
-      dependsOn: [bucketPolicy],
+      // The load balancer checks it may write to the bucket when access logs are switched on, and an
+      // internet-facing one fails ("VPC has no internet gateway") before the gateway and public routes exist.
+      // (A network in another stack was applied before this one: depends_on never points into remote state.)
+      dependsOn: [
+        bucketPolicy,
+        ...(TerraformStack.of(props.network) === TerraformStack.of(this) ? props.network._internetConnectivity : []),
+      ],
     });
     if (!plan.deletionProtection && plan.profile === EnvironmentProfile.PRODUCTION) {
       acknowledgeGuardRule(this.loadBalancer, 'TF_PROD_LB_DELETION_PROTECTION',
@@ -250,6 +232,25 @@ export class PlatformLoadBalancer extends Construct {
   }
 
   /**
+   * The access-log bucket's policy: TLS only, and log delivery by the ELB
+   * log-delivery service plus, where the region has one, the regional ELB
+   * account. Which applies is decided at plan time from the provider's region,
+   * never by the `aws_elb_service_account` data source, which fails for
+   * regions opened since 2022.
+   */
+  private accessLogsPolicy(bucket: S3Bucket, prefix: string, env: AwsEnvironment): string {
+    const logObjects = `${bucket.arn}/${prefix}/AWSLogs/${env.accountId}/*`;
+    const deny = denyInsecureTransport([bucket.arn, `${bucket.arn}/*`], 's3:*');
+    const accounts = elbLogDeliveryAccounts(this);
+    // cdktf renders lookup() without its default when the default is "" (falsy): use a sentinel.
+    const account = Fn.lookup(accounts.asStringMap, env.region, 'none');
+    const withAccount = new TerraformLocal(this, 'AccessLogsPolicyWithElbAccount',
+      policyDocument([deny, allowElbLogDelivery(logObjects, `arn:${env.partition}:iam::${account}:root`)]));
+    const serviceOnly = new TerraformLocal(this, 'AccessLogsPolicyServiceOnly', policyDocument([deny, allowElbLogDelivery(logObjects)]));
+    return Fn.conditional(Fn.contains(Fn.keys(accounts.asStringMap), env.region), withAccount.asString, serviceOnly.asString);
+  }
+
+  /**
    * @internal
    * Priorities already taken on `listener` by services' listener rules.
    */
@@ -276,4 +277,11 @@ export class PlatformLoadBalancer extends Construct {
   public _forwardDefaultTo(targetGroup: LbTargetGroup): void {
     this.listener.putDefaultAction([{ type: 'forward', targetGroupArn: targetGroup.arn }]);
   }
+}
+
+/** The regional ELB accounts as a Terraform local, one per stack. */
+function elbLogDeliveryAccounts(scope: Construct): TerraformLocal {
+  const stack = TerraformStack.of(scope);
+  const id = 'EcsPlatformElbLogDeliveryAccounts';
+  return (stack.node.tryFindChild(id) as TerraformLocal | undefined) ?? new TerraformLocal(stack, id, { ...ELB_LOG_DELIVERY_ACCOUNTS });
 }

@@ -1,9 +1,6 @@
 // Deep imports only: the @cdktf/provider-aws root barrel costs ~1.7 s and 550 MB.
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { DataAwsAvailabilityZones } from '@cdktf/provider-aws/lib/data-aws-availability-zones';
-import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
-import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
-import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
 import { DataAwsVpcEndpointService } from '@cdktf/provider-aws/lib/data-aws-vpc-endpoint-service';
 import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-group';
 import { Eip } from '@cdktf/provider-aws/lib/eip';
@@ -19,18 +16,28 @@ import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-assoc
 import { Subnet } from '@cdktf/provider-aws/lib/subnet';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
-import { Fn } from 'cdktf';
+import { Fn, ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { acknowledgeGuardRule, cdktfValidationContext, logGroupNamePrefix, nameTag } from './engine';
-import { EnvironmentProfile } from '../constructs/environment-profile';
-import { allowCloudWatchLogs, DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES } from '../constructs/kms-policy';
 import {
-  FLOW_LOG_DELIVERY_ACTIONS,
-  PlatformNetworkOptions,
-  planNetwork,
-  SubnetTier,
-  TIER_NAME,
-} from '../constructs/platform-network';
+  acknowledgeGuardRule,
+  assumeRolePolicy,
+  awsEnvironment,
+  cdktfValidationContext,
+  logGroupNamePrefix,
+  logStreamsArn,
+  nameTag,
+  policyDocument,
+} from './engine';
+import { EnvironmentProfile } from '../constructs/environment-profile';
+import { PlatformNetworkOptions, planNetwork, SubnetTier, TIER_NAME } from '../constructs/platform-network';
+import {
+  allowAccountToAdministerKey,
+  allowCloudWatchLogs,
+  AwsEnvironment,
+  DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES,
+  flowLogRoleStatements,
+  VPC_FLOW_LOGS,
+} from '../constructs/policies';
 
 /** Props of the CDK for Terraform PlatformNetwork. */
 export interface PlatformNetworkProps extends PlatformNetworkOptions {}
@@ -63,6 +70,8 @@ export class PlatformNetwork extends Construct {
   public readonly isolatedSubnetIds: string[];
   /** One route table per subnet, in the order public, private, isolated. */
   public readonly routeTables: RouteTable[];
+  /** The public subnets' default routes to the internet gateway, one per AZ. */
+  public readonly publicRoutes: Route[];
   /** The NAT gateways (gateway i in the public subnet of AZ i). */
   public readonly natGateways: NatGateway[];
   /** The AZs used, in order (deploy-time references unless `availabilityZones` was given). */
@@ -84,6 +93,9 @@ export class PlatformNetwork extends Construct {
   /** The VPC's default security group, stripped of all rules, when restricted. */
   public readonly defaultSecurityGroup?: DefaultSecurityGroup;
 
+  /** The public route-table associations: with publicRoutes, what makes the public subnets public. */
+  private readonly publicRouteTableAssociations: RouteTableAssociation[] = [];
+
   constructor(scope: Construct, id: string, props: PlatformNetworkProps = {}) {
     const plan = planNetwork(props, cdktfValidationContext('PlatformNetwork', scope, id));
     super(scope, id);
@@ -93,9 +105,10 @@ export class PlatformNetwork extends Construct {
     if (plan.availabilityZones) {
       this.availabilityZones = plan.availabilityZones;
     } else {
-      // Same set as CloudFormation's Fn::GetAZs: default AZs, no local/wavelength zones.
+      // Same set as CloudFormation's Fn::GetAZs: default AZs, no local/wavelength zones. No
+      // `state` filter: an AZ turning `impaired` for an hour must not shift the list and
+      // propose re-homing subnets, NAT gateways and routes. (Pin AZs in production.)
       const azs = new DataAwsAvailabilityZones(this, 'AvailabilityZones', {
-        state: 'available',
         filter: [{ name: 'opt-in-status', values: ['opt-in-not-required'] }],
       });
       this.availabilityZones = Array.from({ length: plan.azCount }, (_, i) => Fn.element(azs.names, i));
@@ -151,10 +164,11 @@ export class PlatformNetwork extends Construct {
         vpcId: this.vpc.id,
         tags: { Name: `${this.node.path}/${name}` },
       });
-      new RouteTableAssociation(this, `${name}RouteTableAssociation`, {
+      const association = new RouteTableAssociation(this, `${name}RouteTableAssociation`, {
         subnetId: subnet.id,
         routeTableId: routeTable.id,
       });
+      if (planned.tier === SubnetTier.PUBLIC) this.publicRouteTableAssociations.push(association);
       subnetsOf[planned.tier].push(subnet);
       routeTableOf[planned.tier].push(routeTable);
     }
@@ -171,13 +185,11 @@ export class PlatformNetwork extends Construct {
       ...routeTableOf[SubnetTier.ISOLATED],
     ];
 
-    routeTableOf[SubnetTier.PUBLIC].forEach((routeTable, i) => {
-      new Route(this, `PublicSubnet${i + 1}DefaultRoute`, {
-        routeTableId: routeTable.id,
-        destinationCidrBlock: '0.0.0.0/0',
-        gatewayId: this.internetGateway.id,
-      });
-    });
+    this.publicRoutes = routeTableOf[SubnetTier.PUBLIC].map((routeTable, i) => new Route(this, `PublicSubnet${i + 1}DefaultRoute`, {
+      routeTableId: routeTable.id,
+      destinationCidrBlock: '0.0.0.0/0',
+      gatewayId: this.internetGateway.id,
+    }));
 
     this.natGateways = Array.from({ length: plan.natGateways }, (_, i) => {
       const eip = new Eip(this, `PublicSubnet${i + 1}EIP`, { domain: 'vpc', tags: nameTag(this) });
@@ -210,8 +222,9 @@ export class PlatformNetwork extends Construct {
     }
 
     if (plan.flowLogs) {
+      const env = awsEnvironment(this, 'FlowLog');
       if (!plan.flowLogs.kmsKeyArn) {
-        this.flowLogKey = this.createFlowLogKey(plan.flowLogs.keyDeletionWindowDays, plan.flowLogs.retainOnDelete);
+        this.flowLogKey = this.createFlowLogKey(plan.flowLogs.keyDeletionWindowDays, plan.flowLogs.retainOnDelete, env);
       }
       this.flowLogGroup = new CloudwatchLogGroup(this, 'FlowLogGroup', {
         namePrefix: logGroupNamePrefix(this, 'flow-logs'),
@@ -222,26 +235,13 @@ export class PlatformNetwork extends Construct {
         tags: nameTag(this),
       });
       this.flowLogRole = new IamRole(this, 'FlowLogRole', {
-        assumeRolePolicy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { Service: 'vpc-flow-logs.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-        }),
+        assumeRolePolicy: assumeRolePolicy(VPC_FLOW_LOGS, env),
         tags: nameTag(this),
       });
-      new IamRolePolicy(this, 'FlowLogRolePolicy', {
+      const flowLogRolePolicy = new IamRolePolicy(this, 'FlowLogRolePolicy', {
         role: this.flowLogRole.id,
-        // The same grants aws-cdk-lib's FlowLog gives its role.
-        policy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Action: [...FLOW_LOG_DELIVERY_ACTIONS],
-              Resource: this.flowLogGroup.arn,
-            },
-            { Effect: 'Allow', Action: 'iam:PassRole', Resource: this.flowLogRole.arn },
-          ],
-        }),
+        // The grants aws-cdk-lib's FlowLog gives its role, on the log streams.
+        policy: policyDocument(flowLogRoleStatements(logStreamsArn(this.flowLogGroup.arn), this.flowLogRole.arn)),
       });
       this.flowLog = new FlowLog(this, 'FlowLog', {
         vpcId: this.vpc.id,
@@ -250,8 +250,20 @@ export class PlatformNetwork extends Construct {
         logDestination: this.flowLogGroup.arn,
         iamRoleArn: this.flowLogRole.arn,
         tags: nameTag(this),
+        // EC2 checks the role can deliver when the flow log is created.
+        dependsOn: [flowLogRolePolicy],
       });
     }
+  }
+
+  /**
+   * @internal
+   * What an internet-facing resource in the public subnets must be created
+   * after: the internet gateway, the public default routes and their route
+   * tables' associations (what aws-cdk-lib calls internetConnectivityEstablished).
+   */
+  public get _internetConnectivity(): ITerraformDependable[] {
+    return [this.internetGateway, ...this.publicRoutes, ...this.publicRouteTableAssociations];
   }
 
   /**
@@ -259,28 +271,12 @@ export class PlatformNetwork extends Construct {
    * this account's log groups. Retained keys are guarded by prevent_destroy:
    * Terraform has no "skip destroy" for KMS keys, and losing the key loses the logs.
    */
-  private createFlowLogKey(deletionWindowDays: number, retain: boolean): KmsKey {
-    const account = new DataAwsCallerIdentity(this, 'FlowLogKeyAccount');
-    const partition = new DataAwsPartition(this, 'FlowLogKeyPartition');
-    const region = new DataAwsRegion(this, 'FlowLogKeyRegion');
+  private createFlowLogKey(deletionWindowDays: number, retain: boolean, env: AwsEnvironment): KmsKey {
     return new KmsKey(this, 'FlowLogKey', {
       description: `Encrypts the VPC flow logs of ${this.node.path}`,
       enableKeyRotation: true,
       deletionWindowInDays: deletionWindowDays,
-      policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            // The account keeps control of its key (what aws-cdk-lib's kms.Key grants too).
-            Effect: 'Allow',
-            Principal: { AWS: `arn:${partition.partition}:iam::${account.accountId}:root` },
-            Action: 'kms:*',
-            Resource: '*',
-          },
-          allowCloudWatchLogs(partition.partition, region.name, account.accountId),
-          DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES,
-        ],
-      }),
+      policy: policyDocument([allowAccountToAdministerKey(env), allowCloudWatchLogs(env), DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES]),
       lifecycle: retain ? { preventDestroy: true } : undefined,
       tags: nameTag(this),
     });

@@ -1,5 +1,6 @@
 import { ENVIRONMENT_PROFILES, EnvironmentProfile, profileDefaults } from './environment-profile';
 import { LOG_RETENTION_DAYS } from './platform-network';
+import { AwsEnvironment, PolicyStatementJson } from './policies';
 import { PropsValidator, ValidationContext } from './validation';
 
 /** The target-group (and optional container) health check. */
@@ -132,6 +133,13 @@ export interface ContainerSecret {
    * @default - none; give this or secretsManagerArn
    */
   readonly ssmParameterArn?: string;
+  /**
+   * ARN of the customer-managed KMS key the secret or SecureString parameter
+   * is encrypted with. The execution role may then decrypt with exactly this
+   * key, and only through Secrets Manager or SSM.
+   * @default - the AWS-managed key (`aws/secretsmanager`, `aws/ssm`), which needs no grant
+   */
+  readonly kmsKeyArn?: string;
 }
 
 /** Engine-neutral options of FargateWebService, shared by the CDK and CDKTF constructs. */
@@ -141,6 +149,12 @@ export interface FargateWebServiceOptions {
    * @default - required unless the engine binding takes an image object instead
    */
   readonly image?: string;
+  /**
+   * The command the container runs, overriding the image's CMD, e.g.
+   * `['node', 'server.js']`.
+   * @default - the image's own command
+   */
+  readonly command?: string[];
   /**
    * Port the container listens on, 1 to 65535.
    * @default 8080
@@ -157,7 +171,9 @@ export interface FargateWebServiceOptions {
    */
   readonly memoryMiB?: number;
   /**
-   * Tasks to run, 0 to 1,000.
+   * Tasks to run, 0 to 1,000. With `autoScaling` the scaler owns the count:
+   * this only sets the default of `autoScaling.minCapacity`, and deployments
+   * never reset a scaled-out service.
    * @default 2
    */
   readonly desiredCount?: number;
@@ -228,7 +244,10 @@ export const WEB_SERVICE_DEFAULTS = {
   healthCheck: { path: '/', intervalSeconds: 30, timeoutSeconds: 5, healthyThreshold: 2, unhealthyThreshold: 3, healthyHttpCodes: '200-399' },
   cpuTargetPercent: 70,
   alarms: { cpuPercent: 80, memoryPercent: 80, http5xxCount: 10, unhealthyHosts: 0, errorLogCount: 10, errorLogPattern: '?ERROR ?Error ?error', evaluationPeriods: 2 },
-  maxRoutingConditions: 5,
+  /** ALB listener rules: match values per condition (path patterns, host headers) and per rule, wildcards per rule. */
+  maxValuesPerCondition: 3,
+  maxValuesPerRule: 5,
+  maxWildcardsPerRule: 5,
   /** Time for a task to start before health checks count against it. */
   startupGraceSeconds: 60,
   deregistrationDelaySeconds: 30,
@@ -265,23 +284,30 @@ export interface AlarmPlan {
 export interface WebServicePlan {
   readonly profile: EnvironmentProfile;
   readonly image?: string;
+  readonly command?: string[];
   readonly containerPort: number;
   readonly cpu: number;
   readonly memoryMiB: number;
-  readonly desiredCount: number;
+  /** The fixed task count; undefined when autoscaling owns the count (then it starts at autoScaling.minCapacity). */
+  readonly desiredCount?: number;
   readonly healthCheck: Required<Omit<WebServiceHealthCheck, 'command'>> & { readonly command?: string[] };
   readonly autoScaling?: { minCapacity: number; maxCapacity: number; cpuTargetPercent: number; memoryTargetPercent?: number };
   readonly alarms: AlarmPlan[];
   readonly errorLogPattern: string;
   readonly routing?: { pathPatterns: string[]; hostHeaders: string[]; priority: number };
   readonly environment: Record<string, string>;
-  readonly secrets: Array<{ name: string; arn: string; kind: 'secretsmanager' | 'ssm'; jsonKey?: string }>;
+  readonly secrets: Array<{ name: string; arn: string; kind: SecretKind; jsonKey?: string; kmsKeyArn?: string }>;
   /**
    * What the execution role may read, one grant per action, each on exactly
    * the ARNs given. A Secrets Manager ARN without its 6-character suffix gets
    * `-??????` appended, or IAM would not match the real secret.
    */
   readonly secretGrants: Array<{ action: 'secretsmanager:GetSecretValue' | 'ssm:GetParameters'; resources: string[] }>;
+  /**
+   * The customer-managed keys the secrets are encrypted with, each with the
+   * services (secretsmanager, ssm) allowed to use it on the role's behalf (kms:ViaService).
+   */
+  readonly secretKeyGrants: Array<{ keyArn: string; viaServices: SecretKind[] }>;
   /** Capacity-provider strategy; one FARGATE base task keeps the service up when Spot is reclaimed. */
   readonly capacityProviderStrategy: Array<{ capacityProvider: 'FARGATE' | 'FARGATE_SPOT'; base: number; weight: number }>;
   /** The container health check, when a command was given (ECS form: starts with CMD or CMD-SHELL). */
@@ -329,6 +355,11 @@ export function planWebService(
 
   if (!imageGivenAsObject) {
     v.require(typeof o.image === 'string' && o.image.length > 0, 'image', o.image, 'expected a container image reference such as "public.ecr.aws/docker/library/nginx:1.27"');
+  }
+
+  if (o.command !== undefined && !v.isUnresolved(o.command)) {
+    v.require(Array.isArray(o.command) && o.command.length > 0 && o.command.every((c) => typeof c === 'string'), 'command', o.command,
+      'expected a non-empty list of strings, e.g. ["node", "server.js"]');
   }
 
   const containerPort = o.containerPort ?? d.containerPort;
@@ -401,15 +432,25 @@ export function planWebService(
     if (!lb.shared) {
       v.report('routing', r, 'expected a shared loadBalancer: routing applies to a listener shared with other services');
     }
-    const conditions = pathPatterns.length + hostHeaders.length;
-    v.require(conditions >= 1, 'routing', r, 'expected at least one path pattern or host header');
-    v.require(conditions <= d.maxRoutingConditions, 'routing', r,
-      `expected at most ${d.maxRoutingConditions} conditions (path patterns + host headers) per listener rule; got ${conditions}`);
+    // The ALB's listener-rule limits: 3 values per condition, 5 per rule, 5 wildcards per rule.
+    const values = pathPatterns.length + hostHeaders.length;
+    v.require(values >= 1, 'routing', r, 'expected at least one path pattern or host header');
+    v.require(pathPatterns.length <= d.maxValuesPerCondition, 'routing.pathPatterns', pathPatterns,
+      `expected at most ${d.maxValuesPerCondition} path patterns (the ALB's limit of values per condition)`);
+    v.require(hostHeaders.length <= d.maxValuesPerCondition, 'routing.hostHeaders', hostHeaders,
+      `expected at most ${d.maxValuesPerCondition} host headers (the ALB's limit of values per condition)`);
+    v.require(values <= d.maxValuesPerRule, 'routing', r,
+      `expected at most ${d.maxValuesPerRule} path patterns and host headers together (the ALB's limit of values per rule); got ${values}`);
+    const wildcards = [...pathPatterns, ...hostHeaders].join('').replace(/[^*?]/g, '').length;
+    v.require(wildcards <= d.maxWildcardsPerRule, 'routing', r,
+      `expected at most ${d.maxWildcardsPerRule} wildcards (* and ?) across path patterns and host headers (the ALB's limit per rule); got ${wildcards}`);
     for (const p of pathPatterns) {
       v.require(typeof p === 'string' && p.startsWith('/') && p.length <= 128, 'routing.pathPatterns', p, 'expected a path pattern starting with "/" of at most 128 characters');
     }
     for (const h of hostHeaders) {
-      v.require(typeof h === 'string' && /^[A-Za-z0-9*?.-]{1,128}$/.test(h), 'routing.hostHeaders', h, 'expected a host name such as "api.example.com" (wildcards * and ? allowed)');
+      // The ALB wants at least one '.', and only letters (or wildcards) after the last one.
+      v.require(typeof h === 'string' && /^[A-Za-z0-9*?_.-]{1,128}$/.test(h) && /\.[A-Za-z*?]+$/.test(h), 'routing.hostHeaders', h,
+        'expected a host name such as "api.example.com" (wildcards * and ? allowed; at least one "." and only letters after the last)');
     }
     if (v.integerInRange('routing.priority', r.priority, 1, 50000) && lb.takenPriorities.includes(r.priority)) {
       v.report('routing.priority', r.priority, 'expected a priority not already used by another service on this listener');
@@ -427,19 +468,23 @@ export function planWebService(
       v.report(`secrets.${name}`, s, 'expected exactly one of secretsManagerArn or ssmParameterArn');
       continue;
     }
+    if (s.kmsKeyArn !== undefined && !v.isUnresolved(s.kmsKeyArn)) {
+      v.require(typeof s.kmsKeyArn === 'string' && KMS_KEY_ARN.test(s.kmsKeyArn), `secrets.${name}.kmsKeyArn`, s.kmsKeyArn,
+        'expected a KMS key ARN such as "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-..." (not an alias)');
+    }
     if (s.secretsManagerArn !== undefined) {
       if (!v.isUnresolved(s.secretsManagerArn)) {
         v.require(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/.test(s.secretsManagerArn), `secrets.${name}.secretsManagerArn`,
           s.secretsManagerArn, 'expected a Secrets Manager secret ARN');
       }
-      secrets.push({ name, arn: s.secretsManagerArn, kind: 'secretsmanager', jsonKey: s.jsonKey });
+      secrets.push({ name, arn: s.secretsManagerArn, kind: 'secretsmanager', jsonKey: s.jsonKey, kmsKeyArn: s.kmsKeyArn });
     } else {
       if (!v.isUnresolved(s.ssmParameterArn)) {
         v.require(/^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter\/.+$/.test(s.ssmParameterArn!), `secrets.${name}.ssmParameterArn`,
           s.ssmParameterArn, 'expected an SSM parameter ARN');
       }
       v.require(s.jsonKey === undefined, `secrets.${name}.jsonKey`, s.jsonKey, 'expected no jsonKey for an SSM parameter');
-      secrets.push({ name, arn: s.ssmParameterArn!, kind: 'ssm' });
+      secrets.push({ name, arn: s.ssmParameterArn!, kind: 'ssm', kmsKeyArn: s.kmsKeyArn });
     }
   }
   for (const name of Object.keys(o.environment ?? {})) {
@@ -463,6 +508,12 @@ export function planWebService(
     ...(secretArns.length ? [{ action: 'secretsmanager:GetSecretValue' as const, resources: secretArns }] : []),
     ...(parameterArns.length ? [{ action: 'ssm:GetParameters' as const, resources: parameterArns }] : []),
   ];
+  const secretKeyGrants: WebServicePlan['secretKeyGrants'] = [];
+  for (const s of secrets.filter((x) => x.kmsKeyArn !== undefined)) {
+    const grant = secretKeyGrants.find((g) => g.keyArn === s.kmsKeyArn);
+    if (!grant) secretKeyGrants.push({ keyArn: s.kmsKeyArn!, viaServices: [s.kind] });
+    else if (!grant.viaServices.includes(s.kind)) grant.viaServices.push(s.kind);
+  }
   const evaluationPeriods = al.evaluationPeriods;
   const alarm = (key: AlarmPlan['key'], namespace: string, metricName: string, statistic: AlarmPlan['statistic'], threshold: number, deploymentAlarm: boolean): AlarmPlan =>
     ({ key, namespace, metricName, statistic, threshold, comparison: 'GreaterThanThreshold', evaluationPeriods, periodSeconds: 60, treatMissingData: 'notBreaching', deploymentAlarm });
@@ -470,10 +521,11 @@ export function planWebService(
   return {
     profile,
     image: o.image,
+    command: o.command ? [...o.command] : undefined,
     containerPort,
     cpu,
     memoryMiB,
-    desiredCount,
+    desiredCount: autoScaling ? undefined : desiredCount,
     healthCheck: { ...hc, command: o.healthCheck?.command },
     autoScaling,
     alarms: [
@@ -488,6 +540,7 @@ export function planWebService(
     environment: { ...(o.environment ?? {}) },
     secrets,
     secretGrants,
+    secretKeyGrants,
     capacityProviderStrategy: spot
       ? [{ capacityProvider: 'FARGATE', base: 1, weight: 0 }, { capacityProvider: 'FARGATE_SPOT', base: 0, weight: 1 }]
       : [{ capacityProvider: 'FARGATE', base: 0, weight: 1 }],
@@ -521,6 +574,57 @@ export function errorLogMetricName(path: string): string {
 
 /** @internal the one container of a web service's task. */
 export const WEB_CONTAINER_NAME = 'web';
+
+/** @internal where a container secret is read from. */
+export type SecretKind = 'secretsmanager' | 'ssm';
+
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/;
+
+/** Actions ECS Exec needs on resources that cannot be named (no resource-level permissions). */
+const EXEC_SESSION_ACTIONS = [
+  'ssmmessages:CreateControlChannel',
+  'ssmmessages:CreateDataChannel',
+  'ssmmessages:OpenControlChannel',
+  'ssmmessages:OpenDataChannel',
+];
+
+/** Pull the image, write the container log, read exactly the secrets given (and decrypt with exactly their keys). */
+const IMAGE_PULL_ACTIONS = ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'];
+
+/**
+ * @internal
+ * The execution role's statements. `logStreamsArn` is the container log
+ * group's stream-level ARN (`<log group ARN>:*`).
+ */
+export function executionRoleStatements(plan: WebServicePlan, logStreamsArn: string, env: AwsEnvironment): PolicyStatementJson[] {
+  return [
+    { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+    { Effect: 'Allow', Action: [...IMAGE_PULL_ACTIONS], Resource: '*' },
+    { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: logStreamsArn },
+    ...plan.secretGrants.map((g): PolicyStatementJson => ({ Effect: 'Allow', Action: g.action, Resource: g.resources })),
+    ...plan.secretKeyGrants.map((g): PolicyStatementJson => ({
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: g.keyArn,
+      // Only as Secrets Manager / SSM decrypt the secret for the role, never directly.
+      Condition: { StringEquals: { 'kms:ViaService': g.viaServices.map((service) => `${service}.${env.region}.${env.urlSuffix}`) } },
+    })),
+  ];
+}
+
+/**
+ * @internal
+ * The task role's statements: ECS Exec only (the session channels, the
+ * cluster's exec log streams and key). `execLogStreamsArn` is stream-level.
+ */
+export function taskRoleStatements(execLogStreamsArn: string, clusterKeyArn: string): PolicyStatementJson[] {
+  return [
+    { Effect: 'Allow', Action: [...EXEC_SESSION_ACTIONS], Resource: '*' },
+    { Effect: 'Allow', Action: 'logs:DescribeLogGroups', Resource: '*' },
+    { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], Resource: execLogStreamsArn },
+    { Effect: 'Allow', Action: 'kms:Decrypt', Resource: clusterKeyArn },
+  ];
+}
 
 function describeSizes(sizes: readonly number[]): string {
   return sizes.length <= 4 ? sizes.join(', ') : `${sizes[0]} to ${sizes[sizes.length - 1]} in steps of ${sizes[1] - sizes[0]}`;

@@ -20,3 +20,14 @@ export function physicalNameFromPath(path: string, options: { maxLength?: number
 
 /** @internal CloudWatch alarm names: the construct path, `/` and `.` kept. */
 export const ALARM_NAME_CHARACTERS = /[A-Za-z0-9_./-]/;
+
+/**
+ * @internal
+ * The path a physical name is derived from: the deployment's name (the CDK
+ * stack name, the Terraform stack) and the construct path below it. The same
+ * app deployed twice into one account and region (dev and staging) gets
+ * different names as long as the two deployments' stack names differ.
+ */
+export function deploymentScopedPath(deploymentName: string, pathBelowDeployment: string): string {
+  return pathBelowDeployment ? `${deploymentName}/${pathBelowDeployment}` : deploymentName;
+}

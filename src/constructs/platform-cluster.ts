@@ -1,5 +1,6 @@
 import { ENVIRONMENT_PROFILES, EnvironmentProfile, profileDefaults } from './environment-profile';
 import { LOG_RETENTION_DAYS } from './platform-network';
+import { CLOUDWATCH_ALARMS, TopicPublisher } from './policies';
 import { PropsValidator, ValidationContext } from './validation';
 
 /** Engine-neutral options of PlatformCluster, shared by the CDK and CDKTF constructs. */
@@ -31,6 +32,8 @@ export interface ClusterPlan {
   readonly execLogRetentionDays: number;
   readonly retainOnDelete: boolean;
   readonly keyDeletionWindowDays: number;
+  /** The AWS services that publish to the alerts topic (its policy and key admit exactly these). */
+  readonly alertPublishers: readonly TopicPublisher[];
 }
 
 /** @internal validate PlatformCluster options and compute the plan. */
@@ -57,5 +60,6 @@ export function planCluster(
     execLogRetentionDays,
     retainOnDelete: defaults.retainOnDelete,
     keyDeletionWindowDays: defaults.keyDeletionWindowDays,
+    alertPublishers: [CLOUDWATCH_ALARMS],
   };
 }

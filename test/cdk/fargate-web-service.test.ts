@@ -7,6 +7,7 @@ import { cdkStack, cdkTemplate, formatFindings } from '../helpers/cdk';
 import { cdkGatesAndTemplate } from '../helpers/cdk-gates';
 import { EnvironmentProfile } from 'ecs-platform-constructs';
 import {
+import { NGINX } from '../helpers/images';
   FargateWebService,
   FargateWebServiceProps,
   PlatformCluster,
@@ -14,7 +15,7 @@ import {
   PlatformNetwork,
 } from 'ecs-platform-constructs/cdk';
 
-const IMAGE = 'public.ecr.aws/docker/library/nginx:1.27';
+const IMAGE = NGINX;
 const CERTIFICATE_ARN = 'arn:aws:acm:eu-west-1:111122223333:certificate/11111111-2222-3333-4444-555555555555';
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-credentials-AbCdEf';
 const OTHER_SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:api-token-GhIjKl';

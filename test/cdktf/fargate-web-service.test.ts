@@ -4,8 +4,9 @@ import { describeTfGates } from '../helpers/tf-gates';
 import { tfAddress, tfContainers, tfPlatform, tfPolicy, tfRefTo, tfResourceAt } from '../helpers/tf-platform';
 import { EnvironmentProfile, FargateWebServiceOptions } from 'ecs-platform-constructs';
 import { FargateWebService, PlatformLoadBalancer } from 'ecs-platform-constructs/cdktf';
+import { NGINX } from '../helpers/images';
 
-const IMAGE = 'public.ecr.aws/docker/library/nginx:1.27';
+const IMAGE = NGINX;
 const CERTIFICATE_ARN = 'arn:aws:acm:eu-west-1:111122223333:certificate/11111111-2222-3333-4444-555555555555';
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf';
 const OTHER_SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:api-key-GhIjKl';

@@ -1,6 +1,7 @@
 import { EnvironmentProfile } from '../../src/constructs';
 import { FargateWebServiceOptions, FARGATE_MEMORY_BY_CPU, planWebService } from '../../src/constructs/fargate-web-service';
 import { ValidationContext } from '../../src/constructs/validation';
+import { NGINX } from '../helpers/images';
 
 const context: ValidationContext = {
   construct: 'FargateWebService',
@@ -9,7 +10,7 @@ const context: ValidationContext = {
 };
 const OWN = { shared: false, takenPriorities: [] };
 const SHARED = { shared: true, takenPriorities: [5] };
-const IMAGE = 'public.ecr.aws/docker/library/nginx:1.27';
+const IMAGE = NGINX;
 const plan = (o: FargateWebServiceOptions, lb = OWN, profile = EnvironmentProfile.DEVELOPMENT) =>
   planWebService({ image: IMAGE, ...o }, profile, lb, context);
 

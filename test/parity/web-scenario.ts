@@ -8,6 +8,7 @@ import { tfStack, tfSynthFull, TfJson } from '../helpers/terraform';
 import { EnvironmentProfile } from 'ecs-platform-constructs';
 import * as cdk from 'ecs-platform-constructs/cdk';
 import * as cdktf from 'ecs-platform-constructs/cdktf';
+import { HTTPD, NGINX, NODE, nodeHttpServer } from '../helpers/images';
 
 export const CERT = 'arn:aws:acm:eu-west-1:111122223333:certificate/11111111-2222-3333-4444-555555555555';
 export const SECRET = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:api-db-AbCdEf';
@@ -15,11 +16,12 @@ export const PARAM = 'arn:aws:ssm:eu-west-1:111122223333:parameter/api/key';
 
 /** The service options, keyed by construct ID; `shared` ones sit on the Ingress load balancer. */
 export const SERVICES = {
-  Frontend: { shared: true, options: { image: 'public.ecr.aws/docker/library/nginx:1.27', containerPort: 80, routing: { pathPatterns: ['/*'], priority: 100 } } },
+  Frontend: { shared: true, options: { image: NGINX, containerPort: 80, routing: { pathPatterns: ['/*'], priority: 100 } } },
   Api: {
     shared: true,
     options: {
-      image: 'public.ecr.aws/docker/library/node:22-alpine',
+      image: NODE,
+      command: nodeHttpServer(3000),
       containerPort: 3000,
       cpu: 512,
       memoryMiB: 1024,
@@ -33,7 +35,7 @@ export const SERVICES = {
       spot: false,
     },
   },
-  FinOps: { shared: false, options: { image: 'public.ecr.aws/docker/library/httpd:2.4', logRetentionDays: 90 } },
+  FinOps: { shared: false, options: { image: HTTPD, containerPort: 80, logRetentionDays: 90 } },
 } as const;
 
 export function buildCdk(profile: EnvironmentProfile): Record<string, any> {

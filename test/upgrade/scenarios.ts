@@ -8,6 +8,7 @@ import { TerraformStack } from 'cdktf';
 import { EnvironmentProfile } from 'ecs-platform-constructs';
 import * as cdk from 'ecs-platform-constructs/cdk';
 import * as cdktf from 'ecs-platform-constructs/cdktf';
+import { HTTPD, NGINX, NODE, nodeHttpServer } from '../helpers/images';
 
 export interface GoldenScenario {
   /** `<construct>/<case>`, also the golden file name. */
@@ -21,9 +22,10 @@ const CERT = 'arn:aws:acm:eu-west-1:111122223333:certificate/11111111-2222-3333-
 /** The web tier: a cluster, a shared HTTPS load balancer with two routed services, one service with its own. */
 function webTier(profile: EnvironmentProfile): Pick<GoldenScenario, 'cdk' | 'cdktf'> {
   const services = (shared: unknown) => [
-    ['Frontend', { image: 'public.ecr.aws/docker/library/nginx:1.27', containerPort: 80, loadBalancer: shared, routing: { pathPatterns: ['/*'], priority: 100 } }],
+    ['Frontend', { image: NGINX, containerPort: 80, loadBalancer: shared, routing: { pathPatterns: ['/*'], priority: 100 } }],
     ['Api', {
-      image: 'public.ecr.aws/docker/library/node:22-alpine',
+      image: NODE,
+      command: nodeHttpServer(3000),
       containerPort: 3000,
       cpu: 512,
       memoryMiB: 1024,
@@ -33,7 +35,7 @@ function webTier(profile: EnvironmentProfile): Pick<GoldenScenario, 'cdk' | 'cdk
       routing: { pathPatterns: ['/api/*'], priority: 10 },
       environment: { LOG_LEVEL: 'info' },
     }],
-    ['FinOps', { image: 'public.ecr.aws/docker/library/httpd:2.4' }],
+    ['FinOps', { image: HTTPD, containerPort: 80 }],
   ] as const;
   return {
     cdk: (s) => {

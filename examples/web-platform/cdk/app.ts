@@ -8,11 +8,11 @@
  *               (no certificate or domain, so synthesis needs no DNS); give it
  *               `certificateArn` or `domain` for HTTPS with HTTP redirecting to it.
  *   - Frontend: nginx on port 80 behind Ingress, catch-all `/*` (priority 100).
- *   - Api:      a Node.js app on port 3000 behind Ingress, `/api/*` (priority 10, so it
+ *   - Api:      a Node.js server on port 3000 behind Ingress, `/api/*` (priority 10, so it
  *               is matched before the frontend's catch-all), health check on /health,
  *               0.5 vCPU / 1 GiB, 2 to 6 tasks scaled on 70 % CPU.
- *   - FinOps:   the OpenOps FinOps app on port 8080 with its OWN load balancer (no `loadBalancer`
- *               prop: the service creates one and takes its whole listener).
+ *   - FinOps:   a stand-in for the OpenOps FinOps app (httpd on port 80) with its OWN load
+ *               balancer (no `loadBalancer` prop: the service creates one and takes its whole listener).
  *
  * Outputs: the DNS names of the two load balancers (IngressDnsName, FinOpsDnsName).
  *
@@ -32,17 +32,25 @@ import {
   PlatformNetwork,
 } from 'ecs-platform-constructs/cdk';
 
-/** Container images of the three services. */
+/**
+ * The three services' images, pinned to a full version so every deployment runs
+ * the same code, each listening on its service's container port and answering
+ * its health check. They stand in for your own: put your image (and, if its
+ * CMD is not the server, a `command`) where each service names one below.
+ */
 export const IMAGES = {
-  frontend: 'public.ecr.aws/docker/library/nginx:1.27',
-  // Stands in for your Node.js app's image (the stock image runs no server): serve port 3000 and GET /health.
-  api: 'public.ecr.aws/docker/library/node:22-alpine',
-  // OpenOps publishes its images on ECR Public (public.ecr.aws/openops/openops-app,
-  // -engine, -tables, -analytics). The app alone is shown here; a working OpenOps
-  // install also needs its engine, Postgres, Redis and secrets (OPS_* variables).
-  // Pin a released tag instead of `latest` for anything you deploy.
-  finOps: 'public.ecr.aws/openops/openops-app:latest',
+  // nginx serves its welcome page on port 80 at `/`.
+  frontend: 'public.ecr.aws/docker/library/nginx:1.27.5',
+  // Node.js runs no server by itself; API_COMMAND starts a one-line one on port 3000.
+  api: 'public.ecr.aws/docker/library/node:22.14.0-alpine',
+  // A stand-in for the OpenOps FinOps app (public.ecr.aws/openops/openops-app), which needs its
+  // engine, PostgreSQL, Redis and OPS_* secrets to become healthy; the reference platform
+  // example runs all of them. Apache httpd answers `/` on port 80.
+  finOps: 'public.ecr.aws/docker/library/httpd:2.4.63',
 };
+
+/** Stands in for your API's server: answers every path (including /health) on port 3000. */
+export const API_COMMAND = ['node', '-e', "require('http').createServer((req, res) => res.end('ok')).listen(3000)"];
 
 /** Props of a WebPlatformStack. */
 export interface WebPlatformStackProps extends StackProps {
@@ -84,6 +92,7 @@ export class WebPlatformStack extends Stack {
       cluster: this.cluster,
       loadBalancer: this.ingress,
       image: IMAGES.api,
+      command: API_COMMAND,
       containerPort: 3000,
       healthCheck: { path: '/health' },
       cpu: 512,
@@ -97,7 +106,7 @@ export class WebPlatformStack extends Stack {
     this.finOps = new FargateWebService(this, 'FinOps', {
       cluster: this.cluster,
       image: IMAGES.finOps,
-      containerPort: 8080,
+      containerPort: 80,
     });
 
     new CfnOutput(this, 'IngressDnsName', {
