@@ -161,6 +161,8 @@ const testTask = project.tasks.tryFind('test')!;
 testTask.prependSpawn(project.postCompileTask);
 testTask.prependSpawn(project.compileTask);
 testTask.exec('node scripts/check-api-md.js');
+// ts-jest only transpiles: type-check the tests and examples (they use the public API as users do).
+testTask.exec('tsc --noEmit -p test/tsconfig.json');
 
 project.addTask('examples', {
   description: 'Synthesise every example app in both engines with the real cdk/cdktf CLIs',

@@ -290,6 +290,9 @@ export class FargateWebService extends Construct {
 
   private createTaskDefinition(plan: WebServicePlan, containerImage?: ecs.ContainerImage): ecs.FargateTaskDefinition {
     const taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+      // Named from the stack name and path, as in Terraform: aws-cdk-lib's default family is the
+      // construct path only, so dev and staging would register revisions into one family.
+      family: physicalNameFromPath(cdkDeploymentPath(this)),
       cpu: plan.cpu,
       memoryLimitMiB: plan.memoryMiB,
       executionRole: this.executionRole,

@@ -241,7 +241,7 @@ export class PlatformNetwork extends Construct {
       const flowLogRolePolicy = new IamRolePolicy(this, 'FlowLogRolePolicy', {
         role: this.flowLogRole.id,
         // The grants aws-cdk-lib's FlowLog gives its role, on the log streams.
-        policy: policyDocument(flowLogRoleStatements(logStreamsArn(this.flowLogGroup.arn), this.flowLogRole.arn)),
+        policy: policyDocument(flowLogRoleStatements(logStreamsArn(this.flowLogGroup.arn))),
       });
       this.flowLog = new FlowLog(this, 'FlowLog', {
         vpcId: this.vpc.id,

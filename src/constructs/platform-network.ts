@@ -49,7 +49,7 @@ export interface NetworkFlowLogOptions {
   readonly retainOnDelete?: boolean;
   /**
    * ARN of an existing KMS key to encrypt the flow-log log group with. Its key
-   * policy must let `logs.<region>.amazonaws.com` use it.
+   * policy must let `logs.<region>.<DNS suffix>` (e.g. `logs.eu-west-1.amazonaws.com`) use it.
    * @default - a customer-managed key with rotation is created for the flow logs
    */
   readonly kmsKeyArn?: string;

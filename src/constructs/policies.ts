@@ -330,11 +330,9 @@ export const FLOW_LOG_DELIVERY_ACTIONS: readonly string[] = [
  * @internal
  * The flow-log role's grants. `logStreamsArn` is the stream-level ARN
  * (`<log group ARN>:*`): CreateLogStream and PutLogEvents act on log streams,
- * which the bare log-group ARN Terraform returns does not cover.
+ * which the bare log-group ARN Terraform returns does not cover. (iam:PassRole
+ * is the creator's to hold, not the role's.)
  */
-export function flowLogRoleStatements(logStreamsArn: string, roleArn: string): PolicyStatementJson[] {
-  return [
-    { Effect: 'Allow', Action: [...FLOW_LOG_DELIVERY_ACTIONS], Resource: logStreamsArn },
-    { Effect: 'Allow', Action: 'iam:PassRole', Resource: roleArn },
-  ];
+export function flowLogRoleStatements(logStreamsArn: string): PolicyStatementJson[] {
+  return [{ Effect: 'Allow', Action: [...FLOW_LOG_DELIVERY_ACTIONS], Resource: logStreamsArn }];
 }

@@ -5,9 +5,9 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { cdkStack, cdkTemplate, formatFindings } from '../helpers/cdk';
 import { cdkGatesAndTemplate } from '../helpers/cdk-gates';
+import { NGINX } from '../helpers/images';
 import { EnvironmentProfile } from 'ecs-platform-constructs';
 import {
-import { NGINX } from '../helpers/images';
   FargateWebService,
   FargateWebServiceProps,
   PlatformCluster,
@@ -120,9 +120,16 @@ describe('FargateWebService (AWS CDK)', () => {
 
     test('THEN the execution role may pull images and write its log, nothing else, with no managed policies', () => {
       const role = resourceOf(t, 'AWS::IAM::Role', 'WebExecutionRole');
-      expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
-        { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' } },
-      ]);
+      // Only this account's ECS may assume it (confused-deputy protection).
+      expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{
+        Action: 'sts:AssumeRole',
+        Effect: 'Allow',
+        Principal: { Service: 'ecs-tasks.amazonaws.com' },
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') },
+          ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', ref('AWS::Partition'), ':ecs:', ref('AWS::Region'), ':', ref('AWS::AccountId'), ':*']] } },
+        },
+      }]);
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
       expect(resourceOf(t, 'AWS::IAM::Policy', 'WebExecutionRoleDefaultPolicy').Properties.PolicyDocument.Statement).toEqual([
         { Action: 'ecr:GetAuthorizationToken', Effect: 'Allow', Resource: '*' },
@@ -131,9 +138,22 @@ describe('FargateWebService (AWS CDK)', () => {
       ]);
     });
 
+    test('THEN the service waits for its listener, the capacity providers and both roles\' policies', () => {
+      // Tasks pull the image and read secrets with the execution role the moment the service starts.
+      expect(resourceOf(t, 'AWS::ECS::Service', 'WebService').DependsOn).toEqual(expect.arrayContaining([
+        idOf(t, 'AWS::ElasticLoadBalancingV2::Listener', 'WebLoadBalancerHttpListener'),
+        idOf(t, 'AWS::IAM::Policy', 'WebExecutionRoleDefaultPolicy'),
+        idOf(t, 'AWS::IAM::Policy', 'WebTaskRoleDefaultPolicy'),
+        idOf(t, 'AWS::ECS::ClusterCapacityProviderAssociations', 'Cluster'),
+      ]));
+    });
+
     test('THEN the task role has ECS Exec only: session channels, the cluster\'s exec log group and key', () => {
       const role = resourceOf(t, 'AWS::IAM::Role', 'WebTaskRole');
-      expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Service: 'ecs-tasks.amazonaws.com' });
+      expect(role.Properties.AssumeRolePolicyDocument.Statement[0]).toMatchObject({
+        Principal: { Service: 'ecs-tasks.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') } },
+      });
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
       expect(resourceOf(t, 'AWS::IAM::Policy', 'WebTaskRoleDefaultPolicy').Properties.PolicyDocument.Statement).toEqual([
         {
@@ -526,11 +546,11 @@ describe('FargateWebService (AWS CDK)', () => {
       });
     });
 
-    test('THEN no Spot, 3 tasks, and target tracking on CPU and memory between 3 and 12 tasks', () => {
-      expect(resourceOf(t, 'AWS::ECS::Service', 'WebService').Properties).toMatchObject({
-        DesiredCount: 3,
-        CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE', Base: 0, Weight: 1 }],
-      });
+    test('THEN no Spot, no fixed count (the scaler owns it), and target tracking on CPU and memory between 3 and 12 tasks', () => {
+      const service = resourceOf(t, 'AWS::ECS::Service', 'WebService').Properties;
+      expect(service).toMatchObject({ CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE', Base: 0, Weight: 1 }] });
+      // A DesiredCount would reset a scaled-out service to it on every deployment.
+      expect(service.DesiredCount).toBeUndefined();
       t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
         MinCapacity: 3, MaxCapacity: 12, ScalableDimension: 'ecs:service:DesiredCount', ServiceNamespace: 'ecs',
       });
@@ -571,6 +591,58 @@ describe('FargateWebService (AWS CDK)', () => {
     t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
       TargetTrackingScalingPolicyConfiguration: { PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' }, TargetValue: 70 },
     });
+  });
+
+  test('GIVEN a command THEN the container runs it instead of the image\'s CMD', () => {
+    const { stack, cluster } = platform();
+    new FargateWebService(stack, 'Web', { cluster, image: IMAGE, command: ['nginx', '-g', 'daemon off;'] });
+    cdkTemplate(stack).hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({ Command: ['nginx', '-g', 'daemon off;'] })],
+    });
+  });
+
+  test('GIVEN secrets under customer-managed keys THEN the execution role decrypts with exactly those keys, only through Secrets Manager / SSM', () => {
+    const { stack, cluster } = platform();
+    const key = 'arn:aws:kms:eu-west-1:111122223333:key/11111111-2222-3333-4444-555555555555';
+    new FargateWebService(stack, 'Web', {
+      cluster,
+      image: IMAGE,
+      secrets: { DB: { secretsManagerArn: SECRET_ARN, kmsKeyArn: key }, FLAGS: { ssmParameterArn: PARAMETER_ARN, kmsKeyArn: key } },
+    });
+    const t = cdkTemplate(stack);
+    const statements = resourceOf(t, 'AWS::IAM::Policy', 'WebExecutionRoleDefaultPolicy').Properties.PolicyDocument.Statement;
+    expect(statements.filter((st: any) => st.Action === 'kms:Decrypt')).toEqual([{
+      Action: 'kms:Decrypt',
+      Effect: 'Allow',
+      Resource: key,
+      Condition: {
+        StringEquals: {
+          'kms:ViaService': [
+            { 'Fn::Join': ['', ['secretsmanager.', ref('AWS::Region'), '.', ref('AWS::URLSuffix')]] },
+            { 'Fn::Join': ['', ['ssm.', ref('AWS::Region'), '.', ref('AWS::URLSuffix')]] },
+          ],
+        },
+      },
+    }]);
+  });
+
+  test('GIVEN the same stack deployed under two stack names (dev, staging) THEN alarm and metric names differ', () => {
+    const names = (stackName: string) => {
+      const app = new App();
+      const stack = new Stack(app, 'Web', { stackName });
+      const network = new PlatformNetwork(stack, 'Network');
+      new FargateWebService(stack, 'Api', { cluster: new PlatformCluster(stack, 'Cluster', { network }), image: IMAGE });
+      const t = Template.fromStack(stack);
+      return [
+        ...Object.values(t.findResources('AWS::CloudWatch::Alarm')).map((a: any) => a.Properties.AlarmName),
+        ...Object.values(t.findResources('AWS::Logs::MetricFilter')).map((f: any) => f.Properties.MetricTransformations[0].MetricName),
+      ];
+    };
+    const dev = names('web-dev');
+    expect(dev).toContain('web-dev/Api/CpuAlarm');
+    expect(dev).toContain('ErrorLogLines-web-dev-Api');
+    const staging = names('web-staging');
+    expect(staging.filter((n) => dev.includes(n))).toEqual([]);
   });
 
   test('GIVEN a containerImage object THEN it is used (no image needed) and the execution role keeps its statements', () => {
@@ -630,9 +702,12 @@ describe('FargateWebService (AWS CDK)', () => {
 
       test.each<[string, Partial<FargateWebServiceProps>, RegExp]>([
         ['a priority already used on the listener', { routing: { pathPatterns: ['/b/*'], priority: 7 } }, /routing\.priority: got 7; expected a priority not already used/],
-        ['more than five routing conditions', {
+        ['more than five values in one listener rule', {
           routing: { pathPatterns: ['/1', '/2', '/3'], hostHeaders: ['a.example.com', 'b.example.com', 'c.example.com'], priority: 8 },
-        }, /routing: .*expected at most 5 conditions .*got 6/],
+        }, /routing: .*expected at most 5 path patterns and host headers together \(the ALB's limit of values per rule\); got 6/],
+        ['more than three path patterns', {
+          routing: { pathPatterns: ['/1', '/2', '/3', '/4'], priority: 8 },
+        }, /routing\.pathPatterns: got \["\/1","\/2","\/3","\/4"\]; expected at most 3 path patterns \(the ALB's limit of values per condition\)/],
         ['no routing', {}, /routing: got undefined; expected routing/],
         ['routing without conditions', { routing: { priority: 9 } }, /routing: .*at least one path pattern or host header/],
       ])('%s', (_name, props, message) => {

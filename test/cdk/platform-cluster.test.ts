@@ -86,20 +86,44 @@ describe('PlatformCluster (AWS CDK)', () => {
       });
     });
 
-    test('THEN an alerts topic encrypted with the key that refuses publishing without TLS', () => {
+    test('THEN an alerts topic encrypted with the key, that admits this account\'s alarms and refuses publishing without TLS', () => {
       const topicId = logicalId(t, 'AWS::SNS::Topic', 'ClusterAlertsTopic');
       t.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId(t), 'Arn'] } });
+      // A topic policy replaces SNS's default one: without the first statement no alarm could notify.
       t.hasResourceProperties('AWS::SNS::TopicPolicy', {
         Topics: [{ Ref: topicId }],
         PolicyDocument: {
-          Statement: [{
-            Sid: 'DenyInsecureTransport',
-            Effect: 'Deny',
-            Principal: { AWS: '*' },
-            Action: 'sns:Publish',
-            Resource: { Ref: topicId },
-            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-          }],
+          Statement: [
+            {
+              Sid: 'AllowCloudWatchAlarmsToPublish',
+              Effect: 'Allow',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: 'sns:Publish',
+              Resource: { Ref: topicId },
+              Condition: {
+                StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+                ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:*']] } },
+              },
+            },
+            {
+              Sid: 'DenyInsecureTransport',
+              Effect: 'Deny',
+              Principal: { AWS: '*' },
+              Action: 'sns:Publish',
+              Resource: { Ref: topicId },
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            },
+          ],
+        },
+      });
+      t.hasResourceProperties('AWS::KMS::Key', {
+        KeyPolicy: {
+          Statement: Match.arrayWith([Match.objectLike({
+            Sid: 'AllowCloudWatchAlarmsToEncryptedTopics',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } }),
+          })]),
         },
       });
     });

@@ -1,9 +1,11 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnOutput, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { FactName } from 'aws-cdk-lib/region-info';
 import { cdkStack, cdkTemplate, formatFindings } from '../helpers/cdk';
 import { cdkGatesAndTemplate } from '../helpers/cdk-gates';
+import { evaluateCfn } from '../helpers/cfn-eval';
 import { EnvironmentProfile } from 'ecs-platform-constructs';
 import { PlatformLoadBalancer, PlatformLoadBalancerProps, PlatformNetwork } from 'ecs-platform-constructs/cdk';
 
@@ -100,28 +102,48 @@ describe('PlatformLoadBalancer (AWS CDK)', () => {
       s.t.resourceCountIs('Custom::S3AutoDeleteObjects', 1);
     });
 
-    test('THEN the bucket policy denies plain HTTP and lets ELB log delivery (regional account and service principal) write under alb/AWSLogs/<account>/', () => {
+    test('THEN the bucket policy denies plain HTTP and lets ELB log delivery write under alb/AWSLogs/<account>/, in any region', () => {
       s.t.hasResourceProperties('AWS::S3::BucketPolicy', {
         PolicyDocument: {
           Statement: Match.arrayWith([
             Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-            {
-              Sid: 'AllowElbAccessLogDelivery',
+            Match.objectLike({
+              Sid: 'AllowElbLogDelivery',
               Effect: 'Allow',
               Action: 's3:PutObject',
-              Principal: {
-                AWS: { 'Fn::Join': ['', Match.arrayWith([{ 'Fn::FindInMap': ['Elbv2AccountMap', { Ref: 'AWS::Region' }, 'value'] }])] },
-                Service: 'logdelivery.elasticloadbalancing.amazonaws.com',
-              },
+              Principal: Match.objectLike({ Service: 'logdelivery.elasticloadbalancing.amazonaws.com' }),
               Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^LbAccessLogs'), 'Arn'] }, '/alb/AWSLogs/', { Ref: 'AWS::AccountId' }, '/*']] },
-            },
+            }),
           ]),
         },
       });
+      // No region map: Fn::FindInMap fails a stack deployed to a region missing from it.
+      expect(JSON.stringify(s.t.toJSON())).not.toContain('Fn::FindInMap');
       // The load balancer switches logging on only once the policy lets it write.
       s.t.hasResource('AWS::ElasticLoadBalancingV2::LoadBalancer', {
         DependsOn: Match.arrayWith([Match.stringLikeRegexp('^LbAccessLogsPolicy')]),
       });
+    });
+
+    test.each([
+      ['us-east-1', { Service: 'logdelivery.elasticloadbalancing.amazonaws.com', AWS: 'arn:aws:iam::127311923021:root' }],
+      ['cn-north-1', { Service: 'logdelivery.elasticloadbalancing.amazonaws.com', AWS: 'arn:aws-cn:iam::638102146993:root' }],
+      ['ap-south-2', { Service: 'logdelivery.elasticloadbalancing.amazonaws.com' }],
+      ['mx-central-1', { Service: 'logdelivery.elasticloadbalancing.amazonaws.com' }],
+    ])('THEN, deployed to %s, the region-agnostic policy admits the service and the regional ELB account where there is one', (region, principal) => {
+      const template = s.t.toJSON();
+      const [policy] = Object.values(s.t.findResources('AWS::S3::BucketPolicy')) as any[];
+      const evaluated = evaluateCfn(template, policy.Properties.PolicyDocument, { region });
+      expect(evaluated.Statement.find((st: any) => st.Sid === 'AllowElbLogDelivery').Principal).toEqual(principal);
+    });
+
+    test('THEN the evaluator behind that test fails on what aws-cdk-lib\'s region map renders, as CloudFormation does', () => {
+      const app = new App();
+      const stack = new Stack(app, 'RegionMap');
+      new CfnOutput(stack, 'ElbAccount', { value: stack.regionalFact(FactName.ELBV2_ACCOUNT) });
+      const template = Template.fromStack(stack).toJSON();
+      expect(evaluateCfn(template, template.Outputs.ElbAccount.Value, { region: 'eu-west-1' })).toBe('156460612806');
+      expect(() => evaluateCfn(template, template.Outputs.ElbAccount.Value, { region: 'ap-south-2' })).toThrow(/Unable to get mapping/);
     });
 
     test('THEN the public properties and construct IDs', () => {
@@ -259,7 +281,7 @@ describe('PlatformLoadBalancer (AWS CDK)', () => {
     cdkTemplate(stack).hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([Match.objectLike({
-          Sid: 'AllowElbAccessLogDelivery',
+          Sid: 'AllowElbLogDelivery',
           Principal: { ...account, Service: 'logdelivery.elasticloadbalancing.amazonaws.com' },
         })]),
       },

@@ -91,6 +91,41 @@ describe('PlatformNetwork (AWS CDK)', () => {
     });
   });
 
+  test('the flow-log role writes to its group\'s streams, and only this account\'s flow logs assume it', () => {
+    const { stack } = cdkStack();
+    new PlatformNetwork(stack, 'Network');
+    const t = cdkTemplate(stack);
+    const [role] = Object.values(t.findResources('AWS::IAM::Role', {
+      Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'vpc-flow-logs.amazonaws.com' } })] } },
+    })) as any[];
+    expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ec2:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':vpc-flow-log/*']] } },
+    });
+    // CloudFormation's log group Arn attribute already names the streams (`...:*`).
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+          Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^NetworkFlowLogGroup'), 'Arn'] },
+        })]),
+      },
+    });
+  });
+
+  test('the key admits CloudWatch Logs under the partition\'s DNS suffix', () => {
+    const { stack } = cdkStack();
+    new PlatformNetwork(stack, 'Network');
+    cdkTemplate(stack).hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Sid: 'AllowCloudWatchLogs',
+          Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]] } },
+        })]),
+      },
+    });
+  });
+
   test('bad props throw one error naming the path and every problem, before any resource is created', () => {
     const { stack } = cdkStack();
     expect(() => new PlatformNetwork(stack, 'Network', { cidr: '10.0.0.0/8', maxAzs: 7 }))

@@ -1,10 +1,10 @@
 import { TerraformOutput } from 'cdktf';
-import { TfJson, tfResources, tfSynthFull } from '../helpers/terraform';
+import { NGINX } from '../helpers/images';
+import { TfJson, tfResources, tfStack, tfSynthFull } from '../helpers/terraform';
 import { describeTfGates } from '../helpers/tf-gates';
 import { tfAddress, tfContainers, tfPlatform, tfPolicy, tfRefTo, tfResourceAt } from '../helpers/tf-platform';
 import { EnvironmentProfile, FargateWebServiceOptions } from 'ecs-platform-constructs';
-import { FargateWebService, PlatformLoadBalancer } from 'ecs-platform-constructs/cdktf';
-import { NGINX } from '../helpers/images';
+import { FargateWebService, FargateWebServiceProps, PlatformCluster, PlatformLoadBalancer, PlatformNetwork } from 'ecs-platform-constructs/cdktf';
 
 const IMAGE = NGINX;
 const CERTIFICATE_ARN = 'arn:aws:acm:eu-west-1:111122223333:certificate/11111111-2222-3333-4444-555555555555';
@@ -13,7 +13,7 @@ const OTHER_SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:a
 const PARAMETER_ARN = 'arn:aws:ssm:eu-west-1:111122223333:parameter/app/flags';
 
 /** A service with its own load balancer on a fresh network and cluster. */
-function ownService(options: FargateWebServiceOptions = {}, profile?: EnvironmentProfile) {
+function ownService(options: Omit<FargateWebServiceProps, 'cluster'> = {}, profile?: EnvironmentProfile) {
   const platform = tfPlatform(profile);
   const service = new FargateWebService(platform.stack, 'Web', { cluster: platform.cluster, image: IMAGE, ...options });
   return { ...platform, service };
@@ -109,13 +109,21 @@ describe('FargateWebService (CDK for Terraform)', () => {
         load_balancer: [{ container_name: 'web', container_port: 8080, target_group_arn: tfRefTo(json, 'aws_lb_target_group', 'Web/TargetGroup', 'arn') }],
         health_check_grace_period_seconds: 60,
         propagate_tags: 'SERVICE',
+        // A changed capacity-provider strategy (spot, profile) rolls the service in place instead of
+        // failing the plan (provider 6) or replacing the service (provider 5).
+        force_new_deployment: true,
+        // Apply fails when the service cannot become stable, as a CloudFormation deployment does.
+        wait_for_steady_state: true,
       });
       expect(ecsService.launch_type).toBeUndefined();
       expect(ecsService.lifecycle).toBeUndefined();
-      // The target group is on the listener, and the capacity providers on the cluster, before the service starts.
+      // The target group is on the listener, the capacity providers on the cluster, and the roles may pull,
+      // log and read secrets, before the service starts its first task.
       expect(ecsService.depends_on).toEqual([
         tfAddress(json, 'aws_lb_listener', 'Web/LoadBalancer/HttpListener'),
         tfAddress(json, 'aws_ecs_cluster_capacity_providers', 'Cluster/CapacityProviders'),
+        tfAddress(json, 'aws_iam_role_policy', 'Web/ExecutionRolePolicy'),
+        tfAddress(json, 'aws_iam_role_policy', 'Web/TaskRolePolicy'),
       ]);
     });
 
@@ -212,9 +220,16 @@ describe('FargateWebService (CDK for Terraform)', () => {
 
     test('THEN the execution role pulls images and writes its log, with no secrets and no managed policies', () => {
       const role = tfResourceAt(json, 'aws_iam_role', 'Web/ExecutionRole');
-      expect(tfPolicy(role, 'assume_role_policy').Statement).toEqual([
-        { Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' },
-      ]);
+      // Only this account's ECS may assume it (confused-deputy protection).
+      expect(tfPolicy(role, 'assume_role_policy').Statement).toEqual([{
+        Effect: 'Allow',
+        Principal: { Service: 'ecs-tasks.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': expect.stringMatching(/^\$\{data\.aws_caller_identity\.[^.]+\.account_id\}$/) },
+          ArnLike: { 'aws:SourceArn': expect.stringMatching(/^arn:\$\{data\.aws_partition\.[^.]+\.partition\}:ecs:\$\{data\.aws_region\.[^.]+\.name\}:\$\{[^}]+\}:\*$/) },
+        },
+      }]);
       expect(role.managed_policy_arns).toBeUndefined();
       expect(tfPolicy(tfResourceAt(json, 'aws_iam_role_policy', 'Web/ExecutionRolePolicy')).Statement).toEqual([
         { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
@@ -225,7 +240,10 @@ describe('FargateWebService (CDK for Terraform)', () => {
 
     test('THEN the task role has only what ECS Exec needs', () => {
       const role = tfResourceAt(json, 'aws_iam_role', 'Web/TaskRole');
-      expect(tfPolicy(role, 'assume_role_policy').Statement[0].Principal).toEqual({ Service: 'ecs-tasks.amazonaws.com' });
+      expect(tfPolicy(role, 'assume_role_policy').Statement[0]).toMatchObject({
+        Principal: { Service: 'ecs-tasks.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': expect.any(String) }, ArnLike: { 'aws:SourceArn': expect.stringMatching(/:ecs:/) } },
+      });
       expect(tfPolicy(tfResourceAt(json, 'aws_iam_role_policy', 'Web/TaskRolePolicy')).Statement).toEqual([
         {
           Effect: 'Allow',
@@ -356,7 +374,54 @@ describe('FargateWebService (CDK for Terraform)', () => {
     });
     expect(tfResourceAt(json, 'aws_appautoscaling_policy', 'Web/CpuScaling')).toMatchObject(policy('ECSServiceAverageCPUUtilization', 60));
     expect(tfResourceAt(json, 'aws_appautoscaling_policy', 'Web/MemoryScaling')).toMatchObject(policy('ECSServiceAverageMemoryUtilization', 75));
+    // The count starts at the minimum and is the scaler's from then on.
     expect(tfResourceAt(json, 'aws_ecs_service', 'Web/Service')).toMatchObject({ desired_count: 3, lifecycle: { ignore_changes: ['desired_count'] } });
+  });
+
+  test('GIVEN waitForSteadyState false THEN apply returns as soon as ECS accepts the change', () => {
+    const json = tfSynthFull(ownService({ waitForSteadyState: false }).stack);
+    expect(tfResourceAt(json, 'aws_ecs_service', 'Web/Service').wait_for_steady_state).toBe(false);
+  });
+
+  test('GIVEN a command THEN the container runs it instead of the image\'s CMD', () => {
+    const json = tfSynthFull(ownService({ command: ['nginx', '-g', 'daemon off;'] }).stack);
+    expect(tfContainers(tfResourceAt(json, 'aws_ecs_task_definition', 'Web/TaskDefinition'))[0].command).toEqual(['nginx', '-g', 'daemon off;']);
+  });
+
+  test('GIVEN secrets under customer-managed keys THEN the execution role decrypts with exactly those keys, only through Secrets Manager / SSM', () => {
+    const key = 'arn:aws:kms:eu-west-1:111122223333:key/11111111-2222-3333-4444-555555555555';
+    const json = tfSynthFull(ownService({
+      secrets: { DB: { secretsManagerArn: SECRET_ARN, kmsKeyArn: key }, FLAGS: { ssmParameterArn: PARAMETER_ARN, kmsKeyArn: key } },
+    }).stack);
+    const statements = tfPolicy(tfResourceAt(json, 'aws_iam_role_policy', 'Web/ExecutionRolePolicy')).Statement;
+    const via = (service: string) => expect.stringMatching(new RegExp(`^${service}\\.\\$\\{data\\.aws_region\\.[^.]+\\.name\\}\\.\\$\\{data\\.aws_partition\\.[^.]+\\.dns_suffix\\}$`));
+    expect(statements.filter((st: any) => st.Action === 'kms:Decrypt')).toEqual([{
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: key,
+      Condition: { StringEquals: { 'kms:ViaService': [via('secretsmanager'), via('ssm')] } },
+    }]);
+  });
+
+  test('GIVEN the same app deployed as two stacks (dev, staging) THEN every name it has to set differs', () => {
+    const names = (stackName: string) => {
+      const { stack } = tfStack(stackName);
+      const network = new PlatformNetwork(stack, 'Network', { availabilityZones: ['eu-west-1a', 'eu-west-1b'] });
+      new FargateWebService(stack, 'Api', { cluster: new PlatformCluster(stack, 'Cluster', { network }), image: IMAGE, autoScaling: {} });
+      const json = tfSynthFull(stack);
+      return [
+        ...tfResources(json, 'aws_ecs_cluster').map(([, r]) => r.name),
+        ...tfResources(json, 'aws_ecs_service').map(([, r]) => r.name),
+        ...tfResources(json, 'aws_ecs_task_definition').map(([, r]) => r.family),
+        ...tfResources(json, 'aws_cloudwatch_metric_alarm').map(([, r]) => r.alarm_name),
+        ...tfResources(json, 'aws_cloudwatch_log_metric_filter').map(([, r]) => r.name),
+        ...tfResources(json, 'aws_cloudwatch_log_metric_filter').map(([, r]) => r.metric_transformation.name),
+        ...tfResources(json, 'aws_appautoscaling_policy').map(([, r]) => r.name),
+      ];
+    };
+    const dev = names('web-dev');
+    expect(dev).toContain('web-dev/Api/CpuAlarm');
+    expect(names('web-staging').filter((n) => dev.includes(n))).toEqual([]);
   });
 
   test('GIVEN autoScaling without memory THEN CPU tracking only, between desiredCount and twice that', () => {
@@ -463,15 +528,15 @@ describe('FargateWebService (CDK for Terraform)', () => {
       expect(stack.node.tryFindChild('Web')).toBeUndefined();
     });
 
-    test('more than five routing conditions', () => {
+    test.each<[string, FargateWebServiceOptions['routing'], RegExp]>([
+      ['more than five values in one listener rule', { pathPatterns: ['/a', '/b', '/c'], hostHeaders: ['a.example.com', 'b.example.com', 'c.example.com'], priority: 1 },
+        /routing: .*expected at most 5 path patterns and host headers together \(the ALB's limit of values per rule\); got 6/],
+      ['more than three path patterns', { pathPatterns: ['/1', '/2', '/3', '/4'], priority: 1 },
+        /routing\.pathPatterns: got \["\/1","\/2","\/3","\/4"\]; expected at most 3 path patterns \(the ALB's limit of values per condition\)/],
+    ])('%s', (_name, routing, error) => {
       const { stack, network, cluster } = tfPlatform();
       const loadBalancer = new PlatformLoadBalancer(stack, 'Lb', { network });
-      expect(() => new FargateWebService(stack, 'Web', {
-        cluster,
-        loadBalancer,
-        image: IMAGE,
-        routing: { pathPatterns: ['/a', '/b', '/c'], hostHeaders: ['a.example.com', 'b.example.com', 'c.example.com'], priority: 1 },
-      })).toThrow(/routing: .*expected at most 5 conditions .* got 6/);
+      expect(() => new FargateWebService(stack, 'Web', { cluster, loadBalancer, image: IMAGE, routing })).toThrow(error);
     });
 
     test('a listener-rule priority used twice on one listener', () => {

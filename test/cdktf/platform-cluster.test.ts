@@ -42,14 +42,28 @@ describe('PlatformCluster (CDK for Terraform)', () => {
     expect(tfResourceAt(json, 'aws_sns_topic', 'Cluster/AlertsTopic')).toMatchObject({ kms_master_key_id: keyArn });
     const topicPolicy = tfResourceAt(json, 'aws_sns_topic_policy', 'Cluster/AlertsTopicPolicy');
     expect(topicPolicy.arn).toBe(topicArn);
-    expect(tfPolicy(topicPolicy).Statement).toEqual([{
-      Sid: 'DenyInsecureTransport',
-      Effect: 'Deny',
-      Principal: { AWS: '*' },
-      Action: ['sns:Publish'],
-      Resource: topicArn,
-      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-    }]);
+    // A topic policy replaces SNS's default one: without the first statement no alarm could notify.
+    expect(tfPolicy(topicPolicy).Statement).toEqual([
+      {
+        Sid: 'AllowCloudWatchAlarmsToPublish',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: topicArn,
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': expect.stringMatching(/^\$\{data\.aws_caller_identity\.[^.]+\.account_id\}$/) },
+          ArnLike: { 'aws:SourceArn': expect.stringMatching(/^arn:\$\{data\.aws_partition\.[^.]+\.partition\}:cloudwatch:\$\{data\.aws_region\.[^.]+\.name\}:\$\{[^}]+\}:alarm:\*$/) },
+        },
+      },
+      {
+        Sid: 'DenyInsecureTransport',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'sns:Publish',
+        Resource: topicArn,
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+    ]);
 
     expect(cluster.profile).toBe(EnvironmentProfile.DEVELOPMENT);
     expect(cluster.clusterName).toMatch(/^\$\{TfToken\[/);
@@ -63,8 +77,15 @@ describe('PlatformCluster (CDK for Terraform)', () => {
       .toEqual(['Allow', 'AllowCloudWatchLogs', 'AllowCloudWatchAlarmsToEncryptedTopics', 'DenyGrantsExceptForAwsServices']);
     expect(policy.Statement[0]).toMatchObject({ Action: 'kms:*', Resource: '*' });
     expect(policy.Statement[0].Principal.AWS).toMatch(/^arn:\$\{data\.aws_partition\.[^.]+\.partition\}:iam::\$\{data\.aws_caller_identity\.[^.]+\.account_id\}:root$/);
-    expect(policy.Statement[1].Principal.Service).toMatch(/^logs\.\$\{data\.aws_region\.[^.]+\.name\}\.amazonaws\.com$/);
-    expect(policy.Statement[2].Principal).toEqual({ Service: 'cloudwatch.amazonaws.com' });
+    expect(policy.Statement[1].Principal.Service).toMatch(/^logs\.\$\{data\.aws_region\.[^.]+\.name\}\.\$\{data\.aws_partition\.[^.]+\.dns_suffix\}$/);
+    expect(policy.Statement[2]).toMatchObject({
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': expect.any(String) },
+        ArnLike: { 'aws:SourceArn': expect.stringMatching(/:alarm:\*$/), 'kms:EncryptionContext:aws:sns:topicArn': expect.stringMatching(/:sns:.*:\*$/) },
+      },
+    });
   });
 
   test('GIVEN a PRODUCTION network THEN the cluster inherits PRODUCTION: year-long exec log kept on destroy, key protected', () => {

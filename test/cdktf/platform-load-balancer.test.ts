@@ -1,6 +1,8 @@
+import { ELB_LOG_DELIVERY_ACCOUNTS } from '../../src/constructs/policies';
 import { TfJson, tfResources, tfStack, tfSynthFull } from '../helpers/terraform';
+import { evaluateTerraform, terraformBinaryAvailable } from '../helpers/terraform-cli';
 import { describeTfGates } from '../helpers/tf-gates';
-import { tfAcknowledgements, tfAddress, tfPolicy, tfRefTo, tfResourceAt } from '../helpers/tf-platform';
+import { tfAcknowledgements, tfAddress, tfRefTo, tfResourceAt } from '../helpers/tf-platform';
 import { EnvironmentProfile, PlatformLoadBalancerOptions } from 'ecs-platform-constructs';
 import { PlatformLoadBalancer, PlatformNetwork } from 'ecs-platform-constructs/cdktf';
 
@@ -45,8 +47,16 @@ describe('PlatformLoadBalancer (CDK for Terraform)', () => {
       enable_deletion_protection: false,
       access_logs: { bucket: tfRefTo(json, 'aws_s3_bucket', 'Lb/AccessLogs', 'bucket'), prefix: 'alb', enabled: true },
       tags: { 'platform:profile': 'DEVELOPMENT' },
-      // Access logs are checked when switched on: the bucket policy must be in place first.
-      depends_on: [tfAddress(json, 'aws_s3_bucket_policy', 'Lb/AccessLogsPolicy')],
+      // Access logs are checked when switched on: the bucket policy must be in place first; and an
+      // internet-facing load balancer fails ("VPC has no internet gateway") before the gateway and routes exist.
+      depends_on: [
+        tfAddress(json, 'aws_s3_bucket_policy', 'Lb/AccessLogsPolicy'),
+        tfAddress(json, 'aws_internet_gateway', 'Network/InternetGateway'),
+        tfAddress(json, 'aws_route', 'Network/PublicSubnet1DefaultRoute'),
+        tfAddress(json, 'aws_route', 'Network/PublicSubnet2DefaultRoute'),
+        tfAddress(json, 'aws_route_table_association', 'Network/PublicSubnet1RouteTableAssociation'),
+        tfAddress(json, 'aws_route_table_association', 'Network/PublicSubnet2RouteTableAssociation'),
+      ],
     });
 
     expect(tfResources(json, 'aws_lb_listener')).toHaveLength(1);
@@ -97,33 +107,51 @@ describe('PlatformLoadBalancer (CDK for Terraform)', () => {
       bucket: bucketId, rule: [{ status: 'Enabled', expiration: [{ days: 30 }] }],
     });
 
+    // The policy is chosen at plan time from the provider's region: with the regional ELB account where
+    // the region has one, the log-delivery service alone elsewhere; never data.aws_elb_service_account,
+    // which fails at plan time in regions opened since 2022.
     const policyResource = tfResourceAt(json, 'aws_s3_bucket_policy', 'Lb/AccessLogsPolicy');
     expect(policyResource.bucket).toBe(bucketId);
+    expect(JSON.stringify(json)).not.toContain('aws_elb_service_account');
+    const m = /^\$\{contains\(keys\(local\.EcsPlatformElbLogDeliveryAccounts\), data\.aws_region\.[^.]+\.name\) \? local\.([A-Za-z0-9_]+) : local\.([A-Za-z0-9_]+)\}$/
+      .exec(policyResource.policy);
+    expect(m).not.toBeNull();
+    expect(json.locals.EcsPlatformElbLogDeliveryAccounts).toEqual(ELB_LOG_DELIVERY_ACCOUNTS);
+    const [withAccount, serviceOnly] = [m![1], m![2]].map((name) => JSON.parse(json.locals[name]));
     const logObjects = expect.stringMatching(new RegExp(`^${bucketArn.replace(/[$.{}[\]]/g, '\\$&')}/alb/AWSLogs/\\$\\{data\\.aws_caller_identity\\.[^.]+\\.account_id\\}/\\*$`));
-    expect(tfPolicy(policyResource).Statement).toEqual([
-      {
-        Sid: 'DenyInsecureTransport',
-        Effect: 'Deny',
-        Principal: { AWS: '*' },
-        Action: 's3:*',
-        Resource: [bucketArn, `${bucketArn}/*`],
-        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-      },
-      {
-        Sid: 'AllowElbAccountLogDelivery',
-        Effect: 'Allow',
-        Action: 's3:PutObject',
-        Resource: logObjects,
-        Principal: { AWS: expect.stringMatching(/^\$\{data\.aws_elb_service_account\.[^.]+\.arn\}$/) },
-      },
-      {
-        Sid: 'AllowElbServiceLogDelivery',
-        Effect: 'Allow',
-        Action: 's3:PutObject',
-        Resource: logObjects,
-        Principal: { Service: 'logdelivery.elasticloadbalancing.amazonaws.com' },
-      },
-    ]);
+    const deny = {
+      Sid: 'DenyInsecureTransport',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 's3:*',
+      Resource: [bucketArn, `${bucketArn}/*`],
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    };
+    const delivery = (principal: object) => ({ Sid: 'AllowElbLogDelivery', Effect: 'Allow', Action: 's3:PutObject', Resource: logObjects, Principal: principal });
+    expect(serviceOnly.Statement).toEqual([deny, delivery({ Service: 'logdelivery.elasticloadbalancing.amazonaws.com' })]);
+    expect(withAccount.Statement).toEqual([deny, delivery({
+      Service: 'logdelivery.elasticloadbalancing.amazonaws.com',
+      AWS: expect.stringMatching(/^arn:\$\{data\.aws_partition\.[^.]+\.partition\}:iam::\$\{local\.Lb_AccessLogsElbAccount_[0-9A-F]+\}:root$/),
+    })]);
+    expect(Object.entries(json.locals).find(([name]) => name.startsWith('Lb_AccessLogsElbAccount_'))![1])
+      .toMatch(/^\$\{lookup\(local\.EcsPlatformElbLogDeliveryAccounts, data\.aws_region\.[^.]+\.name, "none"\)\}$/);
+    expect(tfAcknowledgements(policyResource)).toEqual({ TF_S3_SSL_ONLY: expect.stringMatching(/both deny requests without TLS/) });
+  });
+
+  const TF = terraformBinaryAvailable();
+  if (!TF) console.log('SKIPPING the terraform console evaluation of the access-log policy: no terraform binary on PATH');
+  (TF ? test.each : test.skip.each)([
+    ['us-east-1', '127311923021'],
+    ['cn-north-1', '638102146993'],
+    ['ap-south-2', undefined],
+  ])('planned in %s, the access-log policy admits the service, and the regional ELB account where there is one (terraform console)', (region, account) => {
+    const { stack } = loadBalancer();
+    const json = tfSynthFull(stack);
+    const policy = evaluateTerraform(json, tfResourceAt(json, 'aws_s3_bucket_policy', 'Lb/AccessLogsPolicy').policy, region) as string;
+    const delivery = JSON.parse(policy).Statement.find((s: any) => s.Sid === 'AllowElbLogDelivery');
+    expect(delivery.Principal).toEqual(account === undefined
+      ? { Service: 'logdelivery.elasticloadbalancing.amazonaws.com' }
+      : { Service: 'logdelivery.elasticloadbalancing.amazonaws.com', AWS: expect.stringMatching(new RegExp(`^arn:<data\\.aws_partition\\.[^>]+>:iam::${account}:root$`)) });
   });
 
   test('GIVEN a certificateArn THEN HTTPS 443 with the TLS 1.2+ policy answers 404, HTTP 80 redirects to it, both ports open', () => {

@@ -1,4 +1,5 @@
 import { TerraformOutput } from 'cdktf';
+import { Construct } from 'constructs';
 import { tfResources, tfStack, tfSynth } from '../helpers/terraform';
 import { EnvironmentProfile } from 'ecs-platform-constructs';
 import { PlatformNetwork } from 'ecs-platform-constructs/cdktf';
@@ -40,13 +41,16 @@ describe('PlatformNetwork (CDK for Terraform)', () => {
     ]);
   });
 
-  test('GIVEN no AZs THEN they come from the aws_availability_zones data source, default AZs only', () => {
+  test('GIVEN no AZs THEN they come from the aws_availability_zones data source, default AZs only, whatever their state', () => {
     const { stack } = tfStack();
     new PlatformNetwork(stack, 'Network', { maxAzs: 3 });
     const json = tfSynth(stack);
     const azs = Object.values(json.data.aws_availability_zones) as any[];
     expect(azs).toHaveLength(1);
-    expect(azs[0]).toMatchObject({ state: 'available', filter: [{ name: 'opt-in-status', values: ['opt-in-not-required'] }] });
+    expect(azs[0]).toEqual({ filter: [{ name: 'opt-in-status', values: ['opt-in-not-required'] }] });
+    // A `state = "available"` filter would drop an AZ while it is impaired, shift every later
+    // AZ's index and propose re-homing their subnets, NAT gateways and routes.
+    expect(azs[0].state).toBeUndefined();
     const third = tfResources(json, 'aws_subnet').find(([, s]) => s.cidr_block === '10.0.80.0/21')![1];
     expect(third.availability_zone).toMatch(/^\$\{element\(data\.aws_availability_zones\.[^.]+\.names, 2\)\}$/);
   });
@@ -79,7 +83,7 @@ describe('PlatformNetwork (CDK for Terraform)', () => {
     expect(policy.Statement[0].Principal.AWS).toMatch(/:iam::\$\{data\.aws_caller_identity\.[^.]+\.account_id\}:root$/);
   });
 
-  test('the flow-log role may write only to its own log group', () => {
+  test('the flow-log role may write only to its own log group\'s streams, and only this account\'s flow logs assume it', () => {
     const { stack } = tfStack();
     new PlatformNetwork(stack, 'Network');
     const json = tfSynth(stack);
@@ -87,10 +91,36 @@ describe('PlatformNetwork (CDK for Terraform)', () => {
     expect(policy.Statement[0]).toEqual({
       Effect: 'Allow',
       Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-      Resource: expect.stringMatching(/^\$\{aws_cloudwatch_log_group\.[^.]+\.arn\}$/),
+      // Terraform's `arn` is the log group's; CreateLogStream and PutLogEvents act on its streams.
+      Resource: expect.stringMatching(/^\$\{aws_cloudwatch_log_group\.[^.]+\.arn\}:\*$/),
     });
     const trust = JSON.parse(tfResources(json, 'aws_iam_role')[0][1].assume_role_policy);
-    expect(trust.Statement[0].Principal).toEqual({ Service: 'vpc-flow-logs.amazonaws.com' });
+    expect(trust.Statement[0]).toMatchObject({
+      Principal: { Service: 'vpc-flow-logs.amazonaws.com' },
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': expect.stringMatching(/^\$\{data\.aws_caller_identity\.[^.]+\.account_id\}$/) },
+        ArnLike: { 'aws:SourceArn': expect.stringMatching(/^arn:\$\{data\.aws_partition\.[^}]+\}:ec2:\$\{data\.aws_region\.[^}]+\}:\$\{[^}]+\}:vpc-flow-log\/\*$/) },
+      },
+    });
+    // EC2 checks the role can deliver when the flow log is created.
+    const [[policyName]] = tfResources(json, 'aws_iam_role_policy');
+    expect(tfResources(json, 'aws_flow_log')[0][1].depends_on).toEqual([`aws_iam_role_policy.${policyName}`]);
+  });
+
+  test('the key admits CloudWatch Logs under the partition\'s DNS suffix', () => {
+    const { stack } = tfStack();
+    new PlatformNetwork(stack, 'Network');
+    const policy = JSON.parse(tfResources(tfSynth(stack), 'aws_kms_key')[0][1].policy);
+    expect(policy.Statement[1].Principal.Service).toMatch(/^logs\.\$\{data\.aws_region\.[^}]+\}\.\$\{data\.aws_partition\.[^.]+\.dns_suffix\}$/);
+  });
+
+  test('the public routes and their associations are what internet-facing resources wait for', () => {
+    const { stack } = tfStack();
+    const network = new PlatformNetwork(stack, 'Network', { maxAzs: 3 });
+    expect(network.publicRoutes).toHaveLength(3);
+    const ids = network._internetConnectivity.map((d) => (d as unknown as Construct).node.id);
+    expect(ids).toEqual(['InternetGateway', ...[1, 2, 3].map((i) => `PublicSubnet${i}DefaultRoute`),
+      ...[1, 2, 3].map((i) => `PublicSubnet${i}RouteTableAssociation`)]);
   });
 
   test('GIVEN natGateways 0 and no flow logs, no endpoint, unrestricted SG THEN none of those exist', () => {

@@ -1,5 +1,5 @@
 import { EnvironmentProfile } from '../../src/constructs';
-import { FargateWebServiceOptions, FARGATE_MEMORY_BY_CPU, planWebService } from '../../src/constructs/fargate-web-service';
+import { executionRoleStatements, FargateWebServiceOptions, FARGATE_MEMORY_BY_CPU, planWebService } from '../../src/constructs/fargate-web-service';
 import { ValidationContext } from '../../src/constructs/validation';
 import { NGINX } from '../helpers/images';
 
@@ -8,7 +8,7 @@ const context: ValidationContext = {
   path: 'Stack/Web',
   isUnresolved: (v) => typeof v === 'string' && v.startsWith('${Token['),
 };
-const OWN = { shared: false, takenPriorities: [] };
+const OWN = { shared: false, takenPriorities: [] as number[] };
 const SHARED = { shared: true, takenPriorities: [5] };
 const IMAGE = NGINX;
 const plan = (o: FargateWebServiceOptions, lb = OWN, profile = EnvironmentProfile.DEVELOPMENT) =>
@@ -49,12 +49,27 @@ describe('web service plan: defaults', () => {
       .toEqual({ minCapacity: 3, maxCapacity: 6, cpuTargetPercent: 70, memoryTargetPercent: undefined });
   });
 
+  test('with autoscaling the count is the scaler\'s: no fixed desiredCount is planned', () => {
+    expect(plan({ desiredCount: 3 }).desiredCount).toBe(3);
+    expect(plan({ desiredCount: 3, autoScaling: { maxCapacity: 9 } }).desiredCount).toBeUndefined();
+  });
+
+  test('a command overrides the image\'s CMD', () => {
+    expect(plan({ command: ['node', 'server.js'] }).command).toEqual(['node', 'server.js']);
+    expect(plan({}).command).toBeUndefined();
+  });
+
+  test('a listener rule at the ALB limits is accepted: 3 per condition, 5 values, 5 wildcards', () => {
+    const routing = { priority: 1, pathPatterns: ['/a/*', '/b/*', '/c/*'], hostHeaders: ['*.example.com', 'api.example.com'] };
+    expect(plan({ routing }, SHARED).routing).toEqual(routing);
+  });
+
   test('secrets keep their kind and JSON key', () => {
     const arn = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf';
     const param = 'arn:aws:ssm:eu-west-1:111122223333:parameter/app/key';
     expect(plan({ secrets: { DB_PASSWORD: { secretsManagerArn: arn, jsonKey: 'password' }, API_KEY: { ssmParameterArn: param } } }).secrets).toEqual([
-      { name: 'DB_PASSWORD', arn, kind: 'secretsmanager', jsonKey: 'password' },
-      { name: 'API_KEY', arn: param, kind: 'ssm' },
+      { name: 'DB_PASSWORD', arn, kind: 'secretsmanager', jsonKey: 'password', kmsKeyArn: undefined },
+      { name: 'API_KEY', arn: param, kind: 'ssm', kmsKeyArn: undefined },
     ]);
   });
 
@@ -79,8 +94,19 @@ describe('web service plan: validation', () => {
     ['health-check path without /', { healthCheck: { path: 'health' } }, /healthCheck.path: got "health"; expected a path starting with "\/"/, OWN],
     ['timeout not below interval', { healthCheck: { intervalSeconds: 10, timeoutSeconds: 10 } }, /healthCheck.timeoutSeconds: got 10; expected less than healthCheck.intervalSeconds \(10\)/, OWN],
     ['port outside 1-65535', { containerPort: 70000 }, /containerPort: got 70000; expected an integer from 1 to 65535/, OWN],
-    ['more than five routing conditions', { routing: { priority: 1, pathPatterns: ['/a', '/b', '/c'], hostHeaders: ['a.example.com', 'b.example.com', 'c.example.com'] } },
-      /routing: .*expected at most 5 conditions .*; got 6/, SHARED],
+    ['more than five values in one listener rule', { routing: { priority: 1, pathPatterns: ['/a', '/b', '/c'], hostHeaders: ['a.example.com', 'b.example.com', 'c.example.com'] } },
+      /routing: .*expected at most 5 path patterns and host headers together \(the ALB's limit of values per rule\); got 6/, SHARED],
+    ['more than three path patterns (the ALB limit per condition)', { routing: { priority: 1, pathPatterns: ['/a', '/b', '/c', '/d'] } },
+      /routing.pathPatterns: got \["\/a","\/b","\/c","\/d"\]; expected at most 3 path patterns/, SHARED],
+    ['more than three host headers (the ALB limit per condition)', { routing: { priority: 1, hostHeaders: ['a.example.com', 'b.example.com', 'c.example.com', 'd.example.com'] } },
+      /routing.hostHeaders: got .*; expected at most 3 host headers/, SHARED],
+    ['more than five wildcards in one rule', { routing: { priority: 1, pathPatterns: ['/a/*/*/*', '/b/*/*/*'] } },
+      /routing: .*expected at most 5 wildcards .*; got 6/, SHARED],
+    ['a host header the ALB refuses (no dot)', { routing: { priority: 1, hostHeaders: ['localhost'] } },
+      /routing.hostHeaders: got "localhost"; expected a host name/, SHARED],
+    ['a customer key given by alias', { secrets: { X: { secretsManagerArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:x-AbCdEf', kmsKeyArn: 'alias/app' } } },
+      /secrets.X.kmsKeyArn: got "alias\/app"; expected a KMS key ARN/, OWN],
+    ['an empty command', { command: [] }, /command: got \[\]; expected a non-empty list of strings/, OWN],
     ['a priority used twice on one listener', { routing: { priority: 5, pathPatterns: ['/api/*'] } }, /routing.priority: got 5; expected a priority not already used/, SHARED],
     ['routing without a shared load balancer', { routing: { priority: 1, pathPatterns: ['/api/*'] } }, /routing: .*expected a shared loadBalancer/, OWN],
     ['a shared load balancer without routing', {}, /routing: got undefined; expected routing/, SHARED],
@@ -122,6 +148,31 @@ describe('web service plan: secret grants', () => {
 
   test('no secrets, no grants', () => {
     expect(plan({}).secretGrants).toEqual([]);
+    expect(plan({}).secretKeyGrants).toEqual([]);
+  });
+
+  test('a customer-managed key is decrypted only through the services whose secrets use it', () => {
+    const key = 'arn:aws:kms:eu-west-1:111122223333:key/1111-2222';
+    const other = 'arn:aws:kms:eu-west-1:111122223333:key/3333-4444';
+    const p = plan({
+      secrets: {
+        A: { secretsManagerArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:a-AbCdEf', kmsKeyArn: key },
+        B: { ssmParameterArn: 'arn:aws:ssm:eu-west-1:111122223333:parameter/b', kmsKeyArn: key },
+        C: { ssmParameterArn: 'arn:aws:ssm:eu-west-1:111122223333:parameter/c', kmsKeyArn: other },
+        D: { ssmParameterArn: 'arn:aws:ssm:eu-west-1:111122223333:parameter/d' },
+      },
+    });
+    expect(p.secretKeyGrants).toEqual([{ keyArn: key, viaServices: ['secretsmanager', 'ssm'] }, { keyArn: other, viaServices: ['ssm'] }]);
+    const env = { partition: 'aws-cn', region: 'cn-north-1', accountId: '111122223333', urlSuffix: 'amazonaws.com.cn' };
+    expect(executionRoleStatements(p, 'LOG:*', env).filter((s) => s.Action === 'kms:Decrypt')).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: key,
+        Condition: { StringEquals: { 'kms:ViaService': ['secretsmanager.cn-north-1.amazonaws.com.cn', 'ssm.cn-north-1.amazonaws.com.cn'] } },
+      },
+      { Effect: 'Allow', Action: 'kms:Decrypt', Resource: other, Condition: { StringEquals: { 'kms:ViaService': ['ssm.cn-north-1.amazonaws.com.cn'] } } },
+    ]);
   });
 
   test('a container health check cannot wait more than 60 seconds', () => {

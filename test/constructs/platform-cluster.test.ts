@@ -1,5 +1,6 @@
 import { EnvironmentProfile } from '../../src/constructs';
 import { planCluster } from '../../src/constructs/platform-cluster';
+import { CLOUDWATCH_ALARMS } from '../../src/constructs/policies';
 import { ValidationContext } from '../../src/constructs/validation';
 
 const context: ValidationContext = { construct: 'PlatformCluster', path: 'Stack/Cluster', isUnresolved: () => false };
@@ -14,6 +15,8 @@ describe('cluster plan', () => {
       execLogRetentionDays: 365,
       retainOnDelete: true,
       keyDeletionWindowDays: 30,
+      // The alerts topic's policy and key admit exactly the services that publish to it.
+      alertPublishers: [CLOUDWATCH_ALARMS],
     });
   });
 

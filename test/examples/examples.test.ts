@@ -1,15 +1,17 @@
 /**
  * Every app under examples/ in both engines passes the same gates as the
  * constructs: cdk-nag + Control Tower rules (CDK), the Terraform Guard rules and
- * terraform validate where available (CDKTF). The real CLIs are exercised by
- * `npm run examples`; here each app is built in-process from its buildApp().
+ * terraform validate where available (CDKTF), and the deployability rules (both).
+ * The real CLIs are exercised by `npm run examples`; here each app is built
+ * in-process from its buildApp().
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { App as CdkApp } from 'aws-cdk-lib';
+import { App as CdkApp, Validations } from 'aws-cdk-lib';
 import { App as TfApp } from 'cdktf';
 import { cdkGateFindings, formatFindings } from '../helpers/cdk';
+import { deployabilityFindings } from '../helpers/deployability';
 import { tfGuardFindings } from '../helpers/guard';
 import { terraformAvailability, terraformValidate } from '../helpers/terraform-cli';
 
@@ -26,17 +28,37 @@ test('there are examples, each in both engines', () => {
   }
 });
 
+/**
+ * Each stack's template as the gates' synthesis writes it, keyed by construct path: read by a validation
+ * plugin during that synthesis, because cdkGateFindings removes the outdir afterwards (and a second
+ * synthesis is not wanted).
+ */
+function captureTemplates(app: CdkApp): Map<string, any> {
+  const templates = new Map<string, any>();
+  Validations.of(app).addPlugins({
+    name: 'deployability-template-capture',
+    validate: (context) => {
+      for (const s of context.stackTemplates) templates.set(s.stackConstructPath, JSON.parse(readFileSync(s.templatePath, 'utf8')));
+      return { success: true, violations: [] };
+    },
+  });
+  return templates;
+}
+
 describe.each(examples)('example %s', (name) => {
-  test('CDK: synthesises with zero unacknowledged cdk-nag / Control Tower findings', () => {
+  test('CDK: synthesises with zero unacknowledged cdk-nag / Control Tower findings and no deployability findings', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- examples are found at run time
     const { buildApp } = require(join(EXAMPLES, name, 'cdk', 'app.ts'));
     const app: CdkApp = buildApp(new CdkApp({ outdir: mkdtempSync(join(tmpdir(), `epc-ex-${name}-`)) }));
     const stacks = app.node.children.filter((c) => (c as any).templateFile !== undefined);
     expect(stacks.length).toBeGreaterThan(0);
+    const templates = captureTemplates(app);
     expect(formatFindings(cdkGateFindings(app))).toBe('');
+    expect([...templates.keys()].sort()).toEqual(stacks.map((s) => s.node.path).sort());
+    for (const [path, template] of templates) expect([path, deployabilityFindings(template, 'cdk')]).toEqual([path, []]);
   });
 
-  test('CDKTF: every stack passes the Terraform Guard rules and terraform validate', () => {
+  test('CDKTF: every stack passes the Terraform Guard rules, terraform validate and the deployability rules', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- examples are found at run time
     const { buildApp } = require(join(EXAMPLES, name, 'cdktf', 'main.ts'));
     const outdir = mkdtempSync(join(tmpdir(), `epc-ex-${name}-tf-`));
@@ -48,6 +70,7 @@ describe.each(examples)('example %s', (name) => {
       for (const stack of stacks) {
         const json = JSON.parse(readFileSync(join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8'));
         expect([stack, tfGuardFindings(json)]).toEqual([stack, []]);
+        expect([stack, deployabilityFindings(json, 'cdktf')]).toEqual([stack, []]);
         if (tf.available) {
           const result = terraformValidate(json);
           expect([stack, result.errors]).toEqual([stack, []]);

@@ -115,6 +115,19 @@ export const TF_FORCE_NEW: Record<string, string[]> = {
   aws_route53_record: ['name', 'type', 'zone_id'],
 };
 
+/**
+ * Attributes that force a new resource only in some configurations. AWS
+ * provider 5.x replaces an ECS service whose capacity_provider_strategy
+ * changes unless force_new_deployment is true (6.x refuses the plan instead).
+ */
+export const TF_FORCE_NEW_UNLESS: Record<string, Array<{ attribute: string; unless: (after: any) => boolean; reason: string }>> = {
+  aws_ecs_service: [{
+    attribute: 'capacity_provider_strategy',
+    unless: (after) => after.force_new_deployment === true,
+    reason: 'without force_new_deployment',
+  }],
+};
+
 /** Destructive changes from golden -> current in Terraform JSON. */
 export function tfDestructiveChanges(golden: TfJson, current: TfJson): Array<{ id: string; impact: string }> {
   const found: Array<{ id: string; impact: string }> = [];
@@ -134,6 +147,11 @@ export function tfDestructiveChanges(golden: TfJson, current: TfJson): Array<{ i
       for (const attr of forceNew) {
         if (JSON.stringify(before[attr]) !== JSON.stringify(after[attr])) {
           found.push({ id: address, impact: `WILL_REPLACE (${attr})` });
+        }
+      }
+      for (const { attribute, unless, reason } of TF_FORCE_NEW_UNLESS[type] ?? []) {
+        if (JSON.stringify(before[attribute]) !== JSON.stringify(after[attribute]) && !unless(after)) {
+          found.push({ id: address, impact: `WILL_REPLACE (${attribute} ${reason})` });
         }
       }
     }

@@ -5,12 +5,13 @@
  * of behaviour — sizes, ports, health checks, routing, who may reach whom,
  * alarm thresholds, scaling bounds, IAM actions, retention — not of spelling.
  */
+import { cfnSymbolic, Deployment, DEFAULT_DEPLOYMENT, policyGrants, tfSymbolic } from './symbolic';
 import { TfJson } from './terraform';
 
 type Json = Record<string, any>;
 
 /** A resource graph the two engines are read into. */
-interface Graph {
+export interface Graph {
   /** Resources of a kind, keyed by a stable id (CFN logical ID / TF address). */
   all(kind: Kind): Array<[string, Json]>;
   get(id: string): Json;
@@ -18,10 +19,16 @@ interface Graph {
   ref(value: unknown): string | undefined;
   /** The construct path below the stack: a CFN logical ID's readable prefix, a TF path. */
   pathOf(id: string): string;
+  kindOf(id: string): Kind | undefined;
+  /** A property value as deployed (pseudo parameters and data sources filled in, references canonical). */
+  symbolic(value: unknown, deployment?: Deployment): any;
+  /** Every resource `id` is created after: explicit dependencies and references, transitively. */
+  closure(id: string): Set<string>;
 }
 
-type Kind = 'service' | 'taskdef' | 'tg' | 'rule' | 'listener' | 'lb' | 'alarm' | 'ingress' | 'egress' | 'sg'
-  | 'loggroup' | 'target' | 'policy' | 'iampolicy' | 'cluster' | 'capacity' | 'topic';
+export type Kind = 'service' | 'taskdef' | 'tg' | 'rule' | 'listener' | 'lb' | 'alarm' | 'ingress' | 'egress' | 'sg'
+  | 'loggroup' | 'target' | 'policy' | 'iampolicy' | 'cluster' | 'capacity' | 'topic' | 'topicpolicy' | 'role' | 'key'
+  | 'bucket' | 'bucketpolicy' | 'igw' | 'route';
 
 const CFN_KIND: Record<string, Kind> = {
   'AWS::ECS::Service': 'service',
@@ -41,6 +48,14 @@ const CFN_KIND: Record<string, Kind> = {
   'AWS::ECS::Cluster': 'cluster',
   'AWS::ECS::ClusterCapacityProviderAssociations': 'capacity',
   'AWS::SNS::Topic': 'topic',
+  'AWS::SNS::TopicPolicy': 'topicpolicy',
+  'AWS::IAM::Role': 'role',
+  'AWS::KMS::Key': 'key',
+  'AWS::S3::Bucket': 'bucket',
+  'AWS::S3::BucketPolicy': 'bucketpolicy',
+  // The gateway's attachment to the VPC is what a public route waits for.
+  'AWS::EC2::VPCGatewayAttachment': 'igw',
+  'AWS::EC2::Route': 'route',
 };
 const TF_KIND: Record<string, Kind> = {
   aws_ecs_service: 'service',
@@ -60,17 +75,49 @@ const TF_KIND: Record<string, Kind> = {
   aws_ecs_cluster: 'cluster',
   aws_ecs_cluster_capacity_providers: 'capacity',
   aws_sns_topic: 'topic',
+  aws_sns_topic_policy: 'topicpolicy',
+  aws_iam_role: 'role',
+  aws_kms_key: 'key',
+  aws_s3_bucket: 'bucket',
+  aws_s3_bucket_policy: 'bucketpolicy',
+  aws_internet_gateway: 'igw',
+  aws_route: 'route',
 };
+
+/** Construct IDs that differ between the engines for the same resource (aws-cdk-lib's FlowLog names its role IAMRole). */
+const CFN_PATH_ALIASES: Array<[RegExp, string]> = [[/FlowLogIAMRole$/, 'FlowLogRole']];
 
 function cfnGraph(template: Json): Graph {
   const res: Record<string, Json> = template.Resources;
-  return {
+  const g: Graph = {
     all: (kind) => Object.entries(res).filter(([, r]) => CFN_KIND[r.Type] === kind).map(([id, r]) => [id, r.Properties ?? {}]),
     get: (id) => res[id].Properties ?? {},
     ref: (v: any) => (typeof v?.Ref === 'string' ? v.Ref : Array.isArray(v?.['Fn::GetAtt']) ? v['Fn::GetAtt'][0] : undefined),
     // Logical IDs are the path's components joined, plus an 8-hex hash.
-    pathOf: (id) => id.replace(/[0-9A-F]{8}$/, ''),
+    pathOf: (id) => CFN_PATH_ALIASES.reduce((path, [re, alias]) => path.replace(re, alias), id.replace(/[0-9A-F]{8}$/, '')),
+    kindOf: (id) => CFN_KIND[res[id]?.Type],
+    symbolic: (value, deployment) => cfnSymbolic(template, value, g, deployment),
+    closure: (id) => closureOf(id, (x) => {
+      const direct = new Set<string>([res[x]?.DependsOn ?? []].flat());
+      JSON.stringify(res[x]?.Properties ?? {}).replace(/"(?:Ref|Fn::GetAtt)":\s*(?:\[\s*)?"([A-Za-z0-9]+)"/g, (_, d) => (direct.add(d), ''));
+      return [...direct].filter((d) => d in res);
+    }),
   };
+  return g;
+}
+
+function closureOf(id: string, direct: (id: string) => string[]): Set<string> {
+  const seen = new Set<string>();
+  const visit = (x: string) => {
+    for (const d of direct(x)) {
+      if (!seen.has(d)) {
+        seen.add(d);
+        visit(d);
+      }
+    }
+  };
+  visit(id);
+  return seen;
 }
 
 function tfGraph(json: TfJson): Graph {
@@ -78,7 +125,15 @@ function tfGraph(json: TfJson): Graph {
   for (const [type, resources] of Object.entries<Json>(json.resource ?? {})) {
     for (const [name, config] of Object.entries<Json>(resources)) byAddress[`${type}.${name}`] = config;
   }
-  return {
+  const locals: Record<string, unknown> = json.locals ?? {};
+  /** Resource addresses a value refers to, through locals too. */
+  const referencesIn = (value: unknown): string[] => {
+    const text = JSON.stringify(value ?? null);
+    const found = [...text.matchAll(/\b(aws_[a-z0-9_]+\.[A-Za-z0-9_-]+)\.[a-z_]+/g)].map((m) => m[1]);
+    const viaLocals = [...text.matchAll(/\blocal\.([A-Za-z0-9_]+)/g)].flatMap((m) => referencesIn(locals[m[1]]));
+    return [...found, ...viaLocals].filter((a) => !a.startsWith('data.'));
+  };
+  const g: Graph = {
     all: (kind) => Object.entries(byAddress).filter(([a]) => TF_KIND[a.split('.')[0]] === kind),
     get: (id) => byAddress[id],
     ref: (v) => {
@@ -86,11 +141,18 @@ function tfGraph(json: TfJson): Graph {
       return m ? m[1] : undefined;
     },
     pathOf: (id) => {
-      const path: string = byAddress[id]['//']?.metadata?.path ?? '';
+      const path: string = byAddress[id]?.['//']?.metadata?.path ?? '';
       // Joined as aws-cdk-lib joins logical IDs: a component repeating its parent's name appears once.
       return path.split('/').slice(1).filter((c, i, all) => i === 0 || c !== all[i - 1]).join('');
     },
+    kindOf: (id) => TF_KIND[id.split('.')[0]],
+    symbolic: (value, deployment) => tfSymbolic(json, value, g, deployment),
+    closure: (id) => closureOf(id, (x) => {
+      const { depends_on: dependsOn, ...config } = byAddress[x] ?? {};
+      return [...new Set([...(dependsOn ?? []), ...referencesIn(config)])].filter((a) => a in byAddress && a !== x);
+    }),
   };
+  return g;
 }
 
 /** CloudFormation's PascalCase keys in ECS's camelCase; intrinsic functions (Ref, Fn::*) are left as they are. */
@@ -106,6 +168,21 @@ export interface NormalisedPlatform {
   readonly cluster: Json;
   readonly loadBalancers: Record<string, Json>;
   readonly services: Record<string, Json>;
+}
+
+/** The resource graph of either engine's output (a CloudFormation template, or a full Terraform synth). */
+export function graphOf(output: Json, engine: 'cfn' | 'tf'): Graph {
+  return engine === 'cfn' ? cfnGraph(output) : tfGraph(output);
+}
+
+/** A role's trust policy and inline grants as deployed (sorted grant strings), by the role's resource id. */
+export function roleGrants(g: Graph, roleId: string, engine: 'cfn' | 'tf'): { trust: string[]; grants: string[] } {
+  return roleDocuments(g, roleId, engine === 'cfn');
+}
+
+/** A KMS key's policy as deployed (sorted grant strings). */
+export function keyPolicyGrants(g: Graph, keyId: string): string[] {
+  return policyGrants(documentOf(g, g.get(keyId), 'KeyPolicy', 'policy'));
 }
 
 export function normaliseCfnPlatform(template: Json): NormalisedPlatform {
@@ -125,7 +202,9 @@ function normalise(g: Graph, engine: 'cfn' | 'tf'): NormalisedPlatform {
   const [[, capacity]] = g.all('capacity');
   const exec = cfn ? cluster.Configuration.ExecuteCommandConfiguration : cluster.configuration.execute_command_configuration;
   const execLog = g.get(g.ref(cfn ? exec.LogConfiguration.CloudWatchLogGroupName : exec.log_configuration.cloud_watch_log_group_name)!);
-  const [[, topic]] = g.all('topic');
+  const [[topicId, topic]] = g.all('topic');
+  const [[keyId]] = g.all('key').filter(([id]) => g.pathOf(id) === 'ClusterKey');
+  const topicPolicies = g.all('topicpolicy').filter(([, p]) => asList(pick(p, 'Topics', 'arn')).some((t) => g.ref(t) === topicId));
   const normCluster = {
     containerInsights: (pick(cluster, 'ClusterSettings', 'setting') ?? []).map((s: Json) => `${s.Name ?? s.name}=${s.Value ?? s.value}`),
     capacityProviders: pick(capacity, 'CapacityProviders', 'capacity_providers'),
@@ -138,6 +217,9 @@ function normalise(g: Graph, engine: 'cfn' | 'tf'): NormalisedPlatform {
       logEncrypted: Boolean(pick(execLog, 'KmsKeyId', 'kms_key_id')),
     },
     alertsTopicEncrypted: Boolean(pick(topic, 'KmsMasterKeyId', 'kms_master_key_id')),
+    // Who may publish to the alerts topic and use its key: the topic policy replaces SNS's default one.
+    alertsTopicPolicy: topicPolicies.flatMap(([, p]) => policyGrants(documentOf(g, p, 'PolicyDocument', 'policy'))),
+    keyPolicy: policyGrants(documentOf(g, g.get(keyId), 'KeyPolicy', 'policy')),
   };
   void clusterId;
 
@@ -171,11 +253,27 @@ function normalise(g: Graph, engine: 'cfn' | 'tf'): NormalisedPlatform {
           : action.type === 'fixed-response' ? `fixed ${fixed.statusCode ?? fixed.status_code}` : `forward ${lbKeyOfTg(g, g.ref(action.targetGroupArn ?? action.target_group_arn)!)}`,
       };
     });
+    // The access-log bucket and its policy, as deployed in a region with a regional ELB account and one without.
+    const bucketId = cfn
+      ? g.ref((lb.LoadBalancerAttributes ?? []).find((a: Json) => a.Key === 'access_logs.s3.bucket')?.Value)
+      : g.ref(lb.access_logs?.bucket);
+    const bucketPolicies = g.all('bucketpolicy').filter(([, p]) => g.ref(pick(p, 'Bucket', 'bucket')) === bucketId);
+    const closure = g.closure(id);
+    const gatewayRoutes = g.all('route').filter(([, r]) => g.kindOf(g.ref(pick(r, 'GatewayId', 'gateway_id')) ?? '') === 'igw'
+      || (cfn && g.ref(r.GatewayId) !== undefined));
     loadBalancers[lbKey(id)] = {
       internetFacing: cfn ? lb.Scheme === 'internet-facing' : lb.internal === false,
+      // Created after the internet gateway and every route to it (else "VPC has no internet gateway").
+      afterInternetGateway: g.all('igw').length > 0 && g.all('igw').every(([igw]) => closure.has(igw))
+        && gatewayRoutes.every(([route]) => closure.has(route)),
       attributes: attrs,
       listeners: sorted(listeners),
       ingress: sorted(ingressOf(g, sg, cfn).map((r) => `${r.port} from ${r.cidr ?? 'sg'}`)),
+      // aws-cdk-lib empties a DEVELOPMENT bucket on deletion with its own custom resource, whose role the
+      // policy admits; Terraform's force_destroy needs no grant. Those grants are not the library's behaviour.
+      accessLogPolicy: Object.fromEntries(['us-east-1', 'ap-south-2'].map((region) => [region,
+        bucketPolicies.flatMap(([, p]) => policyGrants(documentOf(g, p, 'PolicyDocument', 'policy', { ...DEFAULT_DEPLOYMENT, region })))
+          .filter((grant) => !/CustomResourceProviderRole/.test(grant))])),
     };
   }
 
@@ -261,6 +359,12 @@ function normalise(g: Graph, engine: 'cfn' | 'tf'): NormalisedPlatform {
       })),
     }))[0];
     const logGroup = g.get(g.ref(container.logConfiguration.options['awslogs-group'])!);
+    const serviceClosure = g.closure(id);
+    const listenerOrRule = [...rules.map(([rid]) => rid), ...g.all('listener').filter(([, l]) =>
+      asList(pick(l, 'DefaultActions', 'default_action')).some((a: Json) => g.ref(a.TargetGroupArn ?? a.target_group_arn) === tgId)).map(([lid]) => lid)];
+    const rolePolicies = [pick(td, 'ExecutionRoleArn', 'execution_role_arn'), pick(td, 'TaskRoleArn', 'task_role_arn')]
+      .flatMap((arn) => policiesOf(g, g.ref(arn)!, cfn).map(([pid]) => pid));
+    const scaled = targets.length > 0;
     services[key] = {
       cpu: num(pick(td, 'Cpu', 'cpu')),
       memoryMiB: num(pick(td, 'Memory', 'memory')),
@@ -277,7 +381,13 @@ function normalise(g: Graph, engine: 'cfn' | 'tf'): NormalisedPlatform {
         logDriver: container.logConfiguration.logDriver,
         streamPrefix: container.logConfiguration.options['awslogs-stream-prefix'],
       },
-      desiredCount: pick(svc, 'DesiredCount', 'desired_count'),
+      // Fixed, or left to the scaler (CloudFormation: no DesiredCount; Terraform: desired_count ignored after create).
+      desiredCount: scaled && (cfn ? svc.DesiredCount === undefined : asList(svc.lifecycle?.ignore_changes).includes('desired_count'))
+        ? 'scaler' : pick(svc, 'DesiredCount', 'desired_count'),
+      waitsFor: {
+        listenerOrRule: listenerOrRule.length > 0 && listenerOrRule.every((x) => serviceClosure.has(x)),
+        rolePolicies: rolePolicies.length > 0 && rolePolicies.every((x) => serviceClosure.has(x)),
+      },
       capacityProviderStrategy: sorted(lowerFirst(pick(svc, 'CapacityProviderStrategy', 'capacity_provider_strategy'))
         .map((s: Json) => ({ provider: s.capacityProvider ?? s.capacity_provider, base: s.base ?? 0, weight: s.weight }))),
       deployment: {
@@ -309,6 +419,9 @@ function normalise(g: Graph, engine: 'cfn' | 'tf'): NormalisedPlatform {
       autoScaling,
       executionRole: iamOf(g, pick(td, 'ExecutionRoleArn', 'execution_role_arn'), cfn),
       taskRole: iamOf(g, pick(td, 'TaskRoleArn', 'task_role_arn'), cfn),
+      // The same, as whole documents: every grant with its resource, principal and condition as deployed.
+      executionRoleGrants: roleDocuments(g, g.ref(pick(td, 'ExecutionRoleArn', 'execution_role_arn'))!, cfn),
+      taskRoleGrants: roleDocuments(g, g.ref(pick(td, 'TaskRoleArn', 'task_role_arn'))!, cfn),
     };
   }
   return { cluster: normCluster, loadBalancers, services };
@@ -340,6 +453,26 @@ function ingressOf(g: Graph, sgId: string, cfn: boolean): Array<{ port: number; 
     out.push({ port: cfn ? r.FromPort : r.from_port, cidr: cfn ? r.CidrIp : r.cidr_ipv4, sourceSg: source });
   }
   return out;
+}
+
+/** An IAM document property as deployed: CloudFormation's object, Terraform's JSON string. */
+function documentOf(g: Graph, resource: Json, cfnKey: string, tfKey: string, deployment?: Deployment): any {
+  const value = g.symbolic(resource[cfnKey] ?? resource[tfKey], deployment);
+  return typeof value === 'string' ? JSON.parse(value) : value;
+}
+
+/** The inline policies attached to a role: AWS::IAM::Policy (Roles) / aws_iam_role_policy (role). */
+function policiesOf(g: Graph, roleId: string, cfn: boolean): Array<[string, Json]> {
+  return g.all('iampolicy').filter(([, p]) => (cfn ? asList(p.Roles).map((r) => g.ref(r)) : [g.ref(p.role)]).includes(roleId));
+}
+
+/** A role's trust policy and its inline grants, as sorted grant strings. */
+function roleDocuments(g: Graph, roleId: string, cfn: boolean): { trust: string[]; grants: string[] } {
+  const role = g.get(roleId);
+  return {
+    trust: policyGrants(documentOf(g, role, 'AssumeRolePolicyDocument', 'assume_role_policy')),
+    grants: [...new Set(policiesOf(g, roleId, cfn).flatMap(([, p]) => policyGrants(documentOf(g, p, 'PolicyDocument', 'policy'))))].sort(),
+  };
 }
 
 /** A role's inline grants: action -> resources that are literal ARNs or '*' (references read as '<ref>'). */

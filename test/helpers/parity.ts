@@ -6,6 +6,7 @@
  * default route goes (internet gateway, NAT, nowhere), AZs become "az#<index>"
  * when looked up at deploy time, and references become the CIDR they point at.
  */
+import { graphOf, keyPolicyGrants, roleGrants } from './parity-platform';
 import { TfJson, tfRef, tfResources } from './terraform';
 
 export interface NormalisedSubnet {
@@ -23,6 +24,8 @@ export interface NormalisedNetwork {
   readonly subnets: NormalisedSubnet[];
   readonly natGateways: number;
   readonly flowLog?: { traffic: string; retentionDays: number; encrypted: boolean; retained: boolean };
+  /** The flow-log role's trust and grants, and the flow-log key's policy, as deployed (sorted grants). */
+  readonly flowLogIam?: { trust: string[]; grants: string[]; keyPolicy?: string[] };
   readonly defaultSecurityGroupRestricted: boolean;
 }
 
@@ -107,6 +110,7 @@ export function normaliseCfnNetwork(template: CfnTemplate): NormalisedNetwork {
   }
 
   return {
+    flowLogIam: flowLogIamOf(template, 'cfn', flowLogs[0]?.[1].Properties.DeliverLogsPermissionArn, flowLogs.length > 0 ? res[cfnRef(flowLogs[0][1].Properties.LogGroupName)!].Properties.KmsKeyId : undefined),
     vpcCidr: vpc.CidrBlock,
     dns: { hostnames: vpc.EnableDnsHostnames === true, support: vpc.EnableDnsSupport === true },
     subnets: subnets.sort(byCidr),
@@ -186,7 +190,9 @@ export function normaliseTfNetwork(json: TfJson): NormalisedNetwork {
   }
 
   const defaultSgs = tfResources(json, 'aws_default_security_group');
+  const groupOfFlowLog = flowLogs.length > 0 ? json.resource.aws_cloudwatch_log_group[tfRef(flowLogs[0][1].log_destination)!.split('.')[1]] : undefined;
   return {
+    flowLogIam: flowLogIamOf(json, 'tf', flowLogs[0]?.[1].iam_role_arn, groupOfFlowLog?.kms_key_id),
     vpcCidr: vpc.cidr_block,
     dns: { hostnames: vpc.enable_dns_hostnames === true, support: vpc.enable_dns_support === true },
     subnets: subnets.sort(byCidr),
@@ -195,4 +201,12 @@ export function normaliseTfNetwork(json: TfJson): NormalisedNetwork {
     defaultSecurityGroupRestricted:
       defaultSgs.length === 1 && !defaultSgs[0][1].ingress?.length && !defaultSgs[0][1].egress?.length,
   };
+}
+
+/** The flow log's role (trust, grants) and its log group's key policy, when the key is the network's own. */
+function flowLogIamOf(output: any, engine: 'cfn' | 'tf', roleArn: unknown, keyArn: unknown): NormalisedNetwork['flowLogIam'] {
+  if (roleArn === undefined) return undefined;
+  const g = graphOf(output, engine);
+  const keyId = g.ref(keyArn);
+  return { ...roleGrants(g, g.ref(roleArn)!, engine), ...(keyId ? { keyPolicy: keyPolicyGrants(g, keyId) } : {}) };
 }

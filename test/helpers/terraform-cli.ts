@@ -103,3 +103,39 @@ export function terraformValidate(stackJson: TfJson): ValidateResult {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * What a Terraform expression of a synthesised stack evaluates to when the
+ * stack is planned in `region`: `terraform console` over the stack's locals,
+ * with every data.aws_region read replaced by the region and every other
+ * resource or data reference by a `<address.attr>` placeholder. Needs only the
+ * terraform binary (no provider): evaluating locals reads no AWS API.
+ */
+export function evaluateTerraform(stackJson: TfJson, expression: string, region: string): unknown {
+  const dir = mkdtempSync(join(tmpdir(), 'epc-tf-eval-'));
+  const substitute = (text: string) => text
+    .replace(/data\.aws_region\.[A-Za-z0-9_-]+\.name/g, JSON.stringify(region))
+    .replace(/\$\{((?:data\.)?aws_[a-z0-9_]+\.[A-Za-z0-9_-]+\.[a-z_]+)\}/g, '<$1>');
+  try {
+    const locals = JSON.parse(substitute(JSON.stringify(stackJson.locals ?? {}).replace(/data\.aws_region\.[A-Za-z0-9_-]+\.name/g,
+      JSON.stringify(region).replace(/"/g, '\\"'))));
+    writeFileSync(join(dir, 'main.tf.json'), JSON.stringify({ locals }));
+    const body = /^\$\{([\s\S]*)\}$/.exec(expression)?.[1] ?? JSON.stringify(expression);
+    const run = spawnSync('terraform', ['console'], {
+      cwd: dir,
+      input: `jsonencode(${substitute(body)})\n`,
+      encoding: 'utf8',
+      env: { ...process.env, TF_CLI_CONFIG_FILE: join(dir, 'none.rc'), CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1' },
+    });
+    if (run.status !== 0) throw new Error(`terraform console failed:\n${run.stdout}${run.stderr}`);
+    return JSON.parse(JSON.parse(run.stdout.trim()));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Whether a terraform binary is on PATH (enough for evaluateTerraform). */
+export function terraformBinaryAvailable(): boolean {
+  const version = spawnSync('terraform', ['version'], { encoding: 'utf8' });
+  return !version.error && version.status === 0;
+}

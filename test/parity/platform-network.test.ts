@@ -1,6 +1,6 @@
 import { cdkStack, cdkTemplate } from '../helpers/cdk';
 import { normaliseCfnNetwork, normaliseTfNetwork, NormalisedNetwork } from '../helpers/parity';
-import { tfStack, tfSynth } from '../helpers/terraform';
+import { tfStack, tfSynthFull } from '../helpers/terraform';
 import { EnvironmentProfile, FlowLogTraffic, PlatformNetworkOptions } from 'ecs-platform-constructs';
 import * as cdk from 'ecs-platform-constructs/cdk';
 import * as cdktf from 'ecs-platform-constructs/cdktf';
@@ -10,7 +10,7 @@ function bothEngines(options: PlatformNetworkOptions): { cfn: NormalisedNetwork;
   new cdk.PlatformNetwork(c.stack, 'Network', options);
   const t = tfStack();
   new cdktf.PlatformNetwork(t.stack, 'Network', options);
-  return { cfn: normaliseCfnNetwork(cdkTemplate(c.stack).toJSON() as any), tf: normaliseTfNetwork(tfSynth(t.stack)) };
+  return { cfn: normaliseCfnNetwork(cdkTemplate(c.stack).toJSON() as any), tf: normaliseTfNetwork(tfSynthFull(t.stack)) };
 }
 
 describe('PlatformNetwork parity: the same options build the same network in both engines', () => {
@@ -47,6 +47,17 @@ describe('PlatformNetwork parity: the same options build the same network in bot
     expect(cfn.subnets.every((s) => s.s3Endpoint && !s.mapPublicIpOnLaunch)).toBe(true);
     expect(cfn.natGateways).toBe(2);
     expect(cfn.flowLog).toEqual({ traffic: 'ALL', retentionDays: 30, encrypted: true, retained: false });
+    // Only this account's flow logs assume the role, which writes to its group's log streams.
+    expect(cfn.flowLogIam!.trust).toEqual(['Allow sts:AssumeRole to {"Service":"vpc-flow-logs.amazonaws.com"} if '
+      + '{"ArnLike":{"aws:SourceArn":"arn:aws:ec2:eu-west-1:111122223333:vpc-flow-log/*"},"StringEquals":{"aws:SourceAccount":"111122223333"}}']);
+    expect(cfn.flowLogIam!.grants).toEqual([
+      'Allow logs:CreateLogStream on <loggroup:NetworkFlowLogGroup.arn>:*',
+      'Allow logs:DescribeLogStreams on <loggroup:NetworkFlowLogGroup.arn>:*',
+      'Allow logs:PutLogEvents on <loggroup:NetworkFlowLogGroup.arn>:*',
+    ]);
+    expect(cfn.flowLogIam!.keyPolicy).toEqual(expect.arrayContaining([
+      'Allow kms:GenerateDataKey* on * to {"Service":"logs.eu-west-1.amazonaws.com"} if {"ArnLike":{"kms:EncryptionContext:aws:logs:arn":"arn:aws:logs:eu-west-1:111122223333:log-group:*"}}',
+    ]));
     expect(cfn.defaultSecurityGroupRestricted).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { buildCdk, buildTf, PARAM, SECRET } from './web-scenario';
+import { buildCdk, buildTf, PARAM, PARAM_KEY, SECRET } from './web-scenario';
 import { normaliseCfnPlatform, normaliseTfPlatform } from '../helpers/parity-platform';
 import { EnvironmentProfile } from 'ecs-platform-constructs';
 
@@ -8,15 +8,15 @@ describe.each([EnvironmentProfile.DEVELOPMENT, EnvironmentProfile.PRODUCTION])(
     const cfn = normaliseCfnPlatform(buildCdk(profile));
     const tf = normaliseTfPlatform(buildTf(profile));
 
-    test('the cluster: insights, capacity providers, exec logging, encrypted alerts', () => {
+    test('the cluster: insights, capacity providers, exec logging, encrypted alerts, topic and key policies', () => {
       expect(tf.cluster).toEqual(cfn.cluster);
     });
 
-    test('the load balancers: listeners, default actions, attributes, ingress', () => {
+    test('the load balancers: listeners, default actions, attributes, ingress, ordering, access-log policy by region', () => {
       expect(tf.loadBalancers).toEqual(cfn.loadBalancers);
     });
 
-    test.each(['Frontend', 'Api', 'FinOps'])('service %s: sizes, health checks, routing, ingress, alarms, scaling, IAM, retention', (name) => {
+    test.each(['Frontend', 'Api', 'FinOps'])('service %s: sizes, health checks, routing, ingress, alarms, scaling, ordering, IAM documents, retention', (name) => {
       expect(tf.services[name]).toEqual(cfn.services[name]);
     });
   },
@@ -30,7 +30,9 @@ describe('the normalised form describes the behaviour (guards against both engin
     expect(api).toMatchObject({
       cpu: 512,
       memoryMiB: 1024,
-      desiredCount: 3,
+      // Autoscaled: the scaler owns the count (desiredCount 3 only sets the minimum's default).
+      desiredCount: 'scaler',
+      waitsFor: { listenerOrRule: true, rolePolicies: true },
       execEnabled: true,
       publicIp: false,
       subnets: 2,
@@ -53,6 +55,38 @@ describe('the normalised form describes the behaviour (guards against both engin
     expect(api.alarms.UnhealthyHosts).toMatchObject({ threshold: 0, statistic: 'Maximum' });
     expect(api.executionRole['secretsmanager:GetSecretValue']).toEqual([SECRET]);
     expect(api.executionRole['ssm:GetParameters']).toEqual([PARAM]);
+    const sourceConditions = (source: string) => `{"ArnLike":{"aws:SourceArn":"${source}"},"StringEquals":{"aws:SourceAccount":"111122223333"}}`;
+    expect(api.executionRoleGrants.trust).toEqual([
+      `Allow sts:AssumeRole to {"Service":"ecs-tasks.amazonaws.com"} if ${sourceConditions('arn:aws:ecs:eu-west-1:111122223333:*')}`,
+    ]);
+    expect(api.executionRoleGrants.grants).toEqual(expect.arrayContaining([
+      // The log streams (CloudFormation's Arn attribute ends in ':*'; Terraform's arn gets it appended).
+      'Allow logs:CreateLogStream on <loggroup:ApiLogGroup.arn>:*',
+      'Allow logs:PutLogEvents on <loggroup:ApiLogGroup.arn>:*',
+      `Allow kms:Decrypt on ${PARAM_KEY} if {"StringEquals":{"kms:ViaService":"ssm.eu-west-1.amazonaws.com"}}`,
+    ]));
+    expect(api.taskRoleGrants.grants).toContain('Allow logs:PutLogEvents on <loggroup:ClusterExecLogGroup.arn>:*');
+  });
+
+  test('the alerts topic admits this account\'s alarms, and its key lets them encrypt', () => {
+    expect(n.cluster.alertsTopicPolicy).toEqual([
+      'Allow sns:Publish on <topic:ClusterAlertsTopic.arn> to {"Service":"cloudwatch.amazonaws.com"} if '
+        + '{"ArnLike":{"aws:SourceArn":"arn:aws:cloudwatch:eu-west-1:111122223333:alarm:*"},"StringEquals":{"aws:SourceAccount":"111122223333"}}',
+      'Deny sns:Publish on <topic:ClusterAlertsTopic.arn> to {"AWS":"*"} if {"Bool":{"aws:SecureTransport":"false"}}',
+    ]);
+    expect(n.cluster.keyPolicy).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^Allow kms:GenerateDataKey\* on \* to \{"Service":"cloudwatch\.amazonaws\.com"\} if .*"aws:SourceAccount":"111122223333"/),
+      expect.stringMatching(/^Allow kms:Decrypt on \* to \{"Service":"cloudwatch\.amazonaws\.com"\}/),
+    ]));
+  });
+
+  test('the load balancers come after the internet gateway, and log delivery works in old and new regions alike', () => {
+    expect(n.loadBalancers.Ingress.afterInternetGateway).toBe(true);
+    const delivery = (region: string) => n.loadBalancers.Ingress.accessLogPolicy[region].filter((g: string) => g.includes('s3:PutObject'));
+    expect(delivery('us-east-1')).toEqual(['Allow s3:PutObject on <bucket:IngressAccessLogs.arn>/alb/AWSLogs/111122223333/* to '
+      + '{"AWS":"arn:aws:iam::127311923021:root","Service":"logdelivery.elasticloadbalancing.amazonaws.com"}']);
+    expect(delivery('ap-south-2')).toEqual(['Allow s3:PutObject on <bucket:IngressAccessLogs.arn>/alb/AWSLogs/111122223333/* to '
+      + '{"Service":"logdelivery.elasticloadbalancing.amazonaws.com"}']);
   });
 
   test('Frontend runs on Spot in DEVELOPMENT with one on-demand base task; FinOps has its own load balancer', () => {

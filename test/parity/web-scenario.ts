@@ -4,15 +4,16 @@
  * load balancer with two path-routed services, and a service with its own.
  */
 import { cdkStack, cdkTemplate } from '../helpers/cdk';
+import { HTTPD, NGINX, NODE, nodeHttpServer } from '../helpers/images';
 import { tfStack, tfSynthFull, TfJson } from '../helpers/terraform';
 import { EnvironmentProfile } from 'ecs-platform-constructs';
 import * as cdk from 'ecs-platform-constructs/cdk';
 import * as cdktf from 'ecs-platform-constructs/cdktf';
-import { HTTPD, NGINX, NODE, nodeHttpServer } from '../helpers/images';
 
 export const CERT = 'arn:aws:acm:eu-west-1:111122223333:certificate/11111111-2222-3333-4444-555555555555';
 export const SECRET = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:api-db-AbCdEf';
 export const PARAM = 'arn:aws:ssm:eu-west-1:111122223333:parameter/api/key';
+export const PARAM_KEY = 'arn:aws:kms:eu-west-1:111122223333:key/11111111-2222-3333-4444-555555555555';
 
 /** The service options, keyed by construct ID; `shared` ones sit on the Ingress load balancer. */
 export const SERVICES = {
@@ -31,7 +32,7 @@ export const SERVICES = {
       alarms: { cpuPercent: 85, http5xxCount: 5, evaluationPeriods: 3 },
       routing: { pathPatterns: ['/api/*'], hostHeaders: ['api.example.com'], priority: 10 },
       environment: { LOG_LEVEL: 'info' },
-      secrets: { DB_PASSWORD: { secretsManagerArn: SECRET, jsonKey: 'password' }, API_KEY: { ssmParameterArn: PARAM } },
+      secrets: { DB_PASSWORD: { secretsManagerArn: SECRET, jsonKey: 'password' }, API_KEY: { ssmParameterArn: PARAM, kmsKeyArn: PARAM_KEY } },
       spot: false,
     },
   },

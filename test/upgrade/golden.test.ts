@@ -5,6 +5,7 @@ import {
   tfDestructiveChanges, UPDATING, writeGolden,
 } from '../helpers/golden';
 import { tfStack, tfSynth } from '../helpers/terraform';
+import { terraformAvailability, terraformValidate } from '../helpers/terraform-cli';
 
 const allowlist = loadAllowlist();
 
@@ -53,3 +54,15 @@ describe.each(SCENARIOS.flatMap((s) => (['cdk', 'cdktf'] as Engine[]).map((e) =>
     });
   },
 );
+
+// Every Terraform golden file is valid Terraform (they equal the current output: see above).
+const tf = terraformAvailability();
+console.log(tf.available ? `terraform validate of golden files: ${tf.reason}` : `SKIPPING terraform validate of golden files: ${tf.reason}`);
+(tf.available ? test.each : test.skip.each)(SCENARIOS.map((s) => s.name))('terraform validate: %s golden file', (name) => {
+  const golden = readGolden(goldenPath(name, 'cdktf'));
+  if (!golden) throw new Error(`No golden file for ${name}: run \`npm run golden:update\` and commit it.`);
+  const result = terraformValidate(golden);
+  if (result.warnings.length) console.log(`terraform validate warnings (${name}):\n  ${result.warnings.join('\n  ')}`);
+  expect(result.errors).toEqual([]);
+  expect(result.valid).toBe(true);
+});

@@ -5,10 +5,10 @@
  */
 import { Stack } from 'aws-cdk-lib';
 import { TerraformStack } from 'cdktf';
+import { HTTPD, NGINX, NODE, nodeHttpServer } from '../helpers/images';
 import { EnvironmentProfile } from 'ecs-platform-constructs';
 import * as cdk from 'ecs-platform-constructs/cdk';
 import * as cdktf from 'ecs-platform-constructs/cdktf';
-import { HTTPD, NGINX, NODE, nodeHttpServer } from '../helpers/images';
 
 export interface GoldenScenario {
   /** `<construct>/<case>`, also the golden file name. */

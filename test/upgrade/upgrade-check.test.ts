@@ -42,6 +42,21 @@ describe('upgrade checks catch what would hurt users', () => {
     ].sort((a, b) => Object.keys(tf.resource).indexOf(a.id.split('.')[0]) - Object.keys(tf.resource).indexOf(b.id.split('.')[0])));
   });
 
+  test('Terraform: a changed capacity-provider strategy replaces a service unless force_new_deployment is set', () => {
+    const web = readGolden(goldenPath('web-tier/development', 'cdktf'));
+    const [name] = Object.keys(web.resource.aws_ecs_service);
+    const spotOff = clone(web);
+    spotOff.resource.aws_ecs_service[name].capacity_provider_strategy = [{ capacity_provider: 'FARGATE', base: 0, weight: 1 }];
+    // What every service renders: the change rolls the service in place.
+    expect(spotOff.resource.aws_ecs_service[name].force_new_deployment).toBe(true);
+    expect(tfDestructiveChanges(web, spotOff)).toEqual([]);
+    // Without it (the library before this was fixed), provider 5 destroys and recreates the service.
+    delete spotOff.resource.aws_ecs_service[name].force_new_deployment;
+    expect(tfDestructiveChanges(web, spotOff)).toEqual([
+      { id: `aws_ecs_service.${name}`, impact: 'WILL_REPLACE (capacity_provider_strategy without force_new_deployment)' },
+    ]);
+  });
+
   test('Terraform: a retention change is an in-place update', () => {
     const changed = clone(tf);
     const [group] = Object.keys(changed.resource.aws_cloudwatch_log_group);
