@@ -1,3 +1,5 @@
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { TerraformStack, Testing } from 'cdktf';
 import { ELB_LOG_DELIVERY_ACCOUNTS } from '../../src/constructs/policies';
 import { TfJson, tfResources, tfStack, tfSynthFull } from '../helpers/terraform';
 import { evaluateTerraform, terraformBinaryAvailable } from '../helpers/terraform-cli';
@@ -136,6 +138,18 @@ describe('PlatformLoadBalancer (CDK for Terraform)', () => {
     expect(Object.entries(json.locals).find(([name]) => name.startsWith('Lb_AccessLogsElbAccount_'))![1])
       .toMatch(/^\$\{lookup\(local\.EcsPlatformElbLogDeliveryAccounts, data\.aws_region\.[^.]+\.name, "none"\)\}$/);
     expect(tfAcknowledgements(policyResource)).toEqual({ TF_S3_SSL_ONLY: expect.stringMatching(/both deny requests without TLS/) });
+  });
+
+  test('GIVEN a network in another stack THEN no depends_on points into it (that stack is applied first)', () => {
+    const app = Testing.app();
+    const networkStack = new TerraformStack(app, 'network');
+    new AwsProvider(networkStack, 'aws', { region: 'eu-west-1' });
+    const network = new PlatformNetwork(networkStack, 'Network', { availabilityZones: ['eu-west-1a', 'eu-west-1b'] });
+    const ingressStack = new TerraformStack(app, 'ingress');
+    new AwsProvider(ingressStack, 'aws', { region: 'eu-west-1' });
+    new PlatformLoadBalancer(ingressStack, 'Lb', { network });
+    const json = tfSynthFull(ingressStack);
+    expect(tfResourceAt(json, 'aws_lb', 'Lb/LoadBalancer').depends_on).toEqual([tfAddress(json, 'aws_s3_bucket_policy', 'Lb/AccessLogsPolicy')]);
   });
 
   const TF = terraformBinaryAvailable();

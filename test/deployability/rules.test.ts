@@ -12,9 +12,9 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Testing, TerraformStack } from 'cdktf';
-import { cdkStack, cdkTemplate } from '../helpers/cdk';
 import { deployabilityFindings, Engine, physicalNames, RuleId, RULES, sharedPhysicalNames } from '../helpers/deployability';
-import { tfStack, tfSynth } from '../helpers/terraform';
+import { goldenPath, readGolden } from '../helpers/golden';
+import { unhealthyServices } from '../helpers/images';
 import { buildCdk, buildTf } from '../parity/web-scenario';
 import { SCENARIOS } from '../upgrade/scenarios';
 import { EnvironmentProfile } from 'ecs-platform-constructs';
@@ -28,22 +28,15 @@ function once(key: string, build: () => Output): Output {
   return cache.get(key)!;
 }
 
-/** A golden scenario's output, built as test/upgrade/golden.test.ts builds it. */
+/**
+ * A golden scenario's output: its golden file, which test/upgrade/golden.test.ts
+ * proves equal to what the code synthesises now (so no second synthesis here).
+ */
 function golden(name: string, engine: Engine): Output {
   return once(`${name} ${engine}`, () => {
-    const scenario = SCENARIOS.find((s) => s.name === name)!;
-    if (engine === 'cdk') {
-      const { app, stack } = cdkStack('Golden');
-      scenario.cdk(stack);
-      try {
-        return cdkTemplate(stack).toJSON();
-      } finally {
-        rmSync(app.outdir, { recursive: true, force: true });
-      }
-    }
-    const { stack } = tfStack('golden');
-    scenario.cdktf(stack);
-    return tfSynth(stack);
+    const file = readGolden(goldenPath(name, engine));
+    if (!file) throw new Error(`No golden file for ${name} (${engine}): run \`npm run golden:update\` and commit it.`);
+    return file;
   });
 }
 
@@ -401,4 +394,47 @@ describe.each(ENGINES)('physical names (%s)', (engine) => {
     const sorted = (xs: string[][]) => [...xs].sort((a, b) => a.join().localeCompare(b.join()));
     expect(sorted(pairs(findings))).toEqual(sorted([...pairs(baseline), ['PHYSICAL_NAME_UNIQUE_PER_DEPLOYMENT', devAlarm]]));
   });
+});
+
+// ---------------------------------------------------------------------------
+// (4) Every fixture service runs a pinned image that serves its container port and health check
+
+test.each(REAL_OUTPUTS)('%s (%s): every service can become healthy', (_name, engine, output) => {
+  expect(unhealthyServices(output(), engine)).toEqual([]);
+});
+
+/** [engine, defect, mutate (returns the service that must be reported), problem]. */
+const UNHEALTHY: Array<[Engine, string, (o: Output) => string, RegExp]> = [
+  ['cdk', 'httpd behind a container port of 8080', (t) => {
+    cfnProps(t, 'FinOpsTaskDefinition').ContainerDefinitions[0].PortMappings[0].ContainerPort = 8080;
+    return cfnId(t, 'FinOpsService');
+  }, /serves port 80, the container port is 8080/],
+  ['cdktf', 'httpd behind a container port of 8080', (j) => {
+    const td = tfConfig(j, tfAddress(j, 'aws_ecs_task_definition', 'FinOps_TaskDefinition'));
+    const containers = JSON.parse(td.container_definitions);
+    containers[0].portMappings[0].containerPort = 8080;
+    td.container_definitions = JSON.stringify(containers);
+    return tfAddress(j, 'aws_ecs_service', 'FinOps_Service');
+  }, /serves port 80, the container port is 8080/],
+  ['cdk', 'a floating image tag', (t) => {
+    cfnProps(t, 'FrontendTaskDefinition').ContainerDefinitions[0].Image = 'public.ecr.aws/docker/library/nginx:1.27';
+    return cfnId(t, 'FrontendService');
+  }, /is not pinned to a full version/],
+  ['cdktf', 'Node.js without a server command', (j) => {
+    const td = tfConfig(j, tfAddress(j, 'aws_ecs_task_definition', 'Api_TaskDefinition'));
+    const containers = JSON.parse(td.container_definitions);
+    delete containers[0].command;
+    td.container_definitions = JSON.stringify(containers);
+    return tfAddress(j, 'aws_ecs_service', 'Api_Service');
+  }, /runs no server without a server command/],
+  ['cdk', 'nginx probed on a path it does not serve', (t) => {
+    cfnProps(t, 'FrontendTargetGroup').HealthCheckPath = '/health';
+    return cfnId(t, 'FrontendService');
+  }, /does not answer the health check on \/health/],
+];
+
+test.each(UNHEALTHY)('a service that cannot become healthy is reported (%s): %s', (engine, _defect, mutate, problem) => {
+  const broken = clone(golden('web-tier/development', engine));
+  const service = mutate(broken);
+  expect(unhealthyServices(broken, engine)).toEqual([{ service, problem: expect.stringMatching(problem) }]);
 });

@@ -13,7 +13,8 @@ import { App as TfApp } from 'cdktf';
 import { cdkGateFindings, formatFindings } from '../helpers/cdk';
 import { deployabilityFindings } from '../helpers/deployability';
 import { tfGuardFindings } from '../helpers/guard';
-import { terraformAvailability, terraformValidate } from '../helpers/terraform-cli';
+import { unhealthyServices } from '../helpers/images';
+import { terraformAvailability, terraformValidateAll } from '../helpers/terraform-cli';
 
 const EXAMPLES = join(__dirname, '..', '..', 'examples');
 const examples = readdirSync(EXAMPLES, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
@@ -55,7 +56,11 @@ describe.each(examples)('example %s', (name) => {
     const templates = captureTemplates(app);
     expect(formatFindings(cdkGateFindings(app))).toBe('');
     expect([...templates.keys()].sort()).toEqual(stacks.map((s) => s.node.path).sort());
-    for (const [path, template] of templates) expect([path, deployabilityFindings(template, 'cdk')]).toEqual([path, []]);
+    for (const [path, template] of templates) {
+      expect([path, deployabilityFindings(template, 'cdk')]).toEqual([path, []]);
+      // Pinned images that serve their container port and answer their health check.
+      expect([path, unhealthyServices(template, 'cdk')]).toEqual([path, []]);
+    }
   });
 
   test('CDKTF: every stack passes the Terraform Guard rules, terraform validate and the deployability rules', () => {
@@ -67,14 +72,16 @@ describe.each(examples)('example %s', (name) => {
       app.synth();
       const stacks = readdirSync(join(outdir, 'stacks'));
       expect(stacks.length).toBeGreaterThan(0);
-      for (const stack of stacks) {
-        const json = JSON.parse(readFileSync(join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8'));
+      const jsons = Object.fromEntries(stacks.map((stack) => [stack, JSON.parse(readFileSync(join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8'))]));
+      for (const [stack, json] of Object.entries(jsons)) {
         expect([stack, tfGuardFindings(json)]).toEqual([stack, []]);
         expect([stack, deployabilityFindings(json, 'cdktf')]).toEqual([stack, []]);
-        if (tf.available) {
-          const result = terraformValidate(json);
-          expect([stack, result.errors]).toEqual([stack, []]);
-        }
+        expect([stack, unhealthyServices(json, 'cdktf')]).toEqual([stack, []]);
+      }
+      if (tf.available) {
+        // Every stack of the example in one `terraform validate` (the provider schema loads once).
+        const results = terraformValidateAll(jsons);
+        for (const stack of stacks) expect([stack, results[stack].errors]).toEqual([stack, []]);
       }
     } finally {
       rmSync(outdir, { recursive: true, force: true });

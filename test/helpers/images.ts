@@ -44,3 +44,50 @@ export function servedBy(image: unknown, command: unknown): Served | { problem: 
       return { problem: `image ${image} is not in test/helpers/images.ts: add what it serves` };
   }
 }
+
+/** A service of an output whose tasks could never become healthy, and why. */
+export interface UnhealthyService {
+  readonly service: string;
+  readonly problem: string;
+}
+
+type Json = any;
+const first = (v: unknown): Json => (Array.isArray(v) ? v[0] : v);
+
+/**
+ * Services (CloudFormation or Terraform output) whose container does not serve
+ * its container port, or does not answer the target group's health-check path,
+ * judged by `servedBy`. For examples and test fixtures, whose images are known.
+ */
+export function unhealthyServices(output: Json, engine: 'cdk' | 'cdktf'): UnhealthyService[] {
+  const found: UnhealthyService[] = [];
+  const services: Array<[string, Json]> = engine === 'cdk'
+    ? Object.entries<Json>(output.Resources ?? {}).filter(([, r]) => r.Type === 'AWS::ECS::Service').map(([id, r]) => [id, r.Properties])
+    : Object.entries<Json>(output.resource?.aws_ecs_service ?? {}).map(([name, r]) => [`aws_ecs_service.${name}`, r]);
+  const cfnRef = (v: Json): string | undefined => v?.Ref ?? v?.['Fn::GetAtt']?.[0];
+  const tfRef = (v: unknown, type: string): Json => {
+    const m = typeof v === 'string' ? new RegExp(`^\\$\\{${type}\\.([^.]+)\\.[a-z_]+\\}$`).exec(v) : null;
+    return m ? output.resource?.[type]?.[m[1]] : undefined;
+  };
+  for (const [id, service] of services) {
+    const container = engine === 'cdk'
+      ? first(output.Resources[cfnRef(service.TaskDefinition)!]?.Properties.ContainerDefinitions)
+      : first(JSON.parse(tfRef(service.task_definition, 'aws_ecs_task_definition')?.container_definitions ?? '[]'));
+    const image = engine === 'cdk' ? container?.Image : container?.image;
+    const command = engine === 'cdk' ? container?.Command : container?.command;
+    const port = engine === 'cdk' ? first(container?.PortMappings)?.ContainerPort : first(container?.portMappings)?.containerPort;
+    const served = servedBy(image, command);
+    if ('problem' in served) {
+      found.push({ service: id, problem: served.problem });
+      continue;
+    }
+    if (served.port !== port) found.push({ service: id, problem: `${image} serves port ${served.port}, the container port is ${port}` });
+    const targetGroupRef = engine === 'cdk' ? first(service.LoadBalancers)?.TargetGroupArn : first(service.load_balancer)?.target_group_arn;
+    if (targetGroupRef === undefined) continue;
+    const path = engine === 'cdk'
+      ? output.Resources[cfnRef(targetGroupRef)!]?.Properties.HealthCheckPath ?? '/'
+      : tfRef(targetGroupRef, 'aws_lb_target_group')?.health_check?.path ?? '/';
+    if (!served.answers(path)) found.push({ service: id, problem: `${image} does not answer the health check on ${path}` });
+  }
+  return found;
+}

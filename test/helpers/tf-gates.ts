@@ -6,7 +6,7 @@
 import { TerraformStack } from 'cdktf';
 import { tfGuardFindings } from './guard';
 import { TfJson, tfSynthFull } from './terraform';
-import { terraformAvailability, terraformValidate } from './terraform-cli';
+import { terraformAvailability, terraformValidateAll, ValidateResult } from './terraform-cli';
 
 /**
  * For each scenario: one test that the Guard rules find nothing, and one that
@@ -20,6 +20,11 @@ export function describeTfGates(title: string, scenarios: Record<string, () => T
     return synthesised.get(name)!;
   };
 
+  let validated: Record<string, ValidateResult> | undefined;
+  // One `terraform validate` for every scenario (the provider schema loads once).
+  const validation = (name: string) => (validated ??= terraformValidateAll(
+    Object.fromEntries(Object.keys(scenarios).map((n) => [n, synth(n)]))))[name];
+
   describe(title, () => {
     beforeAll(() => {
       // A visible reason either way: terraform validate only runs where terraform and a provider mirror exist.
@@ -31,7 +36,7 @@ export function describeTfGates(title: string, scenarios: Record<string, () => T
     });
 
     (tf.available ? test.each(Object.keys(scenarios)) : test.skip.each(Object.keys(scenarios)))('%s: terraform validate', (name) => {
-      const result = terraformValidate(synth(name));
+      const result = validation(name);
       if (result.warnings.length) console.log(`terraform validate warnings (${name}):\n  ${result.warnings.join('\n  ')}`);
       expect(result.errors).toEqual([]);
       expect(result.valid).toBe(true);

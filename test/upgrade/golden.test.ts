@@ -5,7 +5,7 @@ import {
   tfDestructiveChanges, UPDATING, writeGolden,
 } from '../helpers/golden';
 import { tfStack, tfSynth } from '../helpers/terraform';
-import { terraformAvailability, terraformValidate } from '../helpers/terraform-cli';
+import { terraformAvailability, terraformValidateAll, ValidateResult } from '../helpers/terraform-cli';
 
 const allowlist = loadAllowlist();
 
@@ -58,10 +58,11 @@ describe.each(SCENARIOS.flatMap((s) => (['cdk', 'cdktf'] as Engine[]).map((e) =>
 // Every Terraform golden file is valid Terraform (they equal the current output: see above).
 const tf = terraformAvailability();
 console.log(tf.available ? `terraform validate of golden files: ${tf.reason}` : `SKIPPING terraform validate of golden files: ${tf.reason}`);
+let validated: Record<string, ValidateResult> | undefined;
 (tf.available ? test.each : test.skip.each)(SCENARIOS.map((s) => s.name))('terraform validate: %s golden file', (name) => {
-  const golden = readGolden(goldenPath(name, 'cdktf'));
-  if (!golden) throw new Error(`No golden file for ${name}: run \`npm run golden:update\` and commit it.`);
-  const result = terraformValidate(golden);
+  // One `terraform validate` for every golden file (the provider schema loads once).
+  validated ??= terraformValidateAll(Object.fromEntries(SCENARIOS.map((s) => [s.name, readGolden(goldenPath(s.name, 'cdktf')) ?? {}])));
+  const result = validated[name];
   if (result.warnings.length) console.log(`terraform validate warnings (${name}):\n  ${result.warnings.join('\n  ')}`);
   expect(result.errors).toEqual([]);
   expect(result.valid).toBe(true);
