@@ -13,7 +13,7 @@ import { cdkValidationContext } from './engine';
 import { PlatformNetwork } from './platform-network';
 import { EnvironmentProfile } from '../constructs/environment-profile';
 import { LoadBalancerPlan, PlatformLoadBalancerOptions, planLoadBalancer } from '../constructs/platform-load-balancer';
-import { allowElbLogDelivery, ELB_LOG_DELIVERY_ACCOUNTS } from '../constructs/policies';
+import { accountRootArn, allowElbLogDelivery, ELB_LOG_DELIVERY_ACCOUNTS } from '../constructs/policies';
 
 /** Props of the AWS CDK PlatformLoadBalancer. */
 export interface PlatformLoadBalancerProps extends PlatformLoadBalancerOptions {
@@ -246,10 +246,9 @@ export class PlatformLoadBalancer extends Construct {
    */
   private enableAccessLogs(plan: LoadBalancerPlan): void {
     const bucket = this.accessLogBucket;
-    bucket.addToResourcePolicy(iam.PolicyStatement.fromJson(allowElbLogDelivery(
-      bucket.arnForObjects(`${plan.accessLogPrefix}/AWSLogs/${Aws.ACCOUNT_ID}/*`),
-      this.regionalElbAccountArn(),
-    )));
+    bucket.addToResourcePolicy(iam.PolicyStatement.fromJson(
+      allowElbLogDelivery(bucket.bucketArn, plan.accessLogPrefix, Aws.ACCOUNT_ID, this.regionalElbAccountArn()),
+    ));
     this.loadBalancer.setAttribute('access_logs.s3.enabled', 'true');
     this.loadBalancer.setAttribute('access_logs.s3.bucket', bucket.bucketName);
     this.loadBalancer.setAttribute('access_logs.s3.prefix', plan.accessLogPrefix);
@@ -271,7 +270,7 @@ export class PlatformLoadBalancer extends Construct {
    */
   private regionalElbAccountArn(): string | undefined {
     const stack = Stack.of(this);
-    const rootOf = (account: string) => `arn:${Aws.PARTITION}:iam::${account}:root`;
+    const rootOf = (account: string) => accountRootArn(Aws.PARTITION, account);
     if (!Token.isUnresolved(stack.region)) {
       const account = ELB_LOG_DELIVERY_ACCOUNTS[stack.region];
       return account === undefined ? undefined : rootOf(account);

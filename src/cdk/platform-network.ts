@@ -145,6 +145,10 @@ export class PlatformNetwork extends Construct {
       const flowLogRole = this.flowLog.node.tryFindChild('IAMRole') as iam.Role;
       (flowLogRole.node.defaultChild as iam.CfnRole).addPropertyOverride('AssumeRolePolicyDocument',
         policyDocumentJson([serviceTrustStatement(VPC_FLOW_LOGS, CDK_ENVIRONMENT)]));
+      // A flow log created before its role may write starts in a delivery error: wait for the role's
+      // policy too (aws-cdk-lib orders the flow log after the role only).
+      // (The role is a child of the FlowLog construct: only its CfnFlowLog may depend on the policy.)
+      this.flowLog.node.defaultChild!.node.addDependency(flowLogRole.node.findChild('DefaultPolicy'));
     } else {
       Validations.of(this.vpc).acknowledge({
         id: 'AwsSolutions::AwsSolutions-VPC7',

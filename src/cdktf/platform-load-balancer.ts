@@ -19,7 +19,13 @@ import { acknowledgeGuardRule, awsEnvironment, cdktfValidationContext, nameTag, 
 import { PlatformNetwork } from './platform-network';
 import { EnvironmentProfile } from '../constructs/environment-profile';
 import { PlatformLoadBalancerOptions, planLoadBalancer } from '../constructs/platform-load-balancer';
-import { allowElbLogDelivery, AwsEnvironment, denyInsecureTransport, ELB_LOG_DELIVERY_ACCOUNTS } from '../constructs/policies';
+import {
+  accountRootArn,
+  allowElbLogDelivery,
+  AwsEnvironment,
+  denyInsecureTransport,
+  ELB_LOG_DELIVERY_ACCOUNTS,
+} from '../constructs/policies';
 
 /** Props of the CDK for Terraform PlatformLoadBalancer. */
 export interface PlatformLoadBalancerProps extends PlatformLoadBalancerOptions {
@@ -242,7 +248,6 @@ export class PlatformLoadBalancer extends Construct {
    * regions opened since 2022.
    */
   private accessLogsPolicy(bucket: S3Bucket, prefix: string, env: AwsEnvironment): string {
-    const logObjects = `${bucket.arn}/${prefix}/AWSLogs/${env.accountId}/*`;
     const deny = denyInsecureTransport([bucket.arn, `${bucket.arn}/*`], 's3:*');
     const accounts = elbLogDeliveryAccounts(this);
     // Its own local keeps the policies below plain JSON (with references). cdktf drops lookup()'s
@@ -250,8 +255,9 @@ export class PlatformLoadBalancer extends Construct {
     // where the region has an account.
     const account = new TerraformLocal(this, 'AccessLogsElbAccount', Fn.lookup(accounts.asStringMap, env.region, 'none'));
     const withAccount = new TerraformLocal(this, 'AccessLogsPolicyWithElbAccount',
-      policyDocument([deny, allowElbLogDelivery(logObjects, `arn:${env.partition}:iam::${account.asString}:root`)]));
-    const serviceOnly = new TerraformLocal(this, 'AccessLogsPolicyServiceOnly', policyDocument([deny, allowElbLogDelivery(logObjects)]));
+      policyDocument([deny, allowElbLogDelivery(bucket.arn, prefix, env.accountId, accountRootArn(env.partition, account.asString))]));
+    const serviceOnly = new TerraformLocal(this, 'AccessLogsPolicyServiceOnly',
+      policyDocument([deny, allowElbLogDelivery(bucket.arn, prefix, env.accountId)]));
     return Fn.conditional(Fn.contains(Fn.keys(accounts.asStringMap), env.region), withAccount.asString, serviceOnly.asString);
   }
 

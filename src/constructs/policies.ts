@@ -36,6 +36,11 @@ export function policyDocumentJson(statements: readonly PolicyStatementJson[]): 
   return { Version: '2012-10-17', Statement: [...statements] };
 }
 
+/** @internal the root principal of an account: delegates to the account's IAM policies. */
+export function accountRootArn(partition: string, accountId: string): string {
+  return `arn:${partition}:iam::${accountId}:root`;
+}
+
 /**
  * @internal
  * The principal of a service that has regional principals (CloudWatch Logs):
@@ -167,7 +172,7 @@ export function topicPolicyStatements(topicArn: string, publishers: readonly Top
 export function allowAccountToAdministerKey(env: AwsEnvironment): PolicyStatementJson {
   return {
     Effect: 'Allow',
-    Principal: { AWS: `arn:${env.partition}:iam::${env.accountId}:root` },
+    Principal: { AWS: accountRootArn(env.partition, env.accountId) },
     Action: 'kms:*',
     Resource: '*',
   };
@@ -299,11 +304,12 @@ export const ELB_LOG_DELIVERY_ACCOUNTS: Readonly<Record<string, string>> = {
 
 /**
  * @internal
- * The statement that lets ELB write access logs under `logObjectsArn`:
- * the log-delivery service always, plus `regionalAccountArn` (the region's ELB
- * account root, or a deploy-time expression that is absent where there is none).
+ * The statement that lets ELB write this account's access logs under
+ * `<bucket>/<prefix>/AWSLogs/<account>/`: the log-delivery service always, plus
+ * `regionalAccountArn` (the region's ELB account root, or a deploy-time
+ * expression that is absent where there is none).
  */
-export function allowElbLogDelivery(logObjectsArn: string, regionalAccountArn?: string): PolicyStatementJson {
+export function allowElbLogDelivery(bucketArn: string, prefix: string, accountId: string, regionalAccountArn?: string): PolicyStatementJson {
   return {
     Sid: 'AllowElbLogDelivery',
     Effect: 'Allow',
@@ -311,7 +317,7 @@ export function allowElbLogDelivery(logObjectsArn: string, regionalAccountArn?: 
       ? { Service: ELB_LOG_DELIVERY_SERVICE }
       : { Service: ELB_LOG_DELIVERY_SERVICE, AWS: regionalAccountArn },
     Action: 's3:PutObject',
-    Resource: logObjectsArn,
+    Resource: `${bucketArn}/${prefix}/AWSLogs/${accountId}/*`,
   };
 }
 

@@ -102,6 +102,8 @@ describe('PlatformNetwork (AWS CDK)', () => {
       StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
       ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ec2:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':vpc-flow-log/*']] } },
     });
+    // The flow log waits for its role's policy, or it starts in a delivery error.
+    t.hasResource('AWS::EC2::FlowLog', { DependsOn: [Match.stringLikeRegexp('^NetworkFlowLogIAMRoleDefaultPolicy')] });
     // CloudFormation's log group Arn attribute already names the streams (`...:*`).
     t.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {

@@ -76,8 +76,13 @@ describe('the IAM documents both engines render', () => {
   });
 
   test('ELB log delivery: the service always, the regional account where given', () => {
-    expect(allowElbLogDelivery('OBJECTS').Principal).toEqual({ Service: ELB_LOG_DELIVERY_SERVICE });
-    expect(allowElbLogDelivery('OBJECTS', 'arn:aws:iam::127311923021:root').Principal)
+    expect(allowElbLogDelivery('BUCKET', 'alb', '111122223333')).toMatchObject({
+      Principal: { Service: ELB_LOG_DELIVERY_SERVICE },
+      Action: 's3:PutObject',
+      // Only this account's logs, under the prefix the load balancer writes to.
+      Resource: 'BUCKET/alb/AWSLogs/111122223333/*',
+    });
+    expect(allowElbLogDelivery('BUCKET', 'alb', '111122223333', 'arn:aws:iam::127311923021:root').Principal)
       .toEqual({ Service: ELB_LOG_DELIVERY_SERVICE, AWS: 'arn:aws:iam::127311923021:root' });
   });
 

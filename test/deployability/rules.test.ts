@@ -190,6 +190,36 @@ const FIXTURES: Fixture[] = [
     lb.depends_on = lb.depends_on.filter((d: string) => !/^aws_(internet_gateway|route)\./.test(d));
     return address;
   }],
+  ['ALB_AFTER_LOG_BUCKET_POLICY', 'cdk', 'load balancer no longer waits for its access-log bucket policy', (t) => {
+    const lb = t.Resources[cfnId(t, 'IngressLoadBalancer')];
+    lb.DependsOn = lb.DependsOn.filter((d: string) => d !== cfnId(t, 'IngressAccessLogsPolicy'));
+    return cfnId(t, 'IngressLoadBalancer');
+  }],
+  ['ALB_AFTER_LOG_BUCKET_POLICY', 'cdktf', 'load balancer no longer waits for its access-log bucket policy', (j) => {
+    const address = tfAddress(j, 'aws_lb', 'Ingress_LoadBalancer');
+    const lb = tfConfig(j, address);
+    lb.depends_on = lb.depends_on.filter((d: string) => d !== tfAddress(j, 'aws_s3_bucket_policy', 'Ingress_AccessLogsPolicy'));
+    return address;
+  }],
+  ['FLOW_LOG_AFTER_ROLE_POLICIES', 'cdk', 'flow log no longer waits for its role\'s policy', (t) => {
+    const flowLog = t.Resources[cfnId(t, 'NetworkFlowLog')];
+    flowLog.DependsOn = flowLog.DependsOn.filter((d: string) => d !== cfnId(t, 'NetworkFlowLogIAMRoleDefaultPolicy'));
+    return cfnId(t, 'NetworkFlowLog');
+  }],
+  ['FLOW_LOG_AFTER_ROLE_POLICIES', 'cdktf', 'flow log no longer waits for its role\'s policy', (j) => {
+    const address = tfAddress(j, 'aws_flow_log', 'Network_FlowLog');
+    delete tfConfig(j, address).depends_on;
+    return address;
+  }],
+  ['DEPLOYMENT_ALARMS_EXIST', 'cdk', 'a deployment alarm name that drifted from the alarm\'s own', (t) => {
+    cfnProps(t, 'ApiHttp5xxAlarm').AlarmName = 'Golden/Api/Http5xxAlarm-renamed';
+    return cfnId(t, 'ApiService');
+  }],
+  ['DEPLOYMENT_ALARMS_EXIST', 'cdktf', 'a deployment alarm named by a literal no alarm carries', (j) => {
+    const address = tfAddress(j, 'aws_ecs_service', 'Api_Service');
+    tfConfig(j, address).alarms.alarm_names[0] = 'golden/Api/Http5xxAlarm-renamed';
+    return address;
+  }],
   // 4. Services wait for their listener rule and role policies
   ['SERVICE_WAITS_FOR_LISTENER_AND_ROLE_POLICIES', 'cdk', 'service no longer waits for its listener rule', (t) => {
     const svc = t.Resources[cfnId(t, 'ApiService')];

@@ -26,6 +26,9 @@ export const RULES = [
   'ALARM_TOPIC_KEY_ADMITS_CLOUDWATCH',
   'LOG_GRANT_COVERS_STREAMS',
   'PUBLIC_LB_AFTER_INTERNET_ROUTES',
+  'ALB_AFTER_LOG_BUCKET_POLICY',
+  'FLOW_LOG_AFTER_ROLE_POLICIES',
+  'DEPLOYMENT_ALARMS_EXIST',
   'SERVICE_WAITS_FOR_LISTENER_AND_ROLE_POLICIES',
   'AUTOSCALED_SERVICE_HAS_NO_FIXED_COUNT',
   'ALB_LOG_BUCKET_SSE_S3',
@@ -321,7 +324,7 @@ function closure(g: Graph, id: string): Set<string> {
 // The model: what the rules read, the same for both engines
 
 interface Model {
-  alarms: Array<{ id: string; actions: string[] }>;
+  alarms: Array<{ id: string; actions: string[]; name?: unknown }>;
   topics: Array<{ id: string; key?: string }>;
   topicPolicies: Array<{ id: string; topics: string[]; document: unknown }>;
   keyPolicies: Array<{ id: string; key: string; document: unknown }>;
@@ -336,13 +339,15 @@ interface Model {
   /** The resource after which an internet gateway routes traffic (CFN: the attachment), its gateway and VPC. */
   internetGateways: Array<{ id: string; gateway?: string; vpc?: string }>;
   routes: Array<{ id: string; gateway?: string }>;
-  services: Array<{ id: string; taskDefinition?: string; targetGroups: string[]; fixedCount: boolean }>;
+  services: Array<{ id: string; taskDefinition?: string; targetGroups: string[]; fixedCount: boolean; deploymentAlarms: unknown[] }>;
   taskDefinitionRoles: Map<string, string[]>;
   /** Listeners and listener rules, with the target groups they forward to. */
   forwarders: Array<{ id: string; targetGroups: string[] }>;
   scalableTargets: Array<{ id: string; scales: string[] }>;
   bucketEncryption: Array<{ id: string; bucket?: string; algorithms: string[] }>;
   bucketPolicies: Array<{ id: string; bucket?: string; document: unknown }>;
+  /** Flow logs that deliver with a role (to CloudWatch Logs). */
+  flowLogs: Array<{ id: string; role: string }>;
 }
 
 function emptyModel(): Model {
@@ -365,6 +370,7 @@ function emptyModel(): Model {
     scalableTargets: [],
     bucketEncryption: [],
     bucketPolicies: [],
+    flowLogs: [],
   };
 }
 
@@ -373,7 +379,7 @@ const refsOf = (g: Graph, values: unknown[]): string[] => unique(defined(values.
 
 const CFN_READERS: Record<string, Reader> = {
   'AWS::CloudWatch::Alarm': ({ id, props: p }, g, m) => m.alarms.push({
-    id, actions: refsOf(g, [...anyItems(p.AlarmActions), ...anyItems(p.OKActions), ...anyItems(p.InsufficientDataActions)]),
+    id, name: p.AlarmName, actions: refsOf(g, [...anyItems(p.AlarmActions), ...anyItems(p.OKActions), ...anyItems(p.InsufficientDataActions)]),
   }),
   'AWS::SNS::Topic': ({ id, props: p }, g, m) => m.topics.push({ id, key: g.ref(p.KmsMasterKeyId) }),
   'AWS::SNS::TopicPolicy': ({ id, props: p }, g, m) => m.topicPolicies.push({ id, topics: refsOf(g, anyItems(p.Topics)), document: p.PolicyDocument }),
@@ -412,6 +418,7 @@ const CFN_READERS: Record<string, Reader> = {
     taskDefinition: g.ref(p.TaskDefinition),
     targetGroups: refsOf(g, anyItems(p.LoadBalancers).map((lb) => lb.TargetGroupArn)),
     fixedCount: p.DesiredCount !== undefined,
+    deploymentAlarms: anyItems(p.DeploymentConfiguration?.Alarms?.AlarmNames),
   }),
   'AWS::ECS::TaskDefinition': ({ id, props: p }, g, m) => m.taskDefinitionRoles.set(id, refsOf(g, [p.TaskRoleArn, p.ExecutionRoleArn])),
   'AWS::ElasticLoadBalancingV2::Listener': ({ id, props: p }, g, m) => m.forwarders.push({ id, targetGroups: cfnForwardTargets(g, p.DefaultActions) }),
@@ -422,6 +429,10 @@ const CFN_READERS: Record<string, Reader> = {
     if (rules.length) m.bucketEncryption.push({ id, bucket: id, algorithms: rules.map((r) => r.ServerSideEncryptionByDefault?.SSEAlgorithm) });
   },
   'AWS::S3::BucketPolicy': ({ id, props: p }, g, m) => m.bucketPolicies.push({ id, bucket: g.ref(p.Bucket), document: p.PolicyDocument }),
+  'AWS::EC2::FlowLog': ({ id, props: p }, g, m) => {
+    const role = g.ref(p.DeliverLogsPermissionArn);
+    if (role) m.flowLogs.push({ id, role });
+  },
 };
 
 function cfnForwardTargets(g: Graph, actions: unknown): string[] {
@@ -430,7 +441,7 @@ function cfnForwardTargets(g: Graph, actions: unknown): string[] {
 
 const TF_READERS: Record<string, Reader> = {
   aws_cloudwatch_metric_alarm: ({ id, props: p }, g, m) => m.alarms.push({
-    id, actions: refsOf(g, [...anyItems(p.alarm_actions), ...anyItems(p.ok_actions), ...anyItems(p.insufficient_data_actions)]),
+    id, name: p.alarm_name, actions: refsOf(g, [...anyItems(p.alarm_actions), ...anyItems(p.ok_actions), ...anyItems(p.insufficient_data_actions)]),
   }),
   aws_sns_topic: ({ id, props: p }, g, m) => {
     m.topics.push({ id, key: g.ref(p.kms_master_key_id) });
@@ -485,6 +496,7 @@ const TF_READERS: Record<string, Reader> = {
       taskDefinition: g.ref(p.task_definition),
       targetGroups: refsOf(g, anyItems(p.load_balancer).map((lb) => lb.target_group_arn)),
       fixedCount: !(ignored.includes('desired_count') || ignored.includes('all')),
+      deploymentAlarms: anyItems(anyItems(p.alarms)[0]?.alarm_names),
     });
   },
   aws_ecs_task_definition: ({ id, props: p }, g, m) => m.taskDefinitionRoles.set(id, refsOf(g, [p.task_role_arn, p.execution_role_arn])),
@@ -499,6 +511,10 @@ const TF_READERS: Record<string, Reader> = {
   aws_s3_bucket_server_side_encryption_configuration: ({ id, props: p }, g, m) =>
     m.bucketEncryption.push({ id, bucket: g.ref(p.bucket), algorithms: tfAlgorithms(anyItems(p.rule)) }),
   aws_s3_bucket_policy: ({ id, props: p }, g, m) => m.bucketPolicies.push({ id, bucket: g.ref(p.bucket), document: p.policy }),
+  aws_flow_log: ({ id, props: p }, g, m) => {
+    const role = g.ref(p.iam_role_arn);
+    if (role) m.flowLogs.push({ id, role });
+  },
 };
 
 function tfForwardTargets(g: Graph, actions: unknown): string[] {
@@ -616,6 +632,34 @@ const publicLbAfterInternetRoutes: Rule = ({ g, m }) => m.loadBalancers.filter((
 });
 
 /**
+ * A load balancer checks, when access logging is switched on, that it may write to the bucket
+ * ("Access Denied for bucket ... Please check S3bucket permission"): it must wait for the bucket's policy.
+ */
+const albAfterLogBucketPolicy: Rule = ({ g, m }) => m.loadBalancers.filter((lb) => lb.logBucket !== undefined).flatMap((lb) => {
+  const missing = missingFrom(closure(g, lb.id), m.bucketPolicies.filter((p) => p.bucket === lb.logBucket).map((p) => p.id));
+  return missing.length ? [finding('ALB_AFTER_LOG_BUCKET_POLICY', lb.id, `load balancer logging to ${lb.logBucket} does not wait for ${missing.join(', ')}`)] : [];
+});
+
+/**
+ * A flow log created before its delivery role may write to CloudWatch Logs starts in a delivery error
+ * (DeliverLogsErrorMessage "Access error"); the role's policies reference the role, so the flow log must
+ * wait for them explicitly.
+ */
+const flowLogAfterRolePolicies: Rule = ({ g, m }) => m.flowLogs.flatMap((flowLog) => {
+  const missing = missingFrom(closure(g, flowLog.id), m.roleGrants.filter((rg) => rg.role === flowLog.role).map((rg) => rg.id));
+  return missing.length ? [finding('FLOW_LOG_AFTER_ROLE_POLICIES', flowLog.id, `flow log does not wait for its role's ${missing.join(', ')}`)] : [];
+});
+
+/**
+ * A service names its deployment alarms (the ones that roll a failing deployment back) by alarm name. A
+ * name no alarm of the output carries (a reference to another alarm, or a literal that drifted from the
+ * alarm's own name) silently disables the rollback.
+ */
+const deploymentAlarmsExist: Rule = ({ g, m }) => m.services.flatMap((svc) => svc.deploymentAlarms
+  .filter((name) => !m.alarms.some((a) => (typeof name === 'string' && name === a.name) || g.ref(name) === a.id))
+  .map((name) => finding('DEPLOYMENT_ALARMS_EXIST', svc.id, `deployment alarm ${JSON.stringify(name)} is not an alarm of the output`)));
+
+/**
  * ECS rejects a service whose target group is not yet behind a listener or rule ("target group does not
  * have an associated load balancer"), and tasks started before their roles' policies exist fail to pull
  * the image, write logs or read secrets (every service, with or without a load balancer). Policies
@@ -718,6 +762,9 @@ const RULE_FUNCTIONS: Record<Exclude<RuleId, 'PHYSICAL_NAME_UNIQUE_PER_DEPLOYMEN
   ALARM_TOPIC_ADMITS_CLOUDWATCH: alarmTopicAdmitsCloudWatch,
   ALARM_TOPIC_KEY_ADMITS_CLOUDWATCH: alarmTopicKeyAdmitsCloudWatch,
   LOG_GRANT_COVERS_STREAMS: logGrantCoversStreams,
+  ALB_AFTER_LOG_BUCKET_POLICY: albAfterLogBucketPolicy,
+  FLOW_LOG_AFTER_ROLE_POLICIES: flowLogAfterRolePolicies,
+  DEPLOYMENT_ALARMS_EXIST: deploymentAlarmsExist,
   PUBLIC_LB_AFTER_INTERNET_ROUTES: publicLbAfterInternetRoutes,
   SERVICE_WAITS_FOR_LISTENER_AND_ROLE_POLICIES: serviceWaitsForListenerAndRolePolicies,
   AUTOSCALED_SERVICE_HAS_NO_FIXED_COUNT: autoscaledServiceHasNoFixedCount,
