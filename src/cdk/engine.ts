@@ -1,8 +1,10 @@
 import { Aws, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { DeploymentTarget, markPlatformConstruct, platformConstructRef } from '../constructs/identity';
 import { deploymentScopedPath } from '../constructs/naming';
 import { AwsEnvironment } from '../constructs/policies';
-import { ValidationContext, validationContext } from '../constructs/validation';
+import { checkProps, ObjectSchema, StructSchema } from '../constructs/prop-schema';
+import { PropsValidator, ValidationContext, validationContext } from '../constructs/validation';
 
 /** @internal the validation context for a CDK construct: its path and CDK's token test. */
 export function cdkValidationContext(construct: string, scope: IConstruct, id: string): ValidationContext {
@@ -27,4 +29,40 @@ export function cdkDeploymentPath(scope: IConstruct): string {
   const stack = Stack.of(scope);
   const below = scope.node.path.slice(stack.node.path.length).replace(/^\//, '');
   return deploymentScopedPath(stack.stackName, below);
+}
+
+/**
+ * @internal
+ * Check a CDK construct's props against `schema` (types, required props,
+ * unknown names, collaborators): the validator holding any problems, and the
+ * props of the right type for the planner's value checks.
+ */
+export function checkCdkProps<T>(construct: string, scope: IConstruct, id: string, props: unknown, schema: StructSchema): { v: PropsValidator; props: T } {
+  const v = new PropsValidator(cdkValidationContext(construct, scope, id));
+  return { v, props: checkProps<T>(v, schema, props) };
+}
+
+/** @internal mark a construct as this engine's `kind`, so collaborators can be recognised. */
+export function markCdkConstruct(construct: IConstruct, kind: string): void {
+  markPlatformConstruct(construct, 'cdk', kind);
+}
+
+/** @internal a prop holding one of this engine's platform constructs, of this app, region and account. */
+export function cdkPlatformRef(scope: IConstruct, ...kinds: string[]): ObjectSchema {
+  return platformConstructRef('cdk', kinds, scope, cdkDeploymentTarget);
+}
+
+/** @internal the region a stack deploys to, when it is a literal (an env-agnostic stack's is a token). */
+export function cdkLiteralRegion(scope: IConstruct): string | undefined {
+  const stack = Stack.isStack(scope) ? scope : scope.node.scopes.find(Stack.isStack);
+  return stack && !Token.isUnresolved(stack.region) ? stack.region : undefined;
+}
+
+function cdkDeploymentTarget(construct: IConstruct): DeploymentTarget {
+  const stack = construct.node.scopes.find(Stack.isStack);
+  return {
+    root: construct.node.root,
+    region: cdkLiteralRegion(construct),
+    account: stack && !Token.isUnresolved(stack.account) ? stack.account : undefined,
+  };
 }

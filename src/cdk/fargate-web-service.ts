@@ -6,26 +6,33 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { CDK_ENVIRONMENT, cdkDeploymentPath, cdkValidationContext } from './engine';
+import { CDK_ENVIRONMENT, cdkDeploymentPath, cdkPlatformRef, cdkValidationContext, checkCdkProps, markCdkConstruct } from './engine';
 import { PlatformCluster } from './platform-cluster';
 import { PlatformLoadBalancer } from './platform-load-balancer';
 import { EnvironmentProfile } from '../constructs/environment-profile';
 import {
   AlarmPlan,
+  ContainerSecret,
   errorLogMetricName,
   executionRoleStatements,
   FargateWebServiceOptions,
+  planAddedEnvironment,
+  planAddedSecret,
   planWebService,
+  secretReadStatements,
   taskRoleStatements,
   WEB_CONTAINER_NAME,
+  WEB_SERVICE_OPTIONS_SCHEMA,
   WebServicePlan,
 } from '../constructs/fargate-web-service';
 import { ALARM_NAME_CHARACTERS, physicalNameFromPath } from '../constructs/naming';
 import { ONE_YEAR_DAYS } from '../constructs/platform-network';
 import { ECS_TASKS, sourceConditions } from '../constructs/policies';
-import { PropProblem, PropsValidationError, ValidationContext } from '../constructs/validation';
+import { S } from '../constructs/prop-schema';
 
 /** Props of the AWS CDK FargateWebService. */
 export interface FargateWebServiceProps extends FargateWebServiceOptions {
@@ -48,6 +55,33 @@ export interface FargateWebServiceProps extends FargateWebServiceOptions {
    * @default - the cluster's alertsTopic
    */
   readonly alarmTopic?: sns.ITopic;
+  /**
+   * Secret environment variables from aws-cdk-lib secret objects, beside
+   * `secrets` (ARNs): the execution role may read exactly these (a secret
+   * imported by name is granted with its `-??????` suffix), and decrypt with the
+   * secret's own KMS key where it has one.
+   * @default - none
+   */
+  readonly secretsFrom?: Record<string, SecretSource>;
+}
+
+/** A container secret from an aws-cdk-lib object: a Secrets Manager secret (optionally one JSON key of it) or an SSM parameter. */
+export interface SecretSource {
+  /**
+   * A Secrets Manager secret.
+   * @default - none; give this or parameter
+   */
+  readonly secret?: secretsmanager.ISecret;
+  /**
+   * Inject one key of a JSON secret.
+   * @default - the whole secret string
+   */
+  readonly jsonKey?: string;
+  /**
+   * An SSM parameter (String or SecureString).
+   * @default - none; give this or secret
+   */
+  readonly parameter?: ssm.IParameter;
 }
 
 /**
@@ -88,17 +122,21 @@ export class FargateWebService extends Construct {
   /** The load balancer's DNS name. */
   public readonly dnsName: string;
 
+  private readonly plan: WebServicePlan;
+  private readonly container: ecs.ContainerDefinition;
+
   constructor(scope: Construct, id: string, props: FargateWebServiceProps) {
-    const context = cdkValidationContext('FargateWebService', scope, id);
-    const plan = planWithImageObject(props, context);
+    const plan = planCdkWebService(scope, id, props);
     super(scope, id);
+    markCdkConstruct(this, 'FargateWebService');
+    this.plan = plan;
     this.profile = plan.profile;
     const cluster = props.cluster;
     const network = cluster.network;
     const removalPolicy = plan.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
     this.loadBalancer = props.loadBalancer
-      ?? new PlatformLoadBalancer(this, 'LoadBalancer', { network, profile: plan.profile });
+      ?? new PlatformLoadBalancer(this, 'LoadBalancer', { network, ...plan.loadBalancerOptions });
     this.dnsName = this.loadBalancer.dnsName;
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
@@ -116,6 +154,7 @@ export class FargateWebService extends Construct {
     this.executionRole = this.createExecutionRole(plan);
     this.taskRole = this.createTaskRole(cluster);
     this.taskDefinition = this.createTaskDefinition(plan, props.containerImage);
+    this.container = this.taskDefinition.defaultContainer!;
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: network.vpc,
@@ -148,7 +187,6 @@ export class FargateWebService extends Construct {
     });
 
     if (plan.routing) {
-      this.loadBalancer._claimPriority(plan.routing.priority, this.node.path);
       const conditions: elbv2.ListenerCondition[] = [];
       if (plan.routing.pathPatterns.length > 0) conditions.push(elbv2.ListenerCondition.pathPatterns(plan.routing.pathPatterns));
       if (plan.routing.hostHeaders.length > 0) conditions.push(elbv2.ListenerCondition.hostHeaders(plan.routing.hostHeaders));
@@ -254,6 +292,37 @@ export class FargateWebService extends Construct {
     );
   }
 
+  /**
+   * Add a plain environment variable to the container after construction (how
+   * later constructs hand the service their connection settings). Checked like
+   * `environment`; a name the service already has is refused.
+   */
+  public addEnvironment(name: string, value: string): void {
+    planAddedEnvironment(this.plan, name, value, this.methodContext('addEnvironment'));
+    this.container.addEnvironment(name, value);
+    this.plan.environment[name] = value;
+    Validations.of(this.taskDefinition).acknowledge({ id: 'AwsSolutions::AwsSolutions-ECS2', reason: 'plain configuration; secret values go through `secrets`' });
+  }
+
+  /**
+   * Add a secret environment variable after construction: the execution role
+   * may then read exactly this secret (and decrypt with its key, if given).
+   */
+  public addSecret(name: string, secret: ContainerSecret): void {
+    const added = planAddedSecret(this.plan, name, secret, this.methodContext('addSecret'));
+    for (const s of added.secrets) {
+      this.container.addSecret(s.name, new PlannedSecret(s.arn, s.jsonKey));
+      this.plan.secrets.push(s);
+    }
+    for (const statement of secretReadStatements(added, CDK_ENVIRONMENT)) {
+      this.executionRole.addToPolicy(iam.PolicyStatement.fromJson(statement));
+    }
+  }
+
+  private methodContext(method: string) {
+    return cdkValidationContext(`FargateWebService.${method}`, this.node.scope!, this.node.id);
+  }
+
   /** Pull the image, write the container log, read exactly the secrets given; no managed policies. */
   private createExecutionRole(plan: WebServicePlan): iam.Role {
     const role = new iam.Role(this, 'ExecutionRole', {
@@ -297,9 +366,10 @@ export class FargateWebService extends Construct {
       memoryLimitMiB: plan.memoryMiB,
       executionRole: this.executionRole,
       taskRole: this.taskRole,
+      ephemeralStorageGiB: plan.ephemeralStorageGiB,
       runtimePlatform: {
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
-        cpuArchitecture: ecs.CpuArchitecture.X86_64,
+        cpuArchitecture: ecs.CpuArchitecture.of(plan.cpuArchitecture),
       },
     });
     const chc = plan.containerHealthCheck;
@@ -307,6 +377,7 @@ export class FargateWebService extends Construct {
       containerName: WEB_CONTAINER_NAME,
       image: containerImage ?? ecs.ContainerImage.fromRegistry(plan.image!),
       command: plan.command,
+      entryPoint: plan.entryPoint,
       essential: true,
       portMappings: [{ containerPort: plan.containerPort, protocol: ecs.Protocol.TCP }],
       environment: plan.environment,
@@ -380,28 +451,76 @@ class PlannedSecret extends ecs.Secret {
 }
 
 /**
- * planWebService, plus the one rule only the CDK binding can know: `image` and
- * `containerImage` are alternatives. All problems are reported in one error.
+ * Check the props (types, names, collaborators and values, all problems in one
+ * error) and plan the service. Only this binding knows: `image` and
+ * `containerImage` are alternatives, `secretsFrom` objects and their ARN forms,
+ * the VPC's interface endpoints, and the rules already on a shared listener.
  */
-function planWithImageObject(props: FargateWebServiceProps, context: ValidationContext): WebServicePlan {
-  const conflicts: PropProblem[] = props.containerImage !== undefined && props.image !== undefined
-    ? [{ prop: 'containerImage', given: '<ecs.ContainerImage>', allowed: 'expected either image or containerImage, not both' }]
-    : [];
-  let plan: WebServicePlan | undefined;
-  let problems: readonly PropProblem[] = [];
-  try {
-    plan = planWebService(
-      props,
-      props.cluster.profile,
-      { shared: props.loadBalancer !== undefined, takenPriorities: props.loadBalancer?._takenPriorities ?? [] },
-      context,
-      props.containerImage !== undefined,
-    );
-  } catch (e) {
-    if (!(e instanceof PropsValidationError)) throw e;
-    if (conflicts.length === 0) throw e;
-    problems = e.problems;
+function planCdkWebService(scope: Construct, id: string, props: FargateWebServiceProps): WebServicePlan {
+  const schema = S.extend(WEB_SERVICE_OPTIONS_SCHEMA, {
+    cluster: cdkPlatformRef(scope, 'PlatformCluster'),
+    loadBalancer: cdkPlatformRef(scope, 'PlatformLoadBalancer'),
+    containerImage: S.object('an ecs.ContainerImage (e.g. ecs.ContainerImage.fromEcrRepository(repo, "v1"))',
+      (x) => (typeof (x as ecs.ContainerImage)?.bind === 'function' ? undefined : 'expected an ecs.ContainerImage (e.g. ecs.ContainerImage.fromEcrRepository(repo, "v1")); give a registry reference as `image`')),
+    alarmTopic: S.object('an sns.ITopic',
+      (x) => (typeof (x as sns.ITopic)?.topicArn === 'string' ? undefined : 'expected an sns.ITopic; for a topic ARN use sns.Topic.fromTopicArn(this, "Alerts", arn)')),
+    secretsFrom: S.mapOf({
+      kind: 'struct',
+      fields: {
+        secret: S.object('a secretsmanager.ISecret', (x) => (typeof (x as secretsmanager.ISecret)?.secretArn === 'string' ? undefined : 'expected a secretsmanager.ISecret')),
+        jsonKey: S.string,
+        parameter: S.object('an ssm.IParameter', (x) => (typeof (x as ssm.IParameter)?.parameterArn === 'string' ? undefined : 'expected an ssm.IParameter')),
+      },
+    }, 'variable names'),
+  }, ['cluster'], {
+    waitForSteadyState: 'waitForSteadyState exists only in the CDK for Terraform FargateWebService (CloudFormation always waits for a stable service)',
+    alarmTopicArn: 'the AWS CDK FargateWebService takes alarmTopic (an sns.ITopic; sns.Topic.fromTopicArn(...) for an ARN)',
+  });
+  const { v, props: p } = checkCdkProps<FargateWebServiceProps>('FargateWebService', scope, id, props, schema);
+  if (p.containerImage !== undefined && props.image !== undefined) {
+    v.report('containerImage', '<ecs.ContainerImage>', 'expected either image or containerImage, not both');
   }
-  if (conflicts.length > 0) throw new PropsValidationError(context, [...problems, ...conflicts]);
-  return plan!;
+  const engineSecrets: Record<string, ContainerSecret> = {};
+  const partialSecretArns: string[] = [];
+  for (const [name, source] of Object.entries(p.secretsFrom ?? {})) {
+    if ((source.secret === undefined) === (source.parameter === undefined)) {
+      v.report(`secretsFrom.${name}`, '<SecretSource>', 'expected exactly one of secret or parameter');
+      continue;
+    }
+    if (source.secret) {
+      // An imported-by-name secret has no full ARN: IAM matches it only with the suffix wildcard.
+      if (source.secret.secretFullArn === undefined) partialSecretArns.push(name);
+      engineSecrets[name] = {
+        secretsManagerArn: source.secret.secretFullArn ?? source.secret.secretArn,
+        jsonKey: source.jsonKey,
+        kmsKeyArn: source.secret.encryptionKey?.keyArn,
+      };
+    } else {
+      if (source.jsonKey !== undefined) v.report(`secretsFrom.${name}.jsonKey`, source.jsonKey, 'expected no jsonKey for an SSM parameter');
+      engineSecrets[name] = { ssmParameterArn: source.parameter!.parameterArn };
+    }
+  }
+  const cluster = p.cluster;
+  const shared = p.loadBalancer;
+  return planWebService(
+    p,
+    cluster?.profile ?? EnvironmentProfile.DEVELOPMENT,
+    {
+      // As given: a wrong loadBalancer is reported on its own, not again as routing without one.
+      shared: props?.loadBalancer !== undefined && props?.loadBalancer !== null,
+      takenPriorities: shared?._takenPriorities ?? [],
+      sameNetwork: shared && cluster ? shared.network === cluster.network : undefined,
+    },
+    v,
+    {
+      imageGivenAsObject: p.containerImage !== undefined,
+      engineSecrets,
+      partialSecretArns,
+      network: cluster ? {
+        natGateways: cluster.network.natGatewayCount,
+        cidr: cluster.network.cidr,
+        interfaceEndpoints: cluster.network._interfaceEndpointServices,
+      } : undefined,
+    },
+  );
 }

@@ -5,10 +5,16 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
-import { CDK_ENVIRONMENT, cdkValidationContext } from './engine';
+import {
+  CDK_ENVIRONMENT,
+  cdkPlatformRef,
+  checkCdkProps,
+  markCdkConstruct,
+} from './engine';
 import { PlatformNetwork } from './platform-network';
 import { EnvironmentProfile } from '../constructs/environment-profile';
-import { PlatformClusterOptions, planCluster } from '../constructs/platform-cluster';
+import { CLUSTER_OPTIONS_SCHEMA, PlatformClusterOptions, planCluster } from '../constructs/platform-cluster';
+import { S } from '../constructs/prop-schema';
 import { ONE_YEAR_DAYS } from '../constructs/platform-network';
 import {
   allowCloudWatchLogs,
@@ -54,8 +60,11 @@ export class PlatformCluster extends Construct {
   public readonly alertsTopicArn: string;
 
   constructor(scope: Construct, id: string, props: PlatformClusterProps) {
-    const plan = planCluster(props, props.network.profile, cdkValidationContext('PlatformCluster', scope, id));
+    const { v, props: checked } = checkCdkProps<PlatformClusterProps>('PlatformCluster', scope, id, props,
+      S.extend(CLUSTER_OPTIONS_SCHEMA, { network: cdkPlatformRef(scope, 'PlatformNetwork') }, ['network']));
+    const plan = planCluster(checked, checked.network?.profile ?? EnvironmentProfile.DEVELOPMENT, v);
     super(scope, id);
+    markCdkConstruct(this, 'PlatformCluster');
     this.network = props.network;
     this.profile = plan.profile;
     const removalPolicy = plan.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;

@@ -9,10 +9,15 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53targets from 'aws-cdk-lib/aws-route53-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { cdkValidationContext } from './engine';
+import {
+  cdkPlatformRef,
+  checkCdkProps,
+  markCdkConstruct,
+} from './engine';
 import { PlatformNetwork } from './platform-network';
 import { EnvironmentProfile } from '../constructs/environment-profile';
-import { LoadBalancerPlan, PlatformLoadBalancerOptions, planLoadBalancer } from '../constructs/platform-load-balancer';
+import { duplicateRulePriorities, LoadBalancerPlan, LOAD_BALANCER_OPTIONS_SCHEMA, PlatformLoadBalancerOptions, planLoadBalancer } from '../constructs/platform-load-balancer';
+import { S } from '../constructs/prop-schema';
 import { accountRootArn, allowElbLogDelivery, ELB_LOG_DELIVERY_ACCOUNTS } from '../constructs/policies';
 
 /** Props of the AWS CDK PlatformLoadBalancer. */
@@ -20,6 +25,9 @@ export interface PlatformLoadBalancerProps extends PlatformLoadBalancerOptions {
   /** The network whose public subnets the load balancer sits in. */
   readonly network: PlatformNetwork;
 }
+
+/** aws-cdk-lib's placeholder egress rule that matches no traffic (ICMP type 252, code 86, to the broadcast address). */
+const NO_TRAFFIC_EGRESS = { CidrIp: '255.255.255.255/32', Description: 'Disallow all traffic', IpProtocol: 'icmp', FromPort: 252, ToPort: 86 };
 
 /** aws-cdk-lib's warning when a listener's default action is replaced. */
 const DEFAULT_ACTION_REPLACED = '@aws-cdk/aws-elbv2:listenerExistingDefaultActionReplaced';
@@ -60,11 +68,15 @@ export class PlatformLoadBalancer extends Construct {
   /** The certificate: the one given by ARN, or the one created for `domain`; none for plain HTTP. */
   public readonly certificate?: acm.ICertificate;
 
-  private readonly claimedPriorities = new Map<number, string>();
 
   constructor(scope: Construct, id: string, props: PlatformLoadBalancerProps) {
-    const plan = planLoadBalancer(props, props.network.profile, cdkValidationContext('PlatformLoadBalancer', scope, id));
+    const { v, props: checked } = checkCdkProps<PlatformLoadBalancerProps>('PlatformLoadBalancer', scope, id, props,
+      S.extend(LOAD_BALANCER_OPTIONS_SCHEMA, { network: cdkPlatformRef(scope, 'PlatformNetwork') }, ['network']));
+    const plan = planLoadBalancer(checked, checked.network?.profile ?? EnvironmentProfile.DEVELOPMENT, v, checked.network?.cidr);
     super(scope, id);
+    markCdkConstruct(this, 'PlatformLoadBalancer');
+    // Rules added after the services (by users, on `listener`) must not reuse a priority either.
+    this.node.addValidation({ validate: () => duplicateRulePriorities(this.listener.node.path, this.listenerRules()) });
     this.network = props.network;
     this.profile = plan.profile;
 
@@ -82,17 +94,21 @@ export class PlatformLoadBalancer extends Construct {
     if (plan.allowedCidrs.includes('0.0.0.0/0')) {
       Validations.of(this.securityGroup).acknowledge({
         id: 'AwsSolutions::AwsSolutions-EC23',
-        reason: 'internet-facing load balancer: open on its listener ports only',
+        reason: 'allowedCidrs includes 0.0.0.0/0 (the internet-facing default): open on its listener ports only',
       });
     }
     this.securityGroupId = this.securityGroup.securityGroupId;
+    // Egress comes only from the rules services add, possibly from their own stacks (standalone rules).
+    // aws-cdk-lib drops its inline "no traffic" placeholder when the first such rule is added, which
+    // would leave EC2's default allow-all egress in place until a service stack deploys: keep it inline.
+    (this.securityGroup.node.defaultChild as ec2.CfnSecurityGroup).addPropertyOverride('SecurityGroupEgress', [NO_TRAFFIC_EGRESS]);
 
     this.accessLogBucket = this.createAccessLogBucket(plan);
 
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
       vpc: props.network.vpc,
-      internetFacing: true,
-      vpcSubnets: { subnets: props.network.publicSubnets },
+      internetFacing: !plan.internal,
+      vpcSubnets: { subnets: plan.internal ? props.network.privateSubnets : props.network.publicSubnets },
       securityGroup: this.securityGroup,
       dropInvalidHeaderFields: plan.dropInvalidHeaderFields,
       idleTimeout: Duration.seconds(plan.idleTimeoutSeconds),
@@ -164,24 +180,19 @@ export class PlatformLoadBalancer extends Construct {
   }
 
   /**
-   * Priorities already taken by services' listener rules on `listener`.
+   * Priorities already taken on `listener`: by services' rules and by rules the user added.
    * @internal
    */
   public get _takenPriorities(): number[] {
-    return [...this.claimedPriorities.keys()];
+    return this.listenerRules().map((r) => r.priority);
   }
 
-  /**
-   * Record that the service at path `by` holds listener-rule priority `priority`.
-   * The planner refuses a taken priority first; this is the safety net.
-   * @internal
-   */
-  public _claimPriority(priority: number, by: string): void {
-    const holder = this.claimedPriorities.get(priority);
-    if (holder !== undefined && holder !== by) {
-      throw new Error(`PlatformLoadBalancer at '${this.node.path}': routing.priority ${priority} is already used by '${holder}'`);
-    }
-    this.claimedPriorities.set(priority, by);
+  /** Every listener rule of the app on `listener`, with its literal priority. */
+  private listenerRules(): Array<{ priority: number; path: string }> {
+    return this.node.root.node.findAll()
+      .filter((c): c is elbv2.CfnListenerRule => c instanceof elbv2.CfnListenerRule && c.listenerArn === this.listener.listenerArn)
+      .filter((rule) => !Token.isUnresolved(rule.priority))
+      .map((rule) => ({ priority: rule.priority, path: rule.node.path }));
   }
 
   /**
@@ -201,7 +212,9 @@ export class PlatformLoadBalancer extends Construct {
    * @internal
    */
   public _allowEgressTo(peer: ec2.ISecurityGroup, port: number, description: string): void {
-    this.securityGroup.addEgressRule(peer, ec2.Port.tcp(port), description);
+    // remoteRule: a service in another stack holds the rule itself, so the load balancer's stack never
+    // references (and depends on) the stack of a service that depends on it.
+    this.securityGroup.addEgressRule(peer, ec2.Port.tcp(port), description, true);
   }
 
   private createAccessLogBucket(plan: LoadBalancerPlan): s3.Bucket {

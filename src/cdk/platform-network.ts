@@ -4,16 +4,23 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { CDK_ENVIRONMENT, cdkValidationContext } from './engine';
+import {
+  CDK_ENVIRONMENT,
+  cdkLiteralRegion,
+  checkCdkProps,
+  markCdkConstruct,
+} from './engine';
 import { EnvironmentProfile } from '../constructs/environment-profile';
 import {
   NetworkPlan,
   ONE_YEAR_DAYS,
   PlatformNetworkOptions,
   planNetwork,
+  NETWORK_OPTIONS_SCHEMA,
   SubnetTier,
   TIER_NAME,
 } from '../constructs/platform-network';
+import { interfaceEndpointService } from '../constructs/platform-network';
 import {
   allowCloudWatchLogs,
   DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES,
@@ -37,6 +44,8 @@ export class PlatformNetwork extends Construct {
   public readonly vpc: ec2.Vpc;
   /** The VPC ID. */
   public readonly vpcId: string;
+  /** The VPC's IPv4 CIDR. */
+  public readonly cidr: string;
   /** Public subnets, one per AZ. */
   public readonly publicSubnets: ec2.ISubnet[];
   /** Private subnets (egress through NAT when natGateways > 0), one per AZ. */
@@ -65,10 +74,13 @@ export class PlatformNetwork extends Construct {
   public readonly s3Endpoint?: ec2.GatewayVpcEndpoint;
 
   constructor(scope: Construct, id: string, props: PlatformNetworkProps = {}) {
-    const plan = planNetwork(props, cdkValidationContext('PlatformNetwork', scope, id));
+    const { v, props: checked } = checkCdkProps<PlatformNetworkProps>('PlatformNetwork', scope, id, props, NETWORK_OPTIONS_SCHEMA);
+    const plan = planNetwork(checked, v, cdkLiteralRegion(scope));
     super(scope, id);
+    markCdkConstruct(this, 'PlatformNetwork');
     this.profile = plan.profile;
     this.natGatewayCount = plan.natGateways;
+    this.cidr = plan.cidr;
 
     // Fn::GetAZs needs no AWS credentials at synth and works in env-agnostic stacks.
     this.availabilityZones = plan.availabilityZones
@@ -168,6 +180,18 @@ export class PlatformNetwork extends Construct {
     key.addToResourcePolicy(iam.PolicyStatement.fromJson(allowCloudWatchLogs(CDK_ENVIRONMENT)));
     key.addToResourcePolicy(iam.PolicyStatement.fromJson(DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES));
     return key;
+  }
+
+  /**
+   * The AWS services with an interface endpoint in this VPC (e.g. `ecr.api`,
+   * `logs`), wherever in the app they were added.
+   * @internal
+   */
+  public get _interfaceEndpointServices(): string[] {
+    return this.node.root.node.findAll()
+      .filter((c): c is ec2.CfnVPCEndpoint => c instanceof ec2.CfnVPCEndpoint && c.vpcId === this.vpcId && c.vpcEndpointType === 'Interface')
+      .map((endpoint) => interfaceEndpointService(endpoint.serviceName))
+      .filter((service): service is string => service !== undefined);
   }
 }
 

@@ -2,11 +2,13 @@
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
-import { TerraformResource, Token } from 'cdktf';
+import { ITerraformDependable, Tokenization, TerraformProvider, TerraformResource, TerraformStack, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
+import { DeploymentTarget, markPlatformConstruct, platformConstructRef } from '../constructs/identity';
 import { physicalNameFromPath } from '../constructs/naming';
 import { AwsEnvironment, PolicyStatementJson, policyDocumentJson, serviceTrustStatement, TrustedService } from '../constructs/policies';
-import { ValidationContext, validationContext } from '../constructs/validation';
+import { checkProps, ObjectSchema, StructSchema } from '../constructs/prop-schema';
+import { PropsValidator, ValidationContext, validationContext } from '../constructs/validation';
 
 /** @internal the validation context for a CDKTF construct: its path and cdktf's token test. */
 export function cdktfValidationContext(construct: string, scope: IConstruct, id: string): ValidationContext {
@@ -90,4 +92,76 @@ export function awsEnvironment(scope: Construct, prefix = ''): AwsEnvironment {
 /** @internal `<log group ARN>:*`, the log streams CreateLogStream / PutLogEvents act on (Terraform's `arn` has no `:*`). */
 export function logStreamsArn(logGroupArn: string): string {
   return `${logGroupArn}:*`;
+}
+
+/**
+ * @internal
+ * The dependencies of a resource in `scope`'s stack that live in that stack too.
+ * Terraform orders only within one configuration: a `depends_on` into another
+ * stack would point into remote state, which Terraform rejects; that stack is
+ * applied first anyway (cdktf orders stacks by their cross-stack references).
+ */
+export function sameStackDependencies(scope: IConstruct, dependencies: ReadonlyArray<ITerraformDependable & IConstruct>): ITerraformDependable[] {
+  const stack = TerraformStack.of(scope);
+  return dependencies.filter((d) => TerraformStack.of(d) === stack);
+}
+
+/**
+ * @internal
+ * Check a CDKTF construct's props against `schema` (types, required props,
+ * unknown names, collaborators): the validator holding any problems, and the
+ * props of the right type for the planner's value checks.
+ */
+export function checkCdktfProps<T>(construct: string, scope: IConstruct, id: string, props: unknown, schema: StructSchema): { v: PropsValidator; props: T } {
+  const v = new PropsValidator(cdktfValidationContext(construct, scope, id));
+  return { v, props: checkProps<T>(v, schema, props) };
+}
+
+/** @internal mark a construct as this engine's `kind`, so collaborators can be recognised. */
+export function markCdktfConstruct(construct: IConstruct, kind: string): void {
+  markPlatformConstruct(construct, 'cdktf', kind);
+}
+
+/** @internal a prop holding one of this engine's platform constructs, of this app and region. */
+export function cdktfPlatformRef(scope: IConstruct, ...kinds: string[]): ObjectSchema {
+  return platformConstructRef('cdktf', kinds, scope, (construct) => cdktfDeploymentTarget(construct));
+}
+
+/**
+ * @internal
+ * The region the stack's (default, unaliased) AWS provider is configured with,
+ * when it is a literal.
+ */
+export function cdktfLiteralRegion(scope: IConstruct): string | undefined {
+  let stack: TerraformStack;
+  try {
+    stack = TerraformStack.of(scope);
+  } catch {
+    return undefined;
+  }
+  const provider = stack.node.children.find((c): c is TerraformProvider =>
+    c instanceof TerraformProvider && c.terraformResourceType === 'aws' && (c as unknown as { alias?: string }).alias === undefined);
+  const region = (provider as unknown as { region?: string } | undefined)?.region;
+  return typeof region === 'string' && !Token.isUnresolved(region) ? region : undefined;
+}
+
+function cdktfDeploymentTarget(construct: IConstruct): DeploymentTarget {
+  return { root: construct.node.root, region: cdktfLiteralRegion(construct) };
+}
+
+/**
+ * @internal
+ * Whether two attribute strings refer to the same resource attribute: cdktf
+ * makes a new token each time an attribute is read (`listener.arn`), so the
+ * strings differ while the Terraform address they resolve to is the same.
+ */
+export function sameAttributeReference(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'string' || typeof b !== 'string') return false;
+  const identifier = (s: string) => {
+    const tokens = Tokenization.reverseString(s).tokens;
+    return tokens.length === 1 ? (tokens[0] as unknown as { identifier?: string }).identifier : undefined;
+  };
+  const left = identifier(a);
+  return left !== undefined && left === identifier(b);
 }

@@ -13,33 +13,42 @@ import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
-import { ITerraformDependable } from 'cdktf';
+import { ITerraformDependable, Lazy } from 'cdktf';
 import { Construct } from 'constructs';
 import {
   assumeRolePolicy,
   awsEnvironment,
+  cdktfPlatformRef,
   cdktfValidationContext,
+  checkCdktfProps,
   logGroupNamePrefix,
   logStreamsArn,
+  markCdktfConstruct,
   nameTag,
   physicalName,
   policyDocument,
+  sameStackDependencies,
 } from './engine';
 import { PlatformCluster } from './platform-cluster';
 import { PlatformLoadBalancer } from './platform-load-balancer';
 import { EnvironmentProfile } from '../constructs/environment-profile';
 import {
   AlarmPlan,
+  ContainerSecret,
   errorLogMetricName,
   executionRoleStatements,
   FargateWebServiceOptions,
+  planAddedEnvironment,
+  planAddedSecret,
   planWebService,
   taskRoleStatements,
   WEB_CONTAINER_NAME,
+  WEB_SERVICE_OPTIONS_SCHEMA,
   WebServicePlan,
 } from '../constructs/fargate-web-service';
 import { ALARM_NAME_CHARACTERS } from '../constructs/naming';
 import { ECS_TASKS } from '../constructs/policies';
+import { S } from '../constructs/prop-schema';
 
 /** Props of the CDK for Terraform FargateWebService. */
 export interface FargateWebServiceProps extends FargateWebServiceOptions {
@@ -106,17 +115,19 @@ export class FargateWebService extends Construct {
   /** The load balancer's DNS name. */
   public readonly dnsName: string;
 
+  private readonly plan: WebServicePlan;
+
   constructor(scope: Construct, id: string, props: FargateWebServiceProps) {
-    const shared = props.loadBalancer;
-    const plan = planWebService(props, props.cluster.profile,
-      { shared: shared !== undefined, takenPriorities: shared?._takenPriorities ?? [] },
-      cdktfValidationContext('FargateWebService', scope, id));
+    const plan = planCdktfWebService(scope, id, props);
     super(scope, id);
+    markCdktfConstruct(this, 'FargateWebService');
+    this.plan = plan;
+    const shared = props.loadBalancer;
     const cluster = props.cluster;
     const network = cluster.network;
     this.profile = plan.profile;
 
-    this.loadBalancer = shared ?? new PlatformLoadBalancer(this, 'LoadBalancer', { network, profile: plan.profile });
+    this.loadBalancer = shared ?? new PlatformLoadBalancer(this, 'LoadBalancer', { network, ...plan.loadBalancerOptions });
     this.dnsName = this.loadBalancer.dnsName;
     const env = awsEnvironment(this);
 
@@ -136,7 +147,8 @@ export class FargateWebService extends Construct {
     });
     const executionRolePolicy = new IamRolePolicy(this, 'ExecutionRolePolicy', {
       role: this.executionRole.id,
-      policy: policyDocument(executionRoleStatements(plan, logStreamsArn(this.logGroup.arn), env)),
+      // Lazy: addSecret may grant more after construction.
+      policy: Lazy.stringValue({ produce: () => policyDocument(executionRoleStatements(this.plan, logStreamsArn(this.logGroup.arn), env)) }),
     });
     this.taskRole = new IamRole(this, 'TaskRole', {
       assumeRolePolicy: assumeRolePolicy(ECS_TASKS, env),
@@ -154,10 +166,12 @@ export class FargateWebService extends Construct {
       networkMode: 'awsvpc',
       cpu: String(plan.cpu),
       memory: String(plan.memoryMiB),
-      runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: 'X86_64' },
+      runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: plan.cpuArchitecture },
+      ephemeralStorage: plan.ephemeralStorageGiB !== undefined ? { sizeInGib: plan.ephemeralStorageGiB } : undefined,
       executionRoleArn: this.executionRole.arn,
       taskRoleArn: this.taskRole.arn,
-      containerDefinitions: JSON.stringify([containerDefinition(plan, this.logGroup, env.region)]),
+      // Lazy: addEnvironment and addSecret may add to the container after construction.
+      containerDefinitions: Lazy.stringValue({ produce: () => JSON.stringify([containerDefinition(this.plan, this.logGroup, env.region)]) }),
       tags: nameTag(this),
     });
 
@@ -218,9 +232,8 @@ export class FargateWebService extends Construct {
       tags: nameTag(this),
     });
 
-    let attachedThrough: ITerraformDependable[];
+    let attachedThrough: Array<ITerraformDependable & Construct>;
     if (shared && plan.routing) {
-      shared._claimPriority(plan.routing.priority, this.node.path);
       const conditions: LbListenerRuleCondition[] = [];
       if (plan.routing.pathPatterns.length > 0) conditions.push({ pathPattern: { values: plan.routing.pathPatterns } });
       if (plan.routing.hostHeaders.length > 0) conditions.push({ hostHeader: { values: plan.routing.hostHeaders } });
@@ -313,7 +326,7 @@ export class FargateWebService extends Construct {
       tags: nameTag(this),
       // First the target group's place on the listener, the cluster's capacity providers and the
       // roles' policies (tasks pull the image and read secrets as soon as the service starts).
-      dependsOn: [...attachedThrough, cluster.capacityProviders, executionRolePolicy, taskRolePolicy],
+      dependsOn: sameStackDependencies(this, [...attachedThrough, cluster.capacityProviders, executionRolePolicy, taskRolePolicy]),
     });
     this.serviceName = this.service.name;
 
@@ -344,6 +357,39 @@ export class FargateWebService extends Construct {
       }
     }
   }
+
+  /**
+   * Add a plain environment variable to the container after construction (how
+   * later constructs hand the service their connection settings). Checked like
+   * `environment`; a name the service already has is refused.
+   */
+  public addEnvironment(name: string, value: string): void {
+    planAddedEnvironment(this.plan, name, value, this.methodContext('addEnvironment'));
+    this.plan.environment[name] = value;
+  }
+
+  /**
+   * Add a secret environment variable after construction: the execution role
+   * may then read exactly this secret (and decrypt with its key, if given).
+   */
+  public addSecret(name: string, secret: ContainerSecret): void {
+    const added = planAddedSecret(this.plan, name, secret, this.methodContext('addSecret'));
+    this.plan.secrets.push(...added.secrets);
+    for (const grant of added.secretGrants) {
+      const same = this.plan.secretGrants.find((g) => g.action === grant.action);
+      if (same) same.resources.push(...grant.resources.filter((r) => !same.resources.includes(r)));
+      else this.plan.secretGrants.push(grant);
+    }
+    for (const grant of added.secretKeyGrants) {
+      const same = this.plan.secretKeyGrants.find((g) => g.keyArn === grant.keyArn);
+      if (same) same.viaServices.push(...grant.viaServices.filter((x) => !same.viaServices.includes(x)));
+      else this.plan.secretKeyGrants.push(grant);
+    }
+  }
+
+  private methodContext(method: string) {
+    return cdktfValidationContext(`FargateWebService.${method}`, this.node.scope!, this.node.id);
+  }
 }
 
 /** The one container of the task, as ECS container-definition JSON. */
@@ -354,6 +400,7 @@ function containerDefinition(plan: WebServicePlan, logGroup: CloudwatchLogGroup,
   return {
     name: WEB_CONTAINER_NAME,
     image: plan.image,
+    ...(plan.entryPoint ? { entryPoint: plan.entryPoint } : {}),
     ...(plan.command ? { command: plan.command } : {}),
     essential: true,
     portMappings: [{ containerPort: plan.containerPort, protocol: 'tcp' }],
@@ -374,4 +421,47 @@ function containerDefinition(plan: WebServicePlan, logGroup: CloudwatchLogGroup,
       },
     } : {}),
   };
+}
+
+/**
+ * Check the props (types, names, collaborators and values, all problems in one
+ * error) and plan the service, with what only this binding knows: the VPC's
+ * interface endpoints and the rules already on a shared listener.
+ */
+function planCdktfWebService(scope: Construct, id: string, props: FargateWebServiceProps): WebServicePlan {
+  const schema = S.extend(WEB_SERVICE_OPTIONS_SCHEMA, {
+    cluster: cdktfPlatformRef(scope, 'PlatformCluster'),
+    loadBalancer: cdktfPlatformRef(scope, 'PlatformLoadBalancer'),
+    alarmTopicArn: S.string,
+    waitForSteadyState: S.boolean,
+  }, ['cluster'], {
+    alarmTopic: 'the CDK for Terraform FargateWebService takes alarmTopicArn (the topic\'s ARN)',
+    containerImage: 'the CDK for Terraform FargateWebService takes image (a registry reference, e.g. an ECR repository URL and tag)',
+    secretsFrom: 'the CDK for Terraform FargateWebService takes secrets with ARNs (e.g. a SecretsmanagerSecret\'s arn)',
+  });
+  const { v, props: p } = checkCdktfProps<FargateWebServiceProps>('FargateWebService', scope, id, props, schema);
+  if (p.alarmTopicArn !== undefined && !v.isUnresolved(p.alarmTopicArn)) {
+    v.require(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(p.alarmTopicArn), 'alarmTopicArn', p.alarmTopicArn,
+      'expected a standard SNS topic ARN such as "arn:aws:sns:eu-west-1:111122223333:alerts"');
+  }
+  const cluster = p.cluster;
+  const shared = p.loadBalancer;
+  return planWebService(
+    p,
+    cluster?.profile ?? EnvironmentProfile.DEVELOPMENT,
+    {
+      // As given: a wrong loadBalancer is reported on its own, not again as routing without one.
+      shared: props?.loadBalancer !== undefined && props?.loadBalancer !== null,
+      takenPriorities: shared?._takenPriorities ?? [],
+      sameNetwork: shared && cluster ? shared.network === cluster.network : undefined,
+    },
+    v,
+    {
+      network: cluster ? {
+        natGateways: cluster.network.natGatewayCount,
+        cidr: cluster.network.cidr,
+        interfaceEndpoints: cluster.network._interfaceEndpointServices,
+      } : undefined,
+    },
+  );
 }

@@ -9,15 +9,18 @@ import { Construct } from 'constructs';
 import {
   acknowledgeGuardRule,
   awsEnvironment,
-  cdktfValidationContext,
+  cdktfPlatformRef,
+  checkCdktfProps,
   logGroupNamePrefix,
+  markCdktfConstruct,
   nameTag,
   physicalName,
   policyDocument,
 } from './engine';
 import { PlatformNetwork } from './platform-network';
 import { EnvironmentProfile } from '../constructs/environment-profile';
-import { PlatformClusterOptions, planCluster } from '../constructs/platform-cluster';
+import { CLUSTER_OPTIONS_SCHEMA, PlatformClusterOptions, planCluster } from '../constructs/platform-cluster';
+import { S } from '../constructs/prop-schema';
 import {
   allowAccountToAdministerKey,
   allowCloudWatchLogs,
@@ -64,8 +67,11 @@ export class PlatformCluster extends Construct {
   public readonly alertsTopicArn: string;
 
   constructor(scope: Construct, id: string, props: PlatformClusterProps) {
-    const plan = planCluster(props, props.network.profile, cdktfValidationContext('PlatformCluster', scope, id));
+    const { v, props: checked } = checkCdktfProps<PlatformClusterProps>('PlatformCluster', scope, id, props,
+      S.extend(CLUSTER_OPTIONS_SCHEMA, { network: cdktfPlatformRef(scope, 'PlatformNetwork') }, ['network']));
+    const plan = planCluster(checked, checked.network?.profile ?? EnvironmentProfile.DEVELOPMENT, v);
     super(scope, id);
+    markCdktfConstruct(this, 'PlatformCluster');
     this.network = props.network;
     this.profile = plan.profile;
 

@@ -3,6 +3,7 @@ import { AcmCertificate } from '@cdktf/provider-aws/lib/acm-certificate';
 import { AcmCertificateValidation } from '@cdktf/provider-aws/lib/acm-certificate-validation';
 import { Lb } from '@cdktf/provider-aws/lib/lb';
 import { LbListener, LbListenerDefaultAction } from '@cdktf/provider-aws/lib/lb-listener';
+import { LbListenerRule } from '@cdktf/provider-aws/lib/lb-listener-rule';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
@@ -15,10 +16,21 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Fn, TerraformLocal, TerraformStack, Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { acknowledgeGuardRule, awsEnvironment, cdktfValidationContext, nameTag, policyDocument } from './engine';
+import {
+  acknowledgeGuardRule,
+  awsEnvironment,
+  cdktfPlatformRef,
+  checkCdktfProps,
+  markCdktfConstruct,
+  nameTag,
+  policyDocument,
+  sameAttributeReference,
+  sameStackDependencies,
+} from './engine';
 import { PlatformNetwork } from './platform-network';
 import { EnvironmentProfile } from '../constructs/environment-profile';
-import { PlatformLoadBalancerOptions, planLoadBalancer } from '../constructs/platform-load-balancer';
+import { duplicateRulePriorities, LOAD_BALANCER_OPTIONS_SCHEMA, PlatformLoadBalancerOptions, planLoadBalancer } from '../constructs/platform-load-balancer';
+import { S } from '../constructs/prop-schema';
 import {
   accountRootArn,
   allowElbLogDelivery,
@@ -68,11 +80,15 @@ export class PlatformLoadBalancer extends Construct {
   /** The certificate created for `domain`, when given. */
   public readonly certificate?: AcmCertificate;
 
-  private readonly priorities = new Map<number, string>();
 
   constructor(scope: Construct, id: string, props: PlatformLoadBalancerProps) {
-    const plan = planLoadBalancer(props, props.network.profile, cdktfValidationContext('PlatformLoadBalancer', scope, id));
+    const { v, props: checked } = checkCdktfProps<PlatformLoadBalancerProps>('PlatformLoadBalancer', scope, id, props,
+      S.extend(LOAD_BALANCER_OPTIONS_SCHEMA, { network: cdktfPlatformRef(scope, 'PlatformNetwork') }, ['network']));
+    const plan = planLoadBalancer(checked, checked.network?.profile ?? EnvironmentProfile.DEVELOPMENT, v, checked.network?.cidr);
     super(scope, id);
+    markCdktfConstruct(this, 'PlatformLoadBalancer');
+    // Rules added after the services (by users, on `listener`) must not reuse a priority either.
+    this.node.addValidation({ validate: () => duplicateRulePriorities(this.listener.node.path, this.listenerRules()) });
     this.network = props.network;
     this.profile = plan.profile;
 
@@ -142,9 +158,9 @@ export class PlatformLoadBalancer extends Construct {
     // --- The load balancer.
     this.loadBalancer = new Lb(this, 'LoadBalancer', {
       loadBalancerType: 'application',
-      internal: false,
+      internal: plan.internal,
       ipAddressType: 'ipv4',
-      subnets: props.network.publicSubnetIds,
+      subnets: plan.internal ? props.network.privateSubnetIds : props.network.publicSubnetIds,
       securityGroups: [this.securityGroup.id],
       dropInvalidHeaderFields: plan.dropInvalidHeaderFields,
       desyncMitigationMode: plan.desyncMitigationMode,
@@ -154,11 +170,7 @@ export class PlatformLoadBalancer extends Construct {
       tags: nameTag(this, { 'platform:profile': plan.profile }),
       // The load balancer checks it may write to the bucket when access logs are switched on, and an
       // internet-facing one fails ("VPC has no internet gateway") before the gateway and public routes exist.
-      // (A network in another stack was applied before this one: depends_on never points into remote state.)
-      dependsOn: [
-        bucketPolicy,
-        ...(TerraformStack.of(props.network) === TerraformStack.of(this) ? props.network._internetConnectivity : []),
-      ],
+      dependsOn: sameStackDependencies(this, [bucketPolicy, ...(plan.internal ? [] : props.network._internetConnectivity)]),
     });
     if (!plan.deletionProtection && plan.profile === EnvironmentProfile.PRODUCTION) {
       acknowledgeGuardRule(this.loadBalancer, 'TF_PROD_LB_DELETION_PROTECTION',
@@ -263,22 +275,18 @@ export class PlatformLoadBalancer extends Construct {
 
   /**
    * @internal
-   * Priorities already taken on `listener` by services' listener rules.
+   * Priorities already taken on `listener`: by services' rules and by rules the user added.
    */
   public get _takenPriorities(): number[] {
-    return Array.from(this.priorities.keys());
+    return this.listenerRules().map((r) => r.priority);
   }
 
-  /**
-   * @internal
-   * Record that the service at `by` holds `priority` on `listener`.
-   */
-  public _claimPriority(priority: number, by: string): void {
-    const holder = this.priorities.get(priority);
-    if (holder !== undefined) {
-      throw new Error(`Listener-rule priority ${priority} on ${this.node.path} is already used by ${holder}; ${by} needs another one`);
-    }
-    this.priorities.set(priority, by);
+  /** Every listener rule of the app on `listener`, with its literal priority. */
+  private listenerRules(): Array<{ priority: number; path: string }> {
+    return this.node.root.node.findAll()
+      .filter((c): c is LbListenerRule => c instanceof LbListenerRule && sameAttributeReference(c.listenerArnInput, this.listener.arn))
+      .filter((rule) => typeof rule.priorityInput === 'number' && !Token.isUnresolved(rule.priorityInput))
+      .map((rule) => ({ priority: rule.priorityInput!, path: rule.node.path }));
   }
 
   /**

@@ -22,14 +22,17 @@ import {
   acknowledgeGuardRule,
   assumeRolePolicy,
   awsEnvironment,
-  cdktfValidationContext,
+  cdktfLiteralRegion,
+  checkCdktfProps,
   logGroupNamePrefix,
   logStreamsArn,
+  markCdktfConstruct,
   nameTag,
   policyDocument,
 } from './engine';
 import { EnvironmentProfile } from '../constructs/environment-profile';
-import { PlatformNetworkOptions, planNetwork, SubnetTier, TIER_NAME } from '../constructs/platform-network';
+import { PlatformNetworkOptions, planNetwork, NETWORK_OPTIONS_SCHEMA, SubnetTier, TIER_NAME } from '../constructs/platform-network';
+import { interfaceEndpointService } from '../constructs/platform-network';
 import {
   allowAccountToAdministerKey,
   allowCloudWatchLogs,
@@ -54,6 +57,8 @@ export class PlatformNetwork extends Construct {
   public readonly vpc: Vpc;
   /** The VPC ID. */
   public readonly vpcId: string;
+  /** The VPC's IPv4 CIDR. */
+  public readonly cidr: string;
   /** The internet gateway. */
   public readonly internetGateway: InternetGateway;
   /** Public subnets, one per AZ. */
@@ -97,10 +102,13 @@ export class PlatformNetwork extends Construct {
   private readonly publicRouteTableAssociations: RouteTableAssociation[] = [];
 
   constructor(scope: Construct, id: string, props: PlatformNetworkProps = {}) {
-    const plan = planNetwork(props, cdktfValidationContext('PlatformNetwork', scope, id));
+    const { v, props: checked } = checkCdktfProps<PlatformNetworkProps>('PlatformNetwork', scope, id, props, NETWORK_OPTIONS_SCHEMA);
+    const plan = planNetwork(checked, v, cdktfLiteralRegion(scope));
     super(scope, id);
+    markCdktfConstruct(this, 'PlatformNetwork');
     this.profile = plan.profile;
     this.natGatewayCount = plan.natGateways;
+    this.cidr = plan.cidr;
 
     if (plan.availabilityZones) {
       this.availabilityZones = plan.availabilityZones;
@@ -262,7 +270,7 @@ export class PlatformNetwork extends Construct {
    * after: the internet gateway, the public default routes and their route
    * tables' associations (what aws-cdk-lib calls internetConnectivityEstablished).
    */
-  public get _internetConnectivity(): ITerraformDependable[] {
+  public get _internetConnectivity(): Array<ITerraformDependable & Construct> {
     return [this.internetGateway, ...this.publicRoutes, ...this.publicRouteTableAssociations];
   }
 
@@ -280,5 +288,17 @@ export class PlatformNetwork extends Construct {
       lifecycle: retain ? { preventDestroy: true } : undefined,
       tags: nameTag(this),
     });
+  }
+
+  /**
+   * @internal
+   * The AWS services with an interface endpoint in this VPC (e.g. `ecr.api`,
+   * `logs`), wherever in the app they were added.
+   */
+  public get _interfaceEndpointServices(): string[] {
+    return this.node.root.node.findAll()
+      .filter((c): c is VpcEndpoint => c instanceof VpcEndpoint && c.vpcIdInput === this.vpcId && c.vpcEndpointTypeInput === 'Interface')
+      .map((endpoint) => interfaceEndpointService(endpoint.serviceNameInput))
+      .filter((service): service is string => service !== undefined);
   }
 }

@@ -1,7 +1,17 @@
 import { ENVIRONMENT_PROFILES, EnvironmentProfile, profileDefaults } from './environment-profile';
+import { LOAD_BALANCER_OPTIONS_SCHEMA, LoadBalancerPlan, planLoadBalancer, PlatformLoadBalancerOptions } from './platform-load-balancer';
 import { LOG_RETENTION_DAYS } from './platform-network';
 import { AwsEnvironment, PolicyStatementJson } from './policies';
+import { checkProps, S } from './prop-schema';
 import { PropsValidator, ValidationContext } from './validation';
+
+/** The CPU architecture the task runs on. */
+export enum CpuArchitecture {
+  /** Intel/AMD x86-64. */
+  X86_64 = 'X86_64',
+  /** AWS Graviton (ARM64): cheaper per vCPU; needs an image built for arm64, and cannot run on Fargate Spot. */
+  ARM64 = 'ARM64',
+}
 
 /** The target-group (and optional container) health check. */
 export interface WebServiceHealthCheck {
@@ -156,6 +166,16 @@ export interface FargateWebServiceOptions {
    */
   readonly command?: string[];
   /**
+   * The entry point the container runs, overriding the image's ENTRYPOINT, e.g. `['/bin/sh', '-c']`.
+   * @default - the image's own entry point
+   */
+  readonly entryPoint?: string[];
+  /**
+   * The CPU architecture: `ARM64` runs on AWS Graviton (the image must be built for arm64; Fargate Spot is x86-64 only).
+   * @default CpuArchitecture.X86_64
+   */
+  readonly cpuArchitecture?: CpuArchitecture;
+  /**
    * Port the container listens on, 1 to 65535.
    * @default 8080
    */
@@ -213,7 +233,80 @@ export interface FargateWebServiceOptions {
    * @default - 30 in DEVELOPMENT, 365 in PRODUCTION
    */
   readonly logRetentionDays?: number;
+  /**
+   * Seconds a new task gets to start before failed load-balancer health checks
+   * count against it, 0 to 7200 (also the container health check's start period, at most 300).
+   * @default 60
+   */
+  readonly healthCheckGracePeriodSeconds?: number;
+  /**
+   * Seconds the load balancer lets in-flight requests to a stopping task finish, 0 to 3600.
+   * @default 30
+   */
+  readonly deregistrationDelaySeconds?: number;
+  /**
+   * The task's ephemeral storage in GiB, 21 to 200.
+   * @default - Fargate's 20 GiB
+   */
+  readonly ephemeralStorageGiB?: number;
+  /**
+   * Options of the service's own load balancer (certificate or domain, allowed
+   * CIDRs, internal, ...). Not with a shared `loadBalancer`, whose options are its own.
+   * @default - an internet-facing load balancer on plain HTTP 80, open to anyone
+   */
+  readonly loadBalancerOptions?: PlatformLoadBalancerOptions;
 }
+
+/** @internal the run-time shape of FargateWebServiceOptions. */
+export const WEB_SERVICE_OPTIONS_SCHEMA = S.struct<FargateWebServiceOptions>({
+  image: S.string,
+  command: S.strings,
+  entryPoint: S.strings,
+  cpuArchitecture: S.enumOf('CpuArchitecture', CpuArchitecture),
+  containerPort: S.integer,
+  cpu: S.integer,
+  memoryMiB: S.integer,
+  desiredCount: S.integer,
+  healthCheck: S.struct<WebServiceHealthCheck>({
+    path: S.string,
+    intervalSeconds: S.integer,
+    timeoutSeconds: S.integer,
+    healthyThreshold: S.integer,
+    unhealthyThreshold: S.integer,
+    healthyHttpCodes: S.string,
+    command: S.strings,
+  }),
+  autoScaling: S.struct<WebServiceAutoScaling>({
+    minCapacity: S.integer,
+    maxCapacity: S.integer,
+    cpuTargetPercent: S.integer,
+    memoryTargetPercent: S.integer,
+  }),
+  alarms: S.struct<WebServiceAlarms>({
+    cpuPercent: S.integer,
+    memoryPercent: S.integer,
+    http5xxCount: S.integer,
+    unhealthyHosts: S.integer,
+    errorLogCount: S.integer,
+    errorLogPattern: S.string,
+    evaluationPeriods: S.integer,
+  }),
+  routing: S.struct<WebServiceRouting>({ pathPatterns: S.strings, hostHeaders: S.strings, priority: S.integer }, ['priority']),
+  environment: S.mapOf(S.string, 'variable names'),
+  secrets: S.mapOf(S.struct<ContainerSecret>({
+    secretsManagerArn: S.string,
+    jsonKey: S.string,
+    ssmParameterArn: S.string,
+    kmsKeyArn: S.string,
+  }), 'variable names'),
+  spot: S.boolean,
+  profile: S.enumOf('EnvironmentProfile', EnvironmentProfile),
+  logRetentionDays: S.integer,
+  healthCheckGracePeriodSeconds: S.integer,
+  deregistrationDelaySeconds: S.integer,
+  ephemeralStorageGiB: S.integer,
+  loadBalancerOptions: LOAD_BALANCER_OPTIONS_SCHEMA,
+});
 
 /**
  * @internal
@@ -285,9 +378,13 @@ export interface WebServicePlan {
   readonly profile: EnvironmentProfile;
   readonly image?: string;
   readonly command?: string[];
+  readonly entryPoint?: string[];
+  readonly cpuArchitecture: CpuArchitecture;
   readonly containerPort: number;
   readonly cpu: number;
   readonly memoryMiB: number;
+  /** Ephemeral storage in GiB; undefined for Fargate's default 20 GiB. */
+  readonly ephemeralStorageGiB?: number;
   /** The fixed task count; undefined when autoscaling owns the count (then it starts at autoScaling.minCapacity). */
   readonly desiredCount?: number;
   readonly healthCheck: Required<Omit<WebServiceHealthCheck, 'command'>> & { readonly command?: string[] };
@@ -296,7 +393,8 @@ export interface WebServicePlan {
   readonly errorLogPattern: string;
   readonly routing?: { pathPatterns: string[]; hostHeaders: string[]; priority: number };
   readonly environment: Record<string, string>;
-  readonly secrets: Array<{ name: string; arn: string; kind: SecretKind; jsonKey?: string; kmsKeyArn?: string }>;
+  /** Each secret: `arn` is what the container reads (valueFrom), `policyArn` what IAM grants (a partial ARN gets `-??????`). */
+  readonly secrets: Array<{ name: string; arn: string; policyArn: string; kind: SecretKind; jsonKey?: string; kmsKeyArn?: string }>;
   /**
    * What the execution role may read, one grant per action, each on exactly
    * the ARNs given. A Secrets Manager ARN without its 6-character suffix gets
@@ -322,6 +420,8 @@ export interface WebServicePlan {
   readonly healthCheckGracePeriodSeconds: number;
   /** Seconds the target group drains a deregistering task. */
   readonly deregistrationDelaySeconds: number;
+  /** The options of the service's own load balancer (already checked); undefined on a shared one. */
+  readonly loadBalancerOptions?: PlatformLoadBalancerOptions;
   /** awslogs stream prefix. */
   readonly logStreamPrefix: string;
   readonly logRetentionDays: number;
@@ -334,32 +434,73 @@ export interface WebServicePlan {
 export interface WebServiceLoadBalancerContext {
   /** The service is attached to a shared load balancer (not its own). */
   readonly shared: boolean;
-  /** Priorities already taken on the shared listener. */
+  /** Priorities already taken on the shared listener (by other services or rules the user added). */
   readonly takenPriorities: readonly number[];
+  /** Whether the shared load balancer is on the cluster's network; undefined when unknown. */
+  readonly sameNetwork?: boolean;
 }
+
+/** @internal what only the engine binding knows about the service's surroundings. */
+export interface WebServiceEngineFacts {
+  /** The image came as an engine object (CDK `containerImage`) instead of `image`. */
+  readonly imageGivenAsObject?: boolean;
+  /** Secrets given as engine objects, converted to ARNs (CDK `secretsFrom`). */
+  readonly engineSecrets?: Readonly<Record<string, ContainerSecret>>;
+  /** Names of secrets whose Secrets Manager ARN is partial (a secret imported by name): IAM needs `-??????`. */
+  readonly partialSecretArns?: readonly string[];
+  /** The cluster's network, as far as routes out of its private subnets go. */
+  readonly network?: { readonly natGateways: number; readonly cidr?: string; readonly interfaceEndpoints: readonly string[] };
+}
+
+/** @internal ECS and ALB limits the planner checks at synth rather than at deploy time. */
+export const WEB_SERVICE_LIMITS = {
+  /** ECS: an image reference is at most 255 characters of these. */
+  image: /^[A-Za-z0-9][A-Za-z0-9_.:/@#-]{0,254}$/,
+  /** ALB: health-check path and path-pattern lengths. */
+  maxHealthCheckPathLength: 1024,
+  maxPatternLength: 128,
+  /** CloudWatch Logs: a metric filter pattern is at most 1024 characters. */
+  maxFilterPatternLength: 1024,
+  /** ECS: a task definition (its container definitions) is at most 64 KiB. */
+  maxTaskDefinitionBytes: 65536,
+  /** ECS: health-check grace period, container health-check start period. */
+  maxGracePeriodSeconds: 2147483647,
+  maxStartPeriodSeconds: 300,
+  maxDeregistrationDelaySeconds: 3600,
+  ephemeralStorageGiB: { min: 21, max: 200 },
+} as const;
+
+/** @internal interface endpoints a private subnet without NAT needs to start a task from ECR. */
+export const IMAGE_PULL_ENDPOINTS: readonly string[] = ['ecr.api', 'ecr.dkr', 'logs'];
 
 /** @internal validate FargateWebService options (all problems at once) and compute the plan. */
 export function planWebService(
   options: FargateWebServiceOptions,
   clusterProfile: EnvironmentProfile,
   lb: WebServiceLoadBalancerContext,
-  context: ValidationContext,
-  imageGivenAsObject = false,
+  validation: PropsValidator | ValidationContext,
+  facts: WebServiceEngineFacts = {},
 ): WebServicePlan {
-  const v = new PropsValidator(context);
-  const o = options ?? {};
+  const { v, o } = PropsValidator.begin(validation, WEB_SERVICE_OPTIONS_SCHEMA, options);
   const d = WEB_SERVICE_DEFAULTS;
+  const L = WEB_SERVICE_LIMITS;
 
   const profile = v.oneOf('profile', o.profile, ENVIRONMENT_PROFILES) ? o.profile! : clusterProfile;
   const defaults = profileDefaults(profile);
 
-  if (!imageGivenAsObject) {
-    v.require(typeof o.image === 'string' && o.image.length > 0, 'image', o.image, 'expected a container image reference such as "public.ecr.aws/docker/library/nginx:1.27"');
+  if (!facts.imageGivenAsObject) {
+    if (o.image === undefined) {
+      v.report('image', options?.image, 'expected a container image reference such as "public.ecr.aws/docker/library/nginx:1.27" (required)');
+    } else if (!v.isUnresolved(o.image)) {
+      v.require(L.image.test(o.image), 'image', o.image,
+        'expected an image reference of at most 255 letters, digits and _ . : / @ # - (no spaces), e.g. "public.ecr.aws/docker/library/nginx:1.27"');
+    }
   }
-
-  if (o.command !== undefined && !v.isUnresolved(o.command)) {
-    v.require(Array.isArray(o.command) && o.command.length > 0 && o.command.every((c) => typeof c === 'string'), 'command', o.command,
-      'expected a non-empty list of strings, e.g. ["node", "server.js"]');
+  for (const prop of ['command', 'entryPoint'] as const) {
+    const value = o[prop];
+    if (value !== undefined && !v.isUnresolved(value)) {
+      v.require(value.length > 0 && value.every((c) => c.length > 0), prop, value, 'expected a non-empty list of non-empty strings, e.g. ["node", "server.js"]');
+    }
   }
 
   const containerPort = o.containerPort ?? d.containerPort;
@@ -369,46 +510,60 @@ export function planWebService(
   const memoryMiB = o.memoryMiB ?? d.memoryMiB;
   const cpus = Object.keys(FARGATE_MEMORY_BY_CPU).map(Number);
   const cpuOk = v.isUnresolved(cpu) || v.require(cpus.includes(cpu), 'cpu', cpu, `expected one of ${cpus.join(', ')}`);
-  if (cpuOk && !v.isUnresolved(cpu) && !v.isUnresolved(memoryMiB)) {
-    const valid = FARGATE_MEMORY_BY_CPU[cpu];
-    v.require(valid.includes(memoryMiB), 'memoryMiB', memoryMiB, `expected a memory size Fargate offers for cpu ${cpu}: ${describeSizes(valid)}`);
+  if (!v.isUnresolved(cpu) && !v.isUnresolved(memoryMiB)) {
+    if (cpuOk) {
+      const valid = FARGATE_MEMORY_BY_CPU[cpu];
+      v.require(valid.includes(memoryMiB), 'memoryMiB', memoryMiB, `expected a memory size Fargate offers for cpu ${cpu}: ${describeSizes(valid)}`);
+    } else {
+      // cpu is wrong too: memory can still be checked against every size Fargate offers.
+      const any = [...new Set(Object.values(FARGATE_MEMORY_BY_CPU).flat())];
+      v.require(any.includes(memoryMiB), 'memoryMiB', memoryMiB, 'expected a memory size Fargate offers (512, 1024, 2048, then steps of 1024 up to 30720, 4096 up to 61440, 8192 up to 122880)');
+    }
+  }
+  const cpuArchitecture = o.cpuArchitecture ?? CpuArchitecture.X86_64;
+  if (cpuArchitecture === CpuArchitecture.ARM64 && o.spot === true) {
+    v.report('spot', true, 'expected false (or left out) with cpuArchitecture ARM64: Fargate Spot runs x86-64 tasks only');
   }
 
   const desiredCount = o.desiredCount ?? d.desiredCount;
-  v.integerInRange('desiredCount', desiredCount, 0, 1000);
+  const desiredOk = v.integerInRange('desiredCount', desiredCount, 0, 1000);
 
   const hc = { ...d.healthCheck, ...definedOnly(o.healthCheck ?? {}) };
   if (!v.isUnresolved(hc.path)) {
-    v.require(typeof hc.path === 'string' && hc.path.startsWith('/'), 'healthCheck.path', hc.path, 'expected a path starting with "/", e.g. "/health"');
+    v.require(hc.path.startsWith('/') && hc.path.length <= L.maxHealthCheckPathLength && !/\s/.test(hc.path), 'healthCheck.path', hc.path,
+      `expected a path starting with "/", without spaces, of at most ${L.maxHealthCheckPathLength} characters, e.g. "/health"`);
   }
-  v.integerInRange('healthCheck.intervalSeconds', hc.intervalSeconds, 5, 300);
-  v.integerInRange('healthCheck.timeoutSeconds', hc.timeoutSeconds, 2, 120);
-  if (!v.isUnresolved(hc.timeoutSeconds) && !v.isUnresolved(hc.intervalSeconds) && hc.timeoutSeconds >= hc.intervalSeconds) {
+  const intervalOk = v.integerInRange('healthCheck.intervalSeconds', hc.intervalSeconds, 5, 300);
+  const timeoutOk = v.integerInRange('healthCheck.timeoutSeconds', hc.timeoutSeconds, 2, 120);
+  if (intervalOk && timeoutOk && hc.timeoutSeconds >= hc.intervalSeconds) {
     v.report('healthCheck.timeoutSeconds', hc.timeoutSeconds, `expected less than healthCheck.intervalSeconds (${hc.intervalSeconds})`);
   }
   v.integerInRange('healthCheck.healthyThreshold', hc.healthyThreshold, 2, 10);
   v.integerInRange('healthCheck.unhealthyThreshold', hc.unhealthyThreshold, 2, 10);
   if (!v.isUnresolved(hc.healthyHttpCodes)) {
-    v.require(/^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/.test(String(hc.healthyHttpCodes)), 'healthCheck.healthyHttpCodes', hc.healthyHttpCodes,
-      'expected HTTP codes such as "200", "200,204" or "200-299"');
-  }
-  if (o.healthCheck?.command !== undefined && !v.isUnresolved(hc.timeoutSeconds) && hc.timeoutSeconds > 60) {
-    v.report('healthCheck.timeoutSeconds', hc.timeoutSeconds, 'expected at most 60 with a container health check command (the ECS limit)');
+    const problem = httpCodesProblem(hc.healthyHttpCodes);
+    if (problem) v.report('healthCheck.healthyHttpCodes', hc.healthyHttpCodes, problem);
   }
   if (o.healthCheck?.command !== undefined) {
-    v.require(Array.isArray(o.healthCheck.command) && o.healthCheck.command.length > 0, 'healthCheck.command', o.healthCheck.command,
+    if (timeoutOk && hc.timeoutSeconds > 60) {
+      v.report('healthCheck.timeoutSeconds', hc.timeoutSeconds, 'expected at most 60 with a container health check command (the ECS limit)');
+    }
+    v.require(o.healthCheck.command.length > 0 && o.healthCheck.command.every((c) => c.length > 0), 'healthCheck.command', o.healthCheck.command,
       'expected a non-empty command, e.g. ["CMD-SHELL", "curl -f http://localhost/health || exit 1"]');
   }
 
   let autoScaling: WebServicePlan['autoScaling'];
   if (o.autoScaling) {
     const a = o.autoScaling;
-    const min = a.minCapacity ?? (typeof desiredCount === 'number' ? Math.max(1, desiredCount) : 1);
-    const max = a.maxCapacity ?? min * 2;
+    // Defaults derived from other values stay within range, so only values the user wrote are reported.
+    const min = a.minCapacity ?? (desiredOk ? Math.max(1, desiredCount) : 1);
+    const max = a.maxCapacity ?? Math.min(1000, Math.max(min * 2, 1));
     const minOk = v.integerInRange('autoScaling.minCapacity', min, 1, 1000);
     const maxOk = v.integerInRange('autoScaling.maxCapacity', max, 1, 1000);
     if (minOk && maxOk && min > max) {
-      v.report('autoScaling.minCapacity', min, `expected at most autoScaling.maxCapacity (${max})`);
+      const culprit = a.maxCapacity !== undefined ? 'autoScaling.maxCapacity' : 'autoScaling.minCapacity';
+      v.report(culprit, culprit === 'autoScaling.maxCapacity' ? max : min,
+        culprit === 'autoScaling.maxCapacity' ? `expected at least autoScaling.minCapacity (${min})` : `expected at most autoScaling.maxCapacity (${max})`);
     }
     const cpuTarget = a.cpuTargetPercent ?? d.cpuTargetPercent;
     v.integerInRange('autoScaling.cpuTargetPercent', cpuTarget, 10, 90);
@@ -423,97 +578,57 @@ export function planWebService(
   v.integerInRange('alarms.unhealthyHosts', al.unhealthyHosts, 0, 1000);
   v.integerInRange('alarms.errorLogCount', al.errorLogCount, 0, 1_000_000);
   v.integerInRange('alarms.evaluationPeriods', al.evaluationPeriods, 1, 10);
-
-  let routing: WebServicePlan['routing'];
-  if (o.routing) {
-    const r = o.routing;
-    const pathPatterns = r.pathPatterns ?? [];
-    const hostHeaders = r.hostHeaders ?? [];
-    if (!lb.shared) {
-      v.report('routing', r, 'expected a shared loadBalancer: routing applies to a listener shared with other services');
-    }
-    // The ALB's listener-rule limits: 3 values per condition, 5 per rule, 5 wildcards per rule.
-    const values = pathPatterns.length + hostHeaders.length;
-    v.require(values >= 1, 'routing', r, 'expected at least one path pattern or host header');
-    v.require(pathPatterns.length <= d.maxValuesPerCondition, 'routing.pathPatterns', pathPatterns,
-      `expected at most ${d.maxValuesPerCondition} path patterns (the ALB's limit of values per condition)`);
-    v.require(hostHeaders.length <= d.maxValuesPerCondition, 'routing.hostHeaders', hostHeaders,
-      `expected at most ${d.maxValuesPerCondition} host headers (the ALB's limit of values per condition)`);
-    v.require(values <= d.maxValuesPerRule, 'routing', r,
-      `expected at most ${d.maxValuesPerRule} path patterns and host headers together (the ALB's limit of values per rule); got ${values}`);
-    const wildcards = [...pathPatterns, ...hostHeaders].join('').replace(/[^*?]/g, '').length;
-    v.require(wildcards <= d.maxWildcardsPerRule, 'routing', r,
-      `expected at most ${d.maxWildcardsPerRule} wildcards (* and ?) across path patterns and host headers (the ALB's limit per rule); got ${wildcards}`);
-    for (const p of pathPatterns) {
-      v.require(typeof p === 'string' && p.startsWith('/') && p.length <= 128, 'routing.pathPatterns', p, 'expected a path pattern starting with "/" of at most 128 characters');
-    }
-    for (const h of hostHeaders) {
-      // The ALB wants at least one '.', and only letters (or wildcards) after the last one.
-      v.require(typeof h === 'string' && /^[A-Za-z0-9*?_.-]{1,128}$/.test(h) && /\.[A-Za-z*?]+$/.test(h), 'routing.hostHeaders', h,
-        'expected a host name such as "api.example.com" (wildcards * and ? allowed; at least one "." and only letters after the last)');
-    }
-    if (v.integerInRange('routing.priority', r.priority, 1, 50000) && lb.takenPriorities.includes(r.priority)) {
-      v.report('routing.priority', r.priority, 'expected a priority not already used by another service on this listener');
-    }
-    routing = { pathPatterns, hostHeaders, priority: r.priority };
-  } else if (lb.shared) {
-    v.report('routing', undefined, 'expected routing (path patterns or host headers and a priority) when attached to a shared loadBalancer');
+  if (!v.isUnresolved(al.errorLogPattern)) {
+    v.require(al.errorLogPattern.length <= L.maxFilterPatternLength, 'alarms.errorLogPattern', al.errorLogPattern,
+      `expected a CloudWatch Logs filter pattern of at most ${L.maxFilterPatternLength} characters`);
   }
 
-  const secrets: WebServicePlan['secrets'] = [];
-  for (const [name, s] of Object.entries(o.secrets ?? {})) {
-    const both = s?.secretsManagerArn !== undefined && s?.ssmParameterArn !== undefined;
-    const neither = s?.secretsManagerArn === undefined && s?.ssmParameterArn === undefined;
-    if (both || neither) {
-      v.report(`secrets.${name}`, s, 'expected exactly one of secretsManagerArn or ssmParameterArn');
-      continue;
-    }
-    if (s.kmsKeyArn !== undefined && !v.isUnresolved(s.kmsKeyArn)) {
-      v.require(typeof s.kmsKeyArn === 'string' && KMS_KEY_ARN.test(s.kmsKeyArn), `secrets.${name}.kmsKeyArn`, s.kmsKeyArn,
-        'expected a KMS key ARN such as "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-..." (not an alias)');
-    }
-    if (s.secretsManagerArn !== undefined) {
-      if (!v.isUnresolved(s.secretsManagerArn)) {
-        v.require(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/.test(s.secretsManagerArn), `secrets.${name}.secretsManagerArn`,
-          s.secretsManagerArn, 'expected a Secrets Manager secret ARN');
-      }
-      secrets.push({ name, arn: s.secretsManagerArn, kind: 'secretsmanager', jsonKey: s.jsonKey, kmsKeyArn: s.kmsKeyArn });
-    } else {
-      if (!v.isUnresolved(s.ssmParameterArn)) {
-        v.require(/^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter\/.+$/.test(s.ssmParameterArn!), `secrets.${name}.ssmParameterArn`,
-          s.ssmParameterArn, 'expected an SSM parameter ARN');
-      }
-      v.require(s.jsonKey === undefined, `secrets.${name}.jsonKey`, s.jsonKey, 'expected no jsonKey for an SSM parameter');
-      secrets.push({ name, arn: s.ssmParameterArn!, kind: 'ssm', kmsKeyArn: s.kmsKeyArn });
-    }
+  const routing = planRouting(v, o.routing, lb);
+
+  if (lb.shared && lb.sameNetwork === false) {
+    v.report('loadBalancer', '<a PlatformLoadBalancer on another network>',
+      'expected a load balancer on the cluster\'s network (a target group reaches tasks only inside its own VPC)');
   }
-  for (const name of Object.keys(o.environment ?? {})) {
-    v.require(/^[A-Za-z_][A-Za-z0-9_]*$/.test(name), 'environment', name, 'expected variable names of letters, digits and _');
-    v.require(!(name in (o.secrets ?? {})), 'environment', name, 'expected a name not also given in secrets');
+  if (lb.shared && o.loadBalancerOptions !== undefined) {
+    v.report('loadBalancerOptions', o.loadBalancerOptions,
+      'expected no loadBalancerOptions with a shared loadBalancer (set them on the PlatformLoadBalancer itself)');
   }
+
+  const { secrets, secretGrants, secretKeyGrants } = planSecrets(v, o.secrets ?? {}, facts);
+  const environment = o.environment ?? {};
+  for (const name of Object.keys(environment)) {
+    v.require(/^[A-Za-z_][A-Za-z0-9_]*$/.test(name), `environment.${name}`, name, 'expected a variable name of letters, digits and _ (not starting with a digit)');
+    v.require(!secrets.some((s) => s.name === name), `environment.${name}`, name, 'expected a name not also given as a secret');
+  }
+  // ECS refuses a task definition over 64 KiB; nearly all of it is the container's environment, secrets and command.
+  const taskDefinitionBytes = 2048 + JSON.stringify({ environment, secrets, command: o.command, entryPoint: o.entryPoint, image: o.image }).length;
+  v.require(taskDefinitionBytes <= L.maxTaskDefinitionBytes, 'environment', `<${Object.keys(environment).length} variables, ${secrets.length} secrets>`,
+    `expected a task definition within ECS's ${L.maxTaskDefinitionBytes / 1024} KiB limit; this one needs about ${Math.ceil(taskDefinitionBytes / 1024)} KiB (move large values into a secret or a file)`);
 
   const logRetentionDays = o.logRetentionDays ?? defaults.auditLogRetentionDays;
   if (!v.isUnresolved(logRetentionDays)) {
     v.require(LOG_RETENTION_DAYS.includes(logRetentionDays), 'logRetentionDays', logRetentionDays, `expected one of ${LOG_RETENTION_DAYS.join(', ')}`);
   }
+  const healthCheckGracePeriodSeconds = o.healthCheckGracePeriodSeconds ?? d.startupGraceSeconds;
+  v.integerInRange('healthCheckGracePeriodSeconds', healthCheckGracePeriodSeconds, 0, L.maxGracePeriodSeconds);
+  const deregistrationDelaySeconds = o.deregistrationDelaySeconds ?? d.deregistrationDelaySeconds;
+  v.integerInRange('deregistrationDelaySeconds', deregistrationDelaySeconds, 0, L.maxDeregistrationDelaySeconds);
+  if (o.ephemeralStorageGiB !== undefined) {
+    v.integerInRange('ephemeralStorageGiB', o.ephemeralStorageGiB, L.ephemeralStorageGiB.min, L.ephemeralStorageGiB.max);
+  }
+
+  checkImagePullRoute(v, o.image, secrets, facts);
+
+  // The service's own load balancer: its options are checked here, so every problem lands in this one error.
+  let ownLoadBalancer: LoadBalancerPlan | undefined;
+  if (!lb.shared) {
+    ownLoadBalancer = planLoadBalancer({ profile, ...(o.loadBalancerOptions ?? {}) }, profile, v.prefixed('loadBalancerOptions.'), facts.network?.cidr);
+  }
 
   v.throwIfInvalid();
 
-  const spot = o.spot ?? profile === EnvironmentProfile.DEVELOPMENT;
-  const unique = (xs: string[]) => [...new Set(xs)];
-  const secretArns = unique(secrets.filter((s) => s.kind === 'secretsmanager')
-    .map((s) => (v.isUnresolved(s.arn) || /-[A-Za-z0-9]{6}$/.test(s.arn) ? s.arn : `${s.arn}-??????`)));
-  const parameterArns = unique(secrets.filter((s) => s.kind === 'ssm').map((s) => s.arn));
-  const secretGrants: WebServicePlan['secretGrants'] = [
-    ...(secretArns.length ? [{ action: 'secretsmanager:GetSecretValue' as const, resources: secretArns }] : []),
-    ...(parameterArns.length ? [{ action: 'ssm:GetParameters' as const, resources: parameterArns }] : []),
-  ];
-  const secretKeyGrants: WebServicePlan['secretKeyGrants'] = [];
-  for (const s of secrets.filter((x) => x.kmsKeyArn !== undefined)) {
-    const grant = secretKeyGrants.find((g) => g.keyArn === s.kmsKeyArn);
-    if (!grant) secretKeyGrants.push({ keyArn: s.kmsKeyArn!, viaServices: [s.kind] });
-    else if (!grant.viaServices.includes(s.kind)) grant.viaServices.push(s.kind);
-  }
+  // ARM64 cannot run on Fargate Spot: the development default of Spot yields to it.
+  const spot = o.spot ?? (profile === EnvironmentProfile.DEVELOPMENT && cpuArchitecture === CpuArchitecture.X86_64);
   const evaluationPeriods = al.evaluationPeriods;
   const alarm = (key: AlarmPlan['key'], namespace: string, metricName: string, statistic: AlarmPlan['statistic'], threshold: number, deploymentAlarm: boolean): AlarmPlan =>
     ({ key, namespace, metricName, statistic, threshold, comparison: 'GreaterThanThreshold', evaluationPeriods, periodSeconds: 60, treatMissingData: 'notBreaching', deploymentAlarm });
@@ -522,9 +637,12 @@ export function planWebService(
     profile,
     image: o.image,
     command: o.command ? [...o.command] : undefined,
+    entryPoint: o.entryPoint ? [...o.entryPoint] : undefined,
+    cpuArchitecture,
     containerPort,
     cpu,
     memoryMiB,
+    ephemeralStorageGiB: o.ephemeralStorageGiB,
     desiredCount: autoScaling ? undefined : desiredCount,
     healthCheck: { ...hc, command: o.healthCheck?.command },
     autoScaling,
@@ -537,7 +655,7 @@ export function planWebService(
     ],
     errorLogPattern: al.errorLogPattern,
     routing,
-    environment: { ...(o.environment ?? {}) },
+    environment: { ...environment },
     secrets,
     secretGrants,
     secretKeyGrants,
@@ -550,17 +668,184 @@ export function planWebService(
         intervalSeconds: hc.intervalSeconds,
         timeoutSeconds: hc.timeoutSeconds,
         retries: hc.unhealthyThreshold,
-        startPeriodSeconds: d.startupGraceSeconds,
+        startPeriodSeconds: Math.min(healthCheckGracePeriodSeconds, L.maxStartPeriodSeconds),
       }
       : undefined,
-    healthCheckGracePeriodSeconds: d.startupGraceSeconds,
-    deregistrationDelaySeconds: d.deregistrationDelaySeconds,
+    healthCheckGracePeriodSeconds,
+    deregistrationDelaySeconds,
+    loadBalancerOptions: lb.shared ? undefined : { ...(o.loadBalancerOptions ?? {}), profile: ownLoadBalancer!.profile },
     logStreamPrefix: WEB_CONTAINER_NAME,
     logRetentionDays,
     retainOnDelete: defaults.retainOnDelete,
     deployment: { minimumHealthyPercent: 100, maximumPercent: 200, circuitBreakerRollback: true },
     enableExecuteCommand: true,
   };
+}
+
+/** Listener-rule conditions: only on a shared load balancer, within the ALB's limits, on a free priority. */
+function planRouting(v: PropsValidator, r: WebServiceRouting | undefined, lb: WebServiceLoadBalancerContext): WebServicePlan['routing'] {
+  const d = WEB_SERVICE_DEFAULTS;
+  if (!r) {
+    if (lb.shared) v.report('routing', undefined, 'expected routing (path patterns or host headers and a priority) when attached to a shared loadBalancer');
+    return undefined;
+  }
+  const pathPatterns = r.pathPatterns ?? [];
+  const hostHeaders = r.hostHeaders ?? [];
+  if (!lb.shared) {
+    v.report('routing', r, 'expected a shared loadBalancer: routing applies to a listener shared with other services');
+  }
+  // The ALB's listener-rule limits: 3 values per condition, 5 per rule, 5 wildcards per rule.
+  const values = pathPatterns.length + hostHeaders.length;
+  v.require(values >= 1, 'routing', r, 'expected at least one path pattern or host header');
+  v.require(pathPatterns.length <= d.maxValuesPerCondition, 'routing.pathPatterns', pathPatterns,
+    `expected at most ${d.maxValuesPerCondition} path patterns (the ALB's limit of values per condition)`);
+  v.require(hostHeaders.length <= d.maxValuesPerCondition, 'routing.hostHeaders', hostHeaders,
+    `expected at most ${d.maxValuesPerCondition} host headers (the ALB's limit of values per condition)`);
+  v.require(values <= d.maxValuesPerRule, 'routing', r,
+    `expected at most ${d.maxValuesPerRule} path patterns and host headers together (the ALB's limit of values per rule); got ${values}`);
+  const wildcards = [...pathPatterns, ...hostHeaders].filter((x) => !v.isUnresolved(x)).join('').replace(/[^*?]/g, '').length;
+  v.require(wildcards <= d.maxWildcardsPerRule, 'routing', r,
+    `expected at most ${d.maxWildcardsPerRule} wildcards (* and ?) across path patterns and host headers (the ALB's limit per rule); got ${wildcards}`);
+  const max = WEB_SERVICE_LIMITS.maxPatternLength;
+  pathPatterns.forEach((p, i) => {
+    if (v.isUnresolved(p)) return;
+    v.require(p.startsWith('/') && p.length <= max && /^[A-Za-z0-9_\-.$/~"'@:+&*?]+$/.test(p), `routing.pathPatterns[${i}]`, p,
+      `expected a path pattern starting with "/" of at most ${max} characters: letters, digits and _ - . $ / ~ " ' @ : + & * ?`);
+  });
+  hostHeaders.forEach((h, i) => {
+    if (v.isUnresolved(h)) return;
+    // The ALB wants at least one '.', and only letters (or wildcards) after the last one.
+    v.require(/^[A-Za-z0-9*?_.-]{1,128}$/.test(h) && /\.[A-Za-z*?]+$/.test(h), `routing.hostHeaders[${i}]`, h,
+      'expected a host name such as "api.example.com" of at most 128 characters (wildcards * and ? allowed; at least one "." and only letters after the last)');
+  });
+  if (v.integerInRange('routing.priority', r.priority, 1, 50000) && lb.takenPriorities.includes(r.priority)) {
+    v.report('routing.priority', r.priority, 'expected a priority not already used on this listener (by another service or a rule added to it)');
+  }
+  return { pathPatterns: [...pathPatterns], hostHeaders: [...hostHeaders], priority: r.priority };
+}
+
+/** Secrets given as ARNs or engine objects: their names, sources, and exactly what the execution role may read. */
+function planSecrets(v: PropsValidator, given: Record<string, ContainerSecret>, facts: WebServiceEngineFacts) {
+  const secrets: WebServicePlan['secrets'] = [];
+  const engineSecrets = facts.engineSecrets ?? {};
+  for (const name of Object.keys(engineSecrets)) {
+    if (name in given) v.report(`secrets.${name}`, given[name], 'expected each secret name once (it is also given as a secret object)');
+  }
+  const partial = new Set(facts.partialSecretArns ?? []);
+  for (const [name, s] of [...Object.entries(given), ...Object.entries(engineSecrets)]) {
+    v.require(/^[A-Za-z_][A-Za-z0-9_]*$/.test(name), `secrets.${name}`, name, 'expected a variable name of letters, digits and _ (not starting with a digit)');
+    const both = s.secretsManagerArn !== undefined && s.ssmParameterArn !== undefined;
+    const neither = s.secretsManagerArn === undefined && s.ssmParameterArn === undefined;
+    if (both || neither) {
+      v.report(`secrets.${name}`, s, 'expected exactly one of secretsManagerArn or ssmParameterArn');
+      continue;
+    }
+    if (s.kmsKeyArn !== undefined && !v.isUnresolved(s.kmsKeyArn)) {
+      v.require(KMS_KEY_ARN.test(s.kmsKeyArn), `secrets.${name}.kmsKeyArn`, s.kmsKeyArn,
+        'expected a KMS key ARN such as "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-..." (not an alias)');
+    }
+    if (s.jsonKey !== undefined && !v.isUnresolved(s.jsonKey)) {
+      // ECS reads valueFrom as <arn>:<json-key>:<version-stage>:<version-id>.
+      v.require(s.jsonKey.length > 0 && !s.jsonKey.includes(':'), `secrets.${name}.jsonKey`, s.jsonKey, 'expected a non-empty JSON key without ":"');
+    }
+    if (s.secretsManagerArn !== undefined) {
+      const arn = s.secretsManagerArn;
+      if (!v.isUnresolved(arn)) {
+        v.require(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/.test(arn), `secrets.${name}.secretsManagerArn`, arn,
+          'expected a Secrets Manager secret ARN such as "arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf"');
+      }
+      // A partial ARN (no 6-character suffix) matches the secret in IAM only with `-??????` appended.
+      const complete = partial.has(name) ? false : v.isUnresolved(arn) || /-[A-Za-z0-9]{6}$/.test(arn);
+      secrets.push({ name, arn, policyArn: complete ? arn : `${arn}-??????`, kind: 'secretsmanager', jsonKey: s.jsonKey, kmsKeyArn: s.kmsKeyArn });
+    } else {
+      const arn = s.ssmParameterArn!;
+      if (!v.isUnresolved(arn)) {
+        v.require(/^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter\/.+$/.test(arn), `secrets.${name}.ssmParameterArn`, arn, 'expected an SSM parameter ARN');
+      }
+      v.require(s.jsonKey === undefined, `secrets.${name}.jsonKey`, s.jsonKey, 'expected no jsonKey for an SSM parameter');
+      secrets.push({ name, arn, policyArn: arn, kind: 'ssm', kmsKeyArn: s.kmsKeyArn });
+    }
+  }
+  const unique = (xs: string[]) => [...new Set(xs)];
+  const secretArns = unique(secrets.filter((s) => s.kind === 'secretsmanager').map((s) => s.policyArn));
+  const parameterArns = unique(secrets.filter((s) => s.kind === 'ssm').map((s) => s.policyArn));
+  const secretGrants: WebServicePlan['secretGrants'] = [
+    ...(secretArns.length ? [{ action: 'secretsmanager:GetSecretValue' as const, resources: secretArns }] : []),
+    ...(parameterArns.length ? [{ action: 'ssm:GetParameters' as const, resources: parameterArns }] : []),
+  ];
+  const secretKeyGrants: WebServicePlan['secretKeyGrants'] = [];
+  for (const s of secrets.filter((x) => x.kmsKeyArn !== undefined)) {
+    const grant = secretKeyGrants.find((g) => g.keyArn === s.kmsKeyArn);
+    if (!grant) secretKeyGrants.push({ keyArn: s.kmsKeyArn!, viaServices: [s.kind] });
+    else if (!grant.viaServices.includes(s.kind)) grant.viaServices.push(s.kind);
+  }
+  return { secrets, secretGrants, secretKeyGrants };
+}
+
+/**
+ * @internal
+ * Check one environment variable added after construction (`addEnvironment`),
+ * against the variables and secrets the service already has.
+ */
+export function planAddedEnvironment(plan: WebServicePlan, name: unknown, value: unknown, context: ValidationContext): void {
+  const v = new PropsValidator(context);
+  if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    v.report('name', name, 'expected a variable name of letters, digits and _ (not starting with a digit)');
+  } else if (name in plan.environment || plan.secrets.some((s) => s.name === name)) {
+    v.report('name', name, 'expected a name the service does not have yet (as a variable or a secret)');
+  }
+  v.require(typeof value === 'string', 'value', value, 'expected a string (environment values are strings; use String(x) for numbers)');
+  v.throwIfInvalid();
+}
+
+/**
+ * @internal
+ * Check one secret added after construction (`addSecret`) and plan exactly
+ * what the execution role needs for it.
+ */
+export function planAddedSecret(plan: WebServicePlan, name: unknown, secret: unknown, context: ValidationContext, facts: WebServiceEngineFacts = {}) {
+  const v = new PropsValidator(context);
+  const checked = checkProps<{ secrets?: Record<string, ContainerSecret> }>(v,
+    S.struct<{ secrets?: Record<string, ContainerSecret> }>({ secrets: WEB_SERVICE_OPTIONS_SCHEMA.fields.secrets }),
+    { secrets: { [String(name)]: secret } });
+  if (typeof name !== 'string') v.report('name', name, 'expected a string');
+  else if (name in plan.environment || plan.secrets.some((s) => s.name === name)) {
+    v.report('name', name, 'expected a name the service does not have yet (as a variable or a secret)');
+  }
+  const planned = planSecrets(v, checked.secrets ?? {}, { ...facts, engineSecrets: {} });
+  v.throwIfInvalid();
+  return planned;
+}
+
+/** Why a target-group matcher is wrong, or undefined: codes 200-499, single or as low-high ranges, comma-separated. */
+function httpCodesProblem(codes: string): string | undefined {
+  const allowed = 'expected HTTP codes from 200 to 499 such as "200", "200,204" or "200-299" (ranges low-high)';
+  if (!/^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/.test(codes)) return allowed;
+  for (const part of codes.split(',')) {
+    const [low, high = low] = part.split('-').map(Number);
+    if (low < 200 || high > 499) return `${allowed}; ${part} is outside 200-499`;
+    if (low > high) return `${allowed}; ${part} is reversed`;
+  }
+  return undefined;
+}
+
+/**
+ * Tasks start in the network's private subnets: without a NAT gateway they
+ * reach ECR, CloudWatch Logs and the secret stores only through interface
+ * endpoints, and a public registry not at all.
+ */
+function checkImagePullRoute(v: PropsValidator, image: string | undefined, secrets: WebServicePlan['secrets'], facts: WebServiceEngineFacts): void {
+  const network = facts.network;
+  if (!network || network.natGateways > 0) return;
+  const needed = [...IMAGE_PULL_ENDPOINTS, ...new Set(secrets.map((s) => s.kind))];
+  const missing = needed.filter((service) => !network.interfaceEndpoints.includes(service));
+  const fromEcr = facts.imageGivenAsObject || image === undefined || v.isUnresolved(image) || /\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\//.test(image);
+  if (missing.length > 0) {
+    v.report('cluster', '<a cluster on a network with natGateways: 0>',
+      `expected a network its tasks can pull images from: it has no NAT gateway and no interface endpoint for ${missing.join(', ')} (set natGateways to 1 or more on the PlatformNetwork, or add those endpoints)`);
+  } else if (!fromEcr) {
+    v.report('image', image, 'expected an image in this region\'s ECR: the network has no NAT gateway, so tasks cannot reach other registries');
+  }
 }
 
 /**
@@ -601,8 +886,19 @@ export function executionRoleStatements(plan: WebServicePlan, logStreamsArn: str
     { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
     { Effect: 'Allow', Action: [...IMAGE_PULL_ACTIONS], Resource: '*' },
     { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: logStreamsArn },
-    ...plan.secretGrants.map((g): PolicyStatementJson => ({ Effect: 'Allow', Action: g.action, Resource: g.resources })),
-    ...plan.secretKeyGrants.map((g): PolicyStatementJson => ({
+    ...secretReadStatements(plan, env),
+  ];
+}
+
+/**
+ * @internal
+ * Read exactly the secrets planned (`secretGrants`), and decrypt with exactly
+ * their customer-managed keys, only through Secrets Manager or SSM.
+ */
+export function secretReadStatements(grants: Pick<WebServicePlan, 'secretGrants' | 'secretKeyGrants'>, env: AwsEnvironment): PolicyStatementJson[] {
+  return [
+    ...grants.secretGrants.map((g): PolicyStatementJson => ({ Effect: 'Allow', Action: g.action, Resource: g.resources })),
+    ...grants.secretKeyGrants.map((g): PolicyStatementJson => ({
       Effect: 'Allow',
       Action: 'kms:Decrypt',
       Resource: g.keyArn,

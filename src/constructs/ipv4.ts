@@ -45,3 +45,39 @@ export function subdivide(parent: Ipv4Cidr, newPrefix: number, index: number): s
   const size = 2 ** (32 - newPrefix);
   return `${formatIpv4(parent.network + index * size)}/${newPrefix}`;
 }
+
+/** A named address range, for refusing CIDRs inside it. */
+export interface ReservedRange {
+  readonly cidr: string;
+  readonly name: string;
+}
+
+/** @internal ranges no VPC can use: "this network", loopback, link-local, multicast, reserved. */
+export const VPC_RESERVED_RANGES: readonly ReservedRange[] = [
+  { cidr: '0.0.0.0/8', name: '"this network" 0.0.0.0/8' },
+  { cidr: '127.0.0.0/8', name: 'loopback 127.0.0.0/8' },
+  { cidr: '169.254.0.0/16', name: 'link-local 169.254.0.0/16' },
+  { cidr: '224.0.0.0/4', name: 'multicast 224.0.0.0/4' },
+  { cidr: '240.0.0.0/4', name: 'reserved 240.0.0.0/4' },
+];
+
+/**
+ * @internal
+ * Ranges no client connects from, so a security-group rule for them admits
+ * nobody (0.0.0.0/0 itself is "anyone" and is not refused).
+ */
+export const SOURCE_RESERVED_RANGES: readonly ReservedRange[] = VPC_RESERVED_RANGES;
+
+/**
+ * @internal
+ * Why `cidr` overlaps one of `ranges`, or undefined when it does not. A CIDR
+ * that contains a whole range and more (such as 0.0.0.0/0) is not refused.
+ */
+export function cidrProblem(cidr: Ipv4Cidr, ranges: readonly ReservedRange[]): string | undefined {
+  for (const range of ranges) {
+    const reserved = parseIpv4Cidr(range.cidr) as Ipv4Cidr;
+    const inside = cidr.prefixLength >= reserved.prefixLength && networkOf(cidr.network, reserved.prefixLength) === reserved.network;
+    if (inside) return `it lies in the ${range.name} range`;
+  }
+  return undefined;
+}

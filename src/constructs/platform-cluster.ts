@@ -1,6 +1,7 @@
 import { ENVIRONMENT_PROFILES, EnvironmentProfile, profileDefaults } from './environment-profile';
 import { LOG_RETENTION_DAYS } from './platform-network';
 import { CLOUDWATCH_ALARMS, TopicPublisher } from './policies';
+import { S } from './prop-schema';
 import { PropsValidator, ValidationContext } from './validation';
 
 /** Engine-neutral options of PlatformCluster, shared by the CDK and CDKTF constructs. */
@@ -22,6 +23,13 @@ export interface PlatformClusterOptions {
   readonly execLogRetentionDays?: number;
 }
 
+/** @internal the run-time shape of PlatformClusterOptions. */
+export const CLUSTER_OPTIONS_SCHEMA = S.struct<PlatformClusterOptions>({
+  profile: S.enumOf('EnvironmentProfile', EnvironmentProfile),
+  containerInsights: S.boolean,
+  execLogRetentionDays: S.integer,
+});
+
 /** @internal what both engines build for a PlatformCluster. */
 export interface ClusterPlan {
   readonly profile: EnvironmentProfile;
@@ -40,10 +48,9 @@ export interface ClusterPlan {
 export function planCluster(
   options: PlatformClusterOptions,
   networkProfile: EnvironmentProfile,
-  context: ValidationContext,
+  validation: PropsValidator | ValidationContext,
 ): ClusterPlan {
-  const v = new PropsValidator(context);
-  const o = options ?? {};
+  const { v, o } = PropsValidator.begin(validation, CLUSTER_OPTIONS_SCHEMA, options);
   const profile = v.oneOf('profile', o.profile, ENVIRONMENT_PROFILES) ? o.profile! : networkProfile;
   const defaults = profileDefaults(profile);
   const execLogRetentionDays = o.execLogRetentionDays ?? defaults.auditLogRetentionDays;

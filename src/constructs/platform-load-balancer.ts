@@ -1,4 +1,6 @@
 import { ENVIRONMENT_PROFILES, EnvironmentProfile, profileDefaults } from './environment-profile';
+import { cidrProblem, parseIpv4Cidr, SOURCE_RESERVED_RANGES } from './ipv4';
+import { S } from './prop-schema';
 import { PropsValidator, ValidationContext } from './validation';
 
 /** A DNS name for the load balancer: an ACM certificate validated through Route 53, and an alias record. */
@@ -23,8 +25,16 @@ export interface PlatformLoadBalancerOptions {
    */
   readonly domain?: LoadBalancerDomain;
   /**
-   * Who may reach the listeners (IPv4 CIDRs).
-   * @default ['0.0.0.0/0'] - internet-facing: anyone, on the listener ports only
+   * An internal load balancer: in the network's private subnets, with no
+   * public address, reachable only from inside the VPC (and networks joined to it).
+   * @default false - internet-facing, in the public subnets
+   */
+  readonly internal?: boolean;
+  /**
+   * Who may reach the listeners (IPv4 CIDRs), at most 30 (security-group rules
+   * are counted per listener port, and a group holds 60 inbound rules).
+   * @default - internet-facing: ['0.0.0.0/0'], anyone, on the listener ports only;
+   *            internal: the network's CIDR
    */
   readonly allowedCidrs?: string[];
   /**
@@ -49,9 +59,23 @@ export interface PlatformLoadBalancerOptions {
   readonly profile?: EnvironmentProfile;
 }
 
+/** @internal the run-time shape of PlatformLoadBalancerOptions. */
+export const LOAD_BALANCER_OPTIONS_SCHEMA = S.struct<PlatformLoadBalancerOptions>({
+  certificateArn: S.string,
+  domain: S.struct<LoadBalancerDomain>({ domainName: S.string, hostedZoneId: S.string }, ['domainName', 'hostedZoneId']),
+  internal: S.boolean,
+  allowedCidrs: S.strings,
+  idleTimeoutSeconds: S.integer,
+  deletionProtection: S.boolean,
+  accessLogRetentionDays: S.integer,
+  profile: S.enumOf('EnvironmentProfile', EnvironmentProfile),
+});
+
 /** @internal what both engines build for a PlatformLoadBalancer. */
 export interface LoadBalancerPlan {
   readonly profile: EnvironmentProfile;
+  /** In the private subnets, no public address. */
+  readonly internal: boolean;
   readonly https: boolean;
   readonly certificateArn?: string;
   readonly domain?: LoadBalancerDomain;
@@ -78,18 +102,20 @@ export const LOAD_BALANCER_DEFAULTS = {
   idleTimeoutSeconds: 60,
   sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
   allowedCidrs: ['0.0.0.0/0'],
+  /** Inbound rules a security group holds (the default quota); each CIDR takes one per listener port. */
+  inboundRulesPerSecurityGroup: 60,
+  /** DNS: 253 characters in all, 63 per label. */
+  maxDomainNameLength: 253,
 } as const;
-
-const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/;
 
 /** @internal validate PlatformLoadBalancer options and compute the plan. */
 export function planLoadBalancer(
   options: PlatformLoadBalancerOptions,
   networkProfile: EnvironmentProfile,
-  context: ValidationContext,
+  validation: PropsValidator | ValidationContext,
+  networkCidr = '10.0.0.0/16',
 ): LoadBalancerPlan {
-  const v = new PropsValidator(context);
-  const o = options ?? {};
+  const { v, o } = PropsValidator.begin(validation, LOAD_BALANCER_OPTIONS_SCHEMA, options);
   const profile = v.oneOf('profile', o.profile, ENVIRONMENT_PROFILES) ? o.profile! : networkProfile;
   const defaults = profileDefaults(profile);
 
@@ -102,32 +128,34 @@ export function planLoadBalancer(
   }
   if (o.domain !== undefined) {
     if (!v.isUnresolved(o.domain.domainName)) {
-      v.require(/^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(o.domain.domainName ?? ''), 'domain.domainName',
-        o.domain.domainName, 'expected a DNS name such as "app.example.com"');
+      const name = o.domain.domainName ?? '';
+      v.require(/^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(name) && name.length <= LOAD_BALANCER_DEFAULTS.maxDomainNameLength,
+        'domain.domainName', o.domain.domainName,
+        `expected a DNS name such as "app.example.com" (labels of at most 63 characters, ${LOAD_BALANCER_DEFAULTS.maxDomainNameLength} in all)`);
     }
     if (!v.isUnresolved(o.domain.hostedZoneId)) {
       v.require(/^Z[A-Z0-9]{4,31}$/.test(o.domain.hostedZoneId ?? ''), 'domain.hostedZoneId', o.domain.hostedZoneId,
         'expected a Route 53 hosted zone ID such as "Z0123456789ABCDEFGHIJ"');
     }
   }
-  const allowedCidrs = o.allowedCidrs ?? [...LOAD_BALANCER_DEFAULTS.allowedCidrs];
-  v.require(Array.isArray(allowedCidrs) && allowedCidrs.length > 0, 'allowedCidrs', allowedCidrs, 'expected at least one IPv4 CIDR');
-  for (const cidr of Array.isArray(allowedCidrs) ? allowedCidrs : []) {
-    if (!v.isUnresolved(cidr)) v.require(CIDR.test(cidr), 'allowedCidrs', cidr, 'expected IPv4 CIDRs such as "203.0.113.0/24"');
-  }
+  const internal = o.internal ?? false;
+  const https = o.certificateArn !== undefined || o.domain !== undefined;
+  const listenerPorts = https ? [80, 443] : [80];
+  const allowedCidrs = o.allowedCidrs ?? (internal ? [networkCidr] : [...LOAD_BALANCER_DEFAULTS.allowedCidrs]);
+  checkAllowedCidrs(v, allowedCidrs, Math.floor(LOAD_BALANCER_DEFAULTS.inboundRulesPerSecurityGroup / listenerPorts.length));
   const idleTimeoutSeconds = o.idleTimeoutSeconds ?? LOAD_BALANCER_DEFAULTS.idleTimeoutSeconds;
   v.integerInRange('idleTimeoutSeconds', idleTimeoutSeconds, 1, 4000);
   const accessLogRetentionDays = o.accessLogRetentionDays ?? defaults.auditLogRetentionDays;
   v.integerInRange('accessLogRetentionDays', accessLogRetentionDays, 1, 3653);
   v.throwIfInvalid();
 
-  const https = o.certificateArn !== undefined || o.domain !== undefined;
   return {
     profile,
+    internal,
     https,
     certificateArn: o.certificateArn,
     domain: o.domain,
-    listenerPorts: https ? [80, 443] : [80],
+    listenerPorts,
     allowedCidrs,
     idleTimeoutSeconds,
     deletionProtection: o.deletionProtection ?? profile === EnvironmentProfile.PRODUCTION,
@@ -139,4 +167,37 @@ export function planLoadBalancer(
     desyncMitigationMode: 'defensive',
     defaultResponse: { statusCode: '404', contentType: 'text/plain', body: 'Not Found' },
   };
+}
+
+/** allowedCidrs: at least one, at most `most`, each a canonical IPv4 network clients can come from, none twice. */
+function checkAllowedCidrs(v: PropsValidator, cidrs: readonly string[], most: number): void {
+  v.require(cidrs.length > 0, 'allowedCidrs', cidrs, 'expected at least one IPv4 CIDR');
+  v.require(cidrs.length <= most, 'allowedCidrs', cidrs,
+    `expected at most ${most} CIDRs (each takes one inbound rule per listener port; a security group holds ${LOAD_BALANCER_DEFAULTS.inboundRulesPerSecurityGroup})`);
+  const seen = new Set<string>();
+  cidrs.forEach((cidr, i) => {
+    if (v.isUnresolved(cidr)) return;
+    const parsed = parseIpv4Cidr(cidr);
+    if ('error' in parsed) {
+      v.report(`allowedCidrs[${i}]`, cidr, parsed.error.replace('"10.0.0.0/16"', '"203.0.113.0/24"'));
+      return;
+    }
+    const reserved = cidrProblem(parsed, SOURCE_RESERVED_RANGES);
+    if (reserved) v.report(`allowedCidrs[${i}]`, cidr, `expected a range clients can connect from; ${reserved}`);
+    if (seen.has(cidr)) v.report(`allowedCidrs[${i}]`, cidr, 'expected each CIDR once (a repeated rule is refused by EC2)');
+    seen.add(cidr);
+  });
+}
+
+/**
+ * @internal
+ * One message per listener-rule priority used more than once on the listener
+ * at `listenerPath` (ELB refuses the second rule at deploy time). Checked at
+ * synth, so rules added after the services are caught too.
+ */
+export function duplicateRulePriorities(listenerPath: string, rules: ReadonlyArray<{ priority: number; path: string }>): string[] {
+  const byPriority = new Map<number, string[]>();
+  for (const rule of rules) byPriority.set(rule.priority, [...(byPriority.get(rule.priority) ?? []), rule.path]);
+  return [...byPriority.entries()].filter(([, paths]) => paths.length > 1)
+    .map(([priority, paths]) => `listener-rule priority ${priority} on ${listenerPath} is used by ${paths.length} rules (${paths.join(', ')}); each rule on a listener needs its own priority`);
 }

@@ -1,5 +1,6 @@
 import { ENVIRONMENT_PROFILES, EnvironmentProfile, profileDefaults } from './environment-profile';
-import { parseIpv4Cidr, subdivide } from './ipv4';
+import { cidrProblem, parseIpv4Cidr, subdivide, VPC_RESERVED_RANGES } from './ipv4';
+import { S } from './prop-schema';
 import { PropsValidator, ValidationContext } from './validation';
 
 /** The three subnet tiers every PlatformNetwork lays out in each AZ. */
@@ -107,6 +108,24 @@ export interface PlatformNetworkOptions {
   readonly restrictDefaultSecurityGroup?: boolean;
 }
 
+/** @internal the run-time shape of PlatformNetworkOptions. */
+export const NETWORK_OPTIONS_SCHEMA = S.struct<PlatformNetworkOptions>({
+  cidr: S.string,
+  maxAzs: S.integer,
+  availabilityZones: S.strings,
+  natGateways: S.integer,
+  profile: S.enumOf('EnvironmentProfile', EnvironmentProfile),
+  flowLogs: S.struct<NetworkFlowLogOptions>({
+    enabled: S.boolean,
+    retentionDays: S.integer,
+    trafficType: S.enumOf('FlowLogTraffic', FlowLogTraffic),
+    retainOnDelete: S.boolean,
+    kmsKeyArn: S.string,
+  }),
+  s3GatewayEndpoint: S.boolean,
+  restrictDefaultSecurityGroup: S.boolean,
+});
+
 /** @internal one subnet of the plan. */
 export interface SubnetPlan {
   readonly tier: SubnetTier;
@@ -189,9 +208,8 @@ const TIER_ORDER: readonly SubnetTier[] = [SubnetTier.PUBLIC, SubnetTier.PRIVATE
  * @internal
  * Validate PlatformNetwork options (all problems at once) and compute the plan.
  */
-export function planNetwork(options: PlatformNetworkOptions, context: ValidationContext): NetworkPlan {
-  const v = new PropsValidator(context);
-  const o = options ?? {};
+export function planNetwork(options: PlatformNetworkOptions, validation: PropsValidator | ValidationContext, deployRegion?: string): NetworkPlan {
+  const { v, o } = PropsValidator.begin(validation, NETWORK_OPTIONS_SCHEMA, options);
 
   const profileOk = v.oneOf('profile', o.profile, ENVIRONMENT_PROFILES);
   const profile = profileOk ? o.profile! : EnvironmentProfile.DEVELOPMENT;
@@ -201,12 +219,16 @@ export function planNetwork(options: PlatformNetworkOptions, context: Validation
   const cidr = o.cidr ?? NETWORK_DEFAULTS.cidr;
   let prefix: number | undefined;
   let parsed: ReturnType<typeof parseIpv4Cidr> | undefined;
-  if (v.isUnresolved(cidr) || typeof cidr !== 'string') {
+  if (v.isUnresolved(cidr)) {
     v.report('cidr', cidr, 'expected a literal IPv4 CIDR string (the subnet plan is computed at synth time)');
   } else {
     parsed = parseIpv4Cidr(cidr);
+    const reserved = 'error' in parsed ? undefined : cidrProblem(parsed, VPC_RESERVED_RANGES);
     if ('error' in parsed) {
       v.report('cidr', cidr, parsed.error);
+      parsed = undefined;
+    } else if (reserved) {
+      v.report('cidr', cidr, `expected a VPC range AWS allows (${reserved}); use a private range such as "10.0.0.0/16"`);
       parsed = undefined;
     } else if (parsed.prefixLength < NETWORK_DEFAULTS.minPrefix || parsed.prefixLength > NETWORK_DEFAULTS.maxPrefix) {
       v.report('cidr', cidr, `expected a prefix length from /${NETWORK_DEFAULTS.minPrefix} to /${NETWORK_DEFAULTS.maxPrefix}`);
@@ -233,8 +255,21 @@ export function planNetwork(options: PlatformNetworkOptions, context: Validation
       }
       const literal = azs.filter((az) => !v.isUnresolved(az));
       v.require(new Set(literal).size === literal.length, 'availabilityZones', azs, 'expected no AZ listed twice');
-      v.require(literal.every((az) => typeof az === 'string' && az.length > 0), 'availabilityZones', azs,
-        'expected non-empty AZ names');
+      const regions = new Set<string>();
+      literal.forEach((az, i) => {
+        const region = regionOfAvailabilityZone(az);
+        if (region === undefined) {
+          v.report(`availabilityZones[${i}]`, az, 'expected an availability zone name such as "eu-west-1a" (a name, not a zone ID such as "euw1-az1")');
+        } else {
+          regions.add(region);
+          if (deployRegion !== undefined && region !== deployRegion) {
+            v.report(`availabilityZones[${i}]`, az, `expected an availability zone of the stack's region ${deployRegion}`);
+          }
+        }
+      });
+      if (regions.size > 1) {
+        v.report('availabilityZones', azs, `expected availability zones of one region; got zones of ${[...regions].join(', ')}`);
+      }
       availabilityZones = azs.slice(0, azCount);
     }
   }
@@ -243,8 +278,10 @@ export function planNetwork(options: PlatformNetworkOptions, context: Validation
   if (v.isUnresolved(natGateways)) {
     v.report('natGateways', natGateways, 'expected a literal integer (routes are planned at synth time)');
   } else {
-    v.require(typeof natGateways === 'number' && Number.isInteger(natGateways) && natGateways >= 0 && natGateways <= azCount,
-      'natGateways', natGateways, `expected an integer from 0 to maxAzs (${azCount})`);
+    // Against the AZ count only when maxAzs itself is valid (a wrong maxAzs is reported on its own).
+    const most = maxAzsOk ? azCount : NETWORK_DEFAULTS.maxMaxAzs;
+    v.require(natGateways >= 0 && natGateways <= most, 'natGateways', natGateways,
+      maxAzsOk ? `expected an integer from 0 to maxAzs (${azCount})` : `expected an integer from 0 to ${most}`);
   }
 
   // Four tier blocks; each holds 2^slotBits AZ slots, but no subnet smaller than /28.
@@ -311,6 +348,15 @@ export function planNetwork(options: PlatformNetworkOptions, context: Validation
 }
 
 /**
+ * @internal
+ * The region an availability zone name belongs to (`eu-west-1a` -> `eu-west-1`,
+ * Local Zone `us-west-2-lax-1a` -> `us-west-2`), or undefined when it is not an AZ name.
+ */
+export function regionOfAvailabilityZone(name: string): string | undefined {
+  return /^([a-z]{2}(?:-[a-z]+)+-\d+)(?:-[a-z]+-\d+)?[a-z]$/.exec(name)?.[1];
+}
+
+/**
  * The NAT gateway a private subnet in `azIndex` routes through: its own AZ's
  * when there is one, otherwise round-robin over the gateways (as aws-cdk-lib's
  * Vpc does, so both engines route alike).
@@ -318,4 +364,14 @@ export function planNetwork(options: PlatformNetworkOptions, context: Validation
 function natGatewayFor(azIndex: number, natGateways: number): number | undefined {
   if (natGateways === 0) return undefined;
   return azIndex < natGateways ? azIndex : (azIndex - natGateways) % natGateways;
+}
+
+/**
+ * @internal
+ * The AWS service an interface endpoint's service name points at
+ * (`com.amazonaws.eu-west-1.ecr.dkr` -> `ecr.dkr`), read from its literal tail
+ * so a deploy-time region in the middle does not matter.
+ */
+export function interfaceEndpointService(serviceName: string | undefined): string | undefined {
+  return serviceName === undefined ? undefined : /\.(ecr\.api|ecr\.dkr|logs|secretsmanager|ssm|s3|sts|kms)$/.exec(serviceName)?.[1];
 }

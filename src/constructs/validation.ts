@@ -5,6 +5,7 @@
  * Engine-neutral: the binding passes in its own token test (aws-cdk-lib or
  * cdktf `Token.isUnresolved`) so values only known at deploy time are never judged.
  */
+import { checkProps, StructSchema } from './prop-schema';
 
 /** A function telling whether a value is a deploy-time token. */
 export type TokenTest = (value: unknown) => boolean;
@@ -47,9 +48,25 @@ export class PropsValidationError extends Error {
 }
 
 export class PropsValidator {
-  private readonly problems: PropProblem[] = [];
+  /**
+   * The validator a planner works with: `given` itself when the binding already
+   * checked the props' types (with its own engine props), otherwise a new one
+   * for `given`'s context that checks `options` against `schema` first.
+   * Returns the validator and the props of the right type.
+   * @internal
+   */
+  public static begin<T>(given: PropsValidator | ValidationContext, schema: StructSchema, options: T): { v: PropsValidator; o: T } {
+    if (given instanceof PropsValidator) return { v: given, o: (options ?? {}) as T };
+    const v = new PropsValidator(given);
+    return { v, o: checkProps<T>(v, schema, options) };
+  }
 
-  constructor(private readonly context: ValidationContext) {}
+
+  constructor(
+    private readonly context: ValidationContext,
+    private readonly problems: PropProblem[] = [],
+    private readonly prefix = '',
+  ) {}
 
   /** True when the value is a deploy-time token and must not be judged. */
   public isUnresolved(value: unknown): boolean {
@@ -58,7 +75,18 @@ export class PropsValidator {
 
   /** Record a problem. `allowed` completes "got X; ...", e.g. "expected an integer from 2 to 6". */
   public report(prop: string, given: unknown, allowed: string): void {
-    this.problems.push({ prop, given, allowed });
+    this.problems.push({ prop: `${this.prefix}${prop}`, given, allowed });
+  }
+
+  /**
+   * A validator reporting into this one's problem list with every prop name
+   * prefixed (e.g. `loadBalancerOptions.`): nested options checked by another
+   * planner land in the same one error.
+   * @internal
+   */
+  public prefixed(prefix: string): PropsValidator {
+    const nested = new PropsValidator(this.context, this.problems, `${this.prefix}${prefix}`);
+    return nested;
   }
 
   /** Record a problem when `ok` is false. Returns `ok`. */
@@ -104,12 +132,31 @@ export class PropsValidator {
   }
 }
 
-function describe(value: unknown): string {
+/**
+ * @internal
+ * A value as the user would recognise it in an error: JSON for data, the
+ * JavaScript spelling of NaN/Infinity/null/undefined, a construct by its class
+ * and path, a long value shortened.
+ */
+export function describe(value: unknown): string {
   if (value === undefined) return 'undefined';
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null) return 'null';
+  if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value);
+  if (typeof value === 'string') return shorten(JSON.stringify(value));
+  if (typeof value === 'function') return `a function${value.name ? ` (${value.name})` : ''}`;
+  if (typeof value === 'symbol' || typeof value === 'bigint') return `${typeof value} ${String(value)}`;
+  const node = (value as { node?: { path?: unknown } }).node;
+  const className = (value as object).constructor?.name;
+  if (node && typeof node.path === 'string') return `a ${className ?? 'construct'} at '${node.path}'`;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== Array.prototype && proto !== null && className) return `an instance of ${className}`;
   try {
-    return JSON.stringify(value) ?? String(value);
+    return shorten(JSON.stringify(value, (_, x) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x)) ?? String(value));
   } catch {
-    return String(value);
+    return 'an object that cannot be shown (circular)';
   }
+}
+
+function shorten(text: string): string {
+  return text.length <= 120 ? text : `${text.slice(0, 100)}... (${text.length} characters)`;
 }

@@ -189,7 +189,8 @@ describe('FargateWebService (AWS CDK)', () => {
       });
       const lb = t.findResources('AWS::EC2::SecurityGroup')[lbSg];
       expect(lb.Properties.SecurityGroupIngress).toEqual([expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 80, ToPort: 80 })]);
-      expect(lb.Properties.SecurityGroupEgress).toBeUndefined();
+      // Inline, the placeholder that matches nothing removes EC2's default allow-all egress when the group is created.
+      expect(lb.Properties.SecurityGroupEgress).toEqual([{ CidrIp: '255.255.255.255/32', Description: 'Disallow all traffic', IpProtocol: 'icmp', FromPort: 252, ToPort: 86 }]);
     });
 
     test('THEN the target group: IP targets over HTTP on 8080, health check from the plan, 30 s deregistration delay', () => {
@@ -666,7 +667,7 @@ describe('FargateWebService (AWS CDK)', () => {
       ['a negative desiredCount', { desiredCount: -1 }, /desiredCount: got -1/],
       ['autoScaling.minCapacity 0', { autoScaling: { minCapacity: 0, maxCapacity: 2 } }, /autoScaling\.minCapacity: got 0/],
       ['autoScaling.maxCapacity above 1000', { autoScaling: { maxCapacity: 1001 } }, /autoScaling\.maxCapacity: got 1001/],
-      ['minCapacity above maxCapacity', { autoScaling: { minCapacity: 5, maxCapacity: 3 } }, /autoScaling\.minCapacity: got 5; expected at most autoScaling\.maxCapacity \(3\)/],
+      ['minCapacity above maxCapacity', { autoScaling: { minCapacity: 5, maxCapacity: 3 } }, /autoScaling\.maxCapacity: got 3; expected at least autoScaling\.minCapacity \(5\)/],
       ['a health-check path without a leading /', { healthCheck: { path: 'health' } }, /healthCheck\.path: got "health"/],
       ['containerPort 0', { containerPort: 0 }, /containerPort: got 0; expected an integer from 1 to 65535/],
       ['containerPort 65536', { containerPort: 65536 }, /containerPort: got 65536/],
@@ -685,7 +686,7 @@ describe('FargateWebService (AWS CDK)', () => {
       const { stack, cluster } = platform();
       expect(() => new FargateWebService(stack, 'Web', {
         cluster, image: IMAGE, containerImage: ecs.ContainerImage.fromRegistry(IMAGE), containerPort: 0, desiredCount: 1001,
-      })).toThrow(/\(3 problems\):\n {2}- containerPort: .*\n {2}- desiredCount: .*\n {2}- containerImage: /);
+      })).toThrow(/\(3 problems\):\n {2}- containerImage: .*\n {2}- containerPort: .*\n {2}- desiredCount: /);
     });
 
     describe('on a shared load balancer', () => {

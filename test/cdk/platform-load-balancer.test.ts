@@ -289,14 +289,15 @@ describe('PlatformLoadBalancer (AWS CDK)', () => {
   });
 
   describe('internal API for FargateWebService', () => {
-    test('_claimPriority records priorities and refuses one held by another service', () => {
-      const { stack } = cdkStack();
+    test('_takenPriorities counts every rule on the listener, also rules the user added; a priority used twice fails synthesis', () => {
+      const { app, stack } = cdkStack();
       const lb = new PlatformLoadBalancer(stack, 'Lb', { network: new PlatformNetwork(stack, 'Network') });
-      lb._claimPriority(10, 'Test/Api');
-      lb._claimPriority(10, 'Test/Api');
-      lb._claimPriority(20, 'Test/Web');
-      expect(lb._takenPriorities).toEqual([10, 20]);
-      expect(() => lb._claimPriority(20, 'Test/Other')).toThrow(/routing.priority 20 is already used by 'Test\/Web'/);
+      const tg = new elbv2.ApplicationTargetGroup(stack, 'Tg', { vpc: lb.network.vpc, port: 8080, targetType: elbv2.TargetType.IP });
+      lb.listener.addAction('Maintenance', { priority: 10, conditions: [elbv2.ListenerCondition.pathPatterns(['/maintenance'])], action: elbv2.ListenerAction.forward([tg]) });
+      new elbv2.ApplicationListenerRule(stack, 'UserRule', { listener: lb.listener, priority: 20, conditions: [elbv2.ListenerCondition.pathPatterns(['/x'])], action: elbv2.ListenerAction.forward([tg]) });
+      expect(lb._takenPriorities.sort()).toEqual([10, 20]);
+      new elbv2.ApplicationListenerRule(stack, 'Clash', { listener: lb.listener, priority: 20, conditions: [elbv2.ListenerCondition.pathPatterns(['/y'])], action: elbv2.ListenerAction.forward([tg]) });
+      expect(() => app.synth()).toThrow(/listener-rule priority 20 on Test\/Lb\/HttpListener is used by 2 rules \(Test\/UserRule\/Resource, Test\/Clash\/Resource\)/);
     });
 
     test('_forwardDefaultTo replaces the 404 on the listener, without a warning', () => {
@@ -339,7 +340,7 @@ describe('PlatformLoadBalancer (AWS CDK)', () => {
       ['a malformed certificateArn', { certificateArn: 'arn:aws:iam::111122223333:role/x' }, /certificateArn: .*ACM certificate ARN/],
       ['a bad domain name', { domain: { domainName: 'not a name', hostedZoneId: DOMAIN.hostedZoneId } }, /domain\.domainName/],
       ['a bad hosted zone', { domain: { domainName: DOMAIN.domainName, hostedZoneId: 'zone' } }, /domain\.hostedZoneId/],
-      ['a bad CIDR', { allowedCidrs: ['10.0.0.0/33'] }, /allowedCidrs: got "10.0.0.0\/33"/],
+      ['a bad CIDR', { allowedCidrs: ['10.0.0.0/33'] }, /allowedCidrs\[0\]: got "10.0.0.0\/33"/],
       ['no CIDRs', { allowedCidrs: [] }, /allowedCidrs: .*at least one/],
       ['idleTimeoutSeconds 0', { idleTimeoutSeconds: 0 }, /idleTimeoutSeconds: got 0; expected an integer from 1 to 4000/],
       ['accessLogRetentionDays 0', { accessLogRetentionDays: 0 }, /accessLogRetentionDays: got 0/],

@@ -516,7 +516,7 @@ describe('FargateWebService (CDK for Terraform)', () => {
       ['a negative desiredCount', { desiredCount: -1 }, /desiredCount/],
       ['minCapacity below 1', { autoScaling: { minCapacity: 0 } }, /autoScaling\.minCapacity: got 0/],
       ['maxCapacity above 1000', { autoScaling: { maxCapacity: 1001 } }, /autoScaling\.maxCapacity: got 1001/],
-      ['minCapacity above maxCapacity', { autoScaling: { minCapacity: 5, maxCapacity: 3 } }, /autoScaling\.minCapacity: got 5; expected at most autoScaling\.maxCapacity \(3\)/],
+      ['minCapacity above maxCapacity', { autoScaling: { minCapacity: 5, maxCapacity: 3 } }, /autoScaling\.maxCapacity: got 3; expected at least autoScaling\.minCapacity \(5\)/],
       ['a health-check path without a leading /', { healthCheck: { path: 'health' } }, /healthCheck\.path: got "health"/],
       ['containerPort 0', { containerPort: 0 }, /containerPort: got 0; expected an integer from 1 to 65535/],
       ['containerPort 65536', { containerPort: 65536 }, /containerPort: got 65536/],

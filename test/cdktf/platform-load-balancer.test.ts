@@ -1,3 +1,4 @@
+import { LbListenerRule } from '@cdktf/provider-aws/lib/lb-listener-rule';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { TerraformStack, Testing } from 'cdktf';
 import { ELB_LOG_DELIVERY_ACCOUNTS } from '../../src/constructs/policies';
@@ -248,11 +249,15 @@ describe('PlatformLoadBalancer (CDK for Terraform)', () => {
     expect(tfAcknowledgements(alb)).toEqual({ TF_PROD_LB_DELETION_PROTECTION: expect.stringMatching(/deletionProtection = false/) });
   });
 
-  test('listener-rule priorities are claimed once per listener', () => {
-    const { lb } = loadBalancer();
-    lb._claimPriority(10, 'test/A');
+  test('listener-rule priorities count every rule on the listener, also rules the user added; a priority used twice fails synthesis', () => {
+    const { stack, lb } = loadBalancer();
+    const rule = (id: string, priority: number) => new LbListenerRule(stack, id, {
+      listenerArn: lb.listener.arn, priority, condition: [{ pathPattern: { values: [`/${id}`] } }], action: [{ type: 'fixed-response', fixedResponse: { contentType: 'text/plain', statusCode: '503' } }],
+    });
+    rule('Maintenance', 10);
     expect(lb._takenPriorities).toEqual([10]);
-    expect(() => lb._claimPriority(10, 'test/B')).toThrow(/priority 10 .* already used by test\/A/);
+    rule('Clash', 10);
+    expect(() => Testing.synth(stack, true)).toThrow(/listener-rule priority 10 on test\/Lb\/HttpListener is used by 2 rules \(test\/Maintenance, test\/Clash\)/);
   });
 
   test.each<[string, PlatformLoadBalancerOptions, RegExp]>([
@@ -261,7 +266,7 @@ describe('PlatformLoadBalancer (CDK for Terraform)', () => {
     ['a bad domain name', { domain: { domainName: 'not a domain', hostedZoneId: 'Z0123456789ABCDEFGHIJ' } }, /domain\.domainName/],
     ['a bad hosted zone ID', { domain: { domainName: 'app.example.com', hostedZoneId: 'zone' } }, /domain\.hostedZoneId/],
     ['no allowedCidrs', { allowedCidrs: [] }, /allowedCidrs/],
-    ['an allowedCidr that is not a CIDR', { allowedCidrs: ['10.0.0.1'] }, /allowedCidrs: got "10\.0\.0\.1"/],
+    ['an allowedCidr that is not a CIDR', { allowedCidrs: ['10.0.0.1'] }, /allowedCidrs\[0\]: got "10\.0\.0\.1"/],
     ['idleTimeoutSeconds 0', { idleTimeoutSeconds: 0 }, /idleTimeoutSeconds: got 0; expected an integer from 1 to 4000/],
     ['accessLogRetentionDays 0', { accessLogRetentionDays: 0 }, /accessLogRetentionDays/],
   ])('bad props: %s throws, naming the prop', (_name, options, error) => {

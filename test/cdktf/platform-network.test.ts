@@ -138,6 +138,6 @@ describe('PlatformNetwork (CDK for Terraform)', () => {
   test('bad props throw one error naming the path and every problem', () => {
     const { stack } = tfStack();
     expect(() => new PlatformNetwork(stack, 'Network', { maxAzs: 3, natGateways: 4, availabilityZones: ['a'] }))
-      .toThrow(/PlatformNetwork at 'test\/Network' \(2 problems\):\n {2}- availabilityZones: got \["a"\]; expected at least maxAzs \(3\).*\n {2}- natGateways: got 4/);
+      .toThrow(/PlatformNetwork at 'test\/Network' \(3 problems\):\n {2}- availabilityZones: got \["a"\]; expected at least maxAzs \(3\).*\n {2}- availabilityZones\[0\]: got "a"; expected an availability zone name.*\n {2}- natGateways: got 4/);
   });
 });

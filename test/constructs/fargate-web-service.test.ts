@@ -68,8 +68,8 @@ describe('web service plan: defaults', () => {
     const arn = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf';
     const param = 'arn:aws:ssm:eu-west-1:111122223333:parameter/app/key';
     expect(plan({ secrets: { DB_PASSWORD: { secretsManagerArn: arn, jsonKey: 'password' }, API_KEY: { ssmParameterArn: param } } }).secrets).toEqual([
-      { name: 'DB_PASSWORD', arn, kind: 'secretsmanager', jsonKey: 'password', kmsKeyArn: undefined },
-      { name: 'API_KEY', arn: param, kind: 'ssm', kmsKeyArn: undefined },
+      { name: 'DB_PASSWORD', arn, policyArn: arn, kind: 'secretsmanager', jsonKey: 'password', kmsKeyArn: undefined },
+      { name: 'API_KEY', arn: param, policyArn: param, kind: 'ssm', kmsKeyArn: undefined },
     ]);
   });
 
@@ -90,7 +90,7 @@ describe('web service plan: validation', () => {
     ['unknown cpu', { cpu: 300 }, /cpu: got 300; expected one of 256, 512, 1024/, OWN],
     ['desiredCount out of range', { desiredCount: -1 }, /desiredCount: got -1; expected an integer from 0 to 1000/, OWN],
     ['capacity out of range', { autoScaling: { minCapacity: 0, maxCapacity: 2000 } }, /autoScaling.minCapacity: got 0.*\n.*autoScaling.maxCapacity: got 2000/, OWN],
-    ['minCapacity above maxCapacity', { autoScaling: { minCapacity: 5, maxCapacity: 2 } }, /autoScaling.minCapacity: got 5; expected at most autoScaling.maxCapacity \(2\)/, OWN],
+    ['minCapacity above maxCapacity', { autoScaling: { minCapacity: 5, maxCapacity: 2 } }, /autoScaling.maxCapacity: got 2; expected at least autoScaling.minCapacity \(5\)/, OWN],
     ['health-check path without /', { healthCheck: { path: 'health' } }, /healthCheck.path: got "health"; expected a path starting with "\/"/, OWN],
     ['timeout not below interval', { healthCheck: { intervalSeconds: 10, timeoutSeconds: 10 } }, /healthCheck.timeoutSeconds: got 10; expected less than healthCheck.intervalSeconds \(10\)/, OWN],
     ['port outside 1-65535', { containerPort: 70000 }, /containerPort: got 70000; expected an integer from 1 to 65535/, OWN],
@@ -103,14 +103,14 @@ describe('web service plan: validation', () => {
     ['more than five wildcards in one rule', { routing: { priority: 1, pathPatterns: ['/a/*/*/*', '/b/*/*/*'] } },
       /routing: .*expected at most 5 wildcards .*; got 6/, SHARED],
     ['a host header the ALB refuses (no dot)', { routing: { priority: 1, hostHeaders: ['localhost'] } },
-      /routing.hostHeaders: got "localhost"; expected a host name/, SHARED],
+      /routing.hostHeaders\[0\]: got "localhost"; expected a host name/, SHARED],
     ['a customer key given by alias', { secrets: { X: { secretsManagerArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:x-AbCdEf', kmsKeyArn: 'alias/app' } } },
       /secrets.X.kmsKeyArn: got "alias\/app"; expected a KMS key ARN/, OWN],
-    ['an empty command', { command: [] }, /command: got \[\]; expected a non-empty list of strings/, OWN],
+    ['an empty command', { command: [] }, /command: got \[\]; expected a non-empty list of non-empty strings/, OWN],
     ['a priority used twice on one listener', { routing: { priority: 5, pathPatterns: ['/api/*'] } }, /routing.priority: got 5; expected a priority not already used/, SHARED],
     ['routing without a shared load balancer', { routing: { priority: 1, pathPatterns: ['/api/*'] } }, /routing: .*expected a shared loadBalancer/, OWN],
     ['a shared load balancer without routing', {}, /routing: got undefined; expected routing/, SHARED],
-    ['no image', { image: '' }, /image: got ""; expected a container image reference/, OWN],
+    ['no image', { image: '' }, /image: got ""; expected an image reference of at most 255/, OWN],
     ['a secret with both sources', { secrets: { X: { secretsManagerArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:x', ssmParameterArn: 'arn:aws:ssm:eu-west-1:111122223333:parameter/x' } } }, /secrets.X: .*exactly one of/, OWN],
     ['a malformed secret ARN', { secrets: { X: { secretsManagerArn: 'my-secret' } } }, /secrets.X.secretsManagerArn: got "my-secret"/, OWN],
     ['bad log retention', { logRetentionDays: 45 }, /logRetentionDays: got 45/, OWN],

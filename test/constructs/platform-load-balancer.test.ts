@@ -26,7 +26,7 @@ describe('load balancer plan', () => {
     ['not an ACM ARN', { certificateArn: 'my-cert' }, /certificateArn: got "my-cert"; expected an ACM certificate ARN/],
     ['bad domain name', { domain: { domainName: 'not a name', hostedZoneId: 'Z0123456789ABCDEFGHIJ' } }, /domain.domainName: got "not a name"/],
     ['bad hosted zone', { domain: { domainName: 'a.example.com', hostedZoneId: 'zone' } }, /domain.hostedZoneId: got "zone"/],
-    ['bad CIDR', { allowedCidrs: ['10.0.0.0'] }, /allowedCidrs: got "10.0.0.0"/],
+    ['bad CIDR', { allowedCidrs: ['10.0.0.0'] }, /allowedCidrs\[0\]: got "10.0.0.0"/],
     ['no CIDRs', { allowedCidrs: [] }, /allowedCidrs: got \[\]; expected at least one/],
     ['idle timeout out of range', { idleTimeoutSeconds: 0 }, /idleTimeoutSeconds: got 0/],
   ])('%s', (_name, options, message) => {

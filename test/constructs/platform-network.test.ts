@@ -116,8 +116,8 @@ describe('network plan: validation', () => {
     ['AZ listed twice', { availabilityZones: ['a', 'a'] }, /availabilityZones: .*no AZ listed twice/],
     ['too many AZs for a /24', { cidr: '10.0.0.0/24', maxAzs: 5 }, /maxAzs: got 5; a 10.0.0.0\/24 VPC holds \/28 subnets for at most 4 AZs/],
     ['bad retention', { flowLogs: { retentionDays: 10 } }, /flowLogs.retentionDays: got 10; expected one of 1, 3, 5/],
-    ['bad traffic type', { flowLogs: { trafficType: 'SOME' as FlowLogTraffic } }, /flowLogs.trafficType: got "SOME"; expected one of "ALL", "ACCEPT", "REJECT"/],
-    ['bad profile', { profile: 'STAGING' as EnvironmentProfile }, /profile: got "STAGING"; expected one of "DEVELOPMENT", "PRODUCTION"/],
+    ['bad traffic type', { flowLogs: { trafficType: 'SOME' as FlowLogTraffic } }, /flowLogs.trafficType: got "SOME"; expected one of FlowLogTraffic.ALL, FlowLogTraffic.ACCEPT, FlowLogTraffic.REJECT/],
+    ['bad profile', { profile: 'STAGING' as EnvironmentProfile }, /profile: got "STAGING"; expected one of EnvironmentProfile.DEVELOPMENT, EnvironmentProfile.PRODUCTION/],
     ['bad KMS key ARN', { flowLogs: { kmsKeyArn: 'alias/mine' } }, /flowLogs.kmsKeyArn: got "alias\/mine"; expected a KMS key ARN/],
     ['token cidr', { cidr: TOKEN }, /cidr: .*expected a literal IPv4 CIDR/],
   ])('%s is reported with the prop, the value and what is allowed', (_name, options, message) => {
