@@ -158,10 +158,12 @@ function cdktfDeploymentTarget(construct: IConstruct): DeploymentTarget {
 export function sameAttributeReference(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'string' || typeof b !== 'string') return false;
-  const identifier = (s: string) => {
+  // A reference is its address (`aws_lb_listener.X.arn`) in its stack: two stacks may hold the same address.
+  const reference = (s: string) => {
     const tokens = Tokenization.reverseString(s).tokens;
-    return tokens.length === 1 ? (tokens[0] as unknown as { identifier?: string }).identifier : undefined;
+    return tokens.length === 1 ? (tokens[0] as unknown as { identifier?: string; originStack?: unknown }) : undefined;
   };
-  const left = identifier(a);
-  return left !== undefined && left === identifier(b);
+  const left = reference(a);
+  const right = reference(b);
+  return left?.identifier !== undefined && left.identifier === right?.identifier && left.originStack === right.originStack;
 }

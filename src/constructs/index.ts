@@ -3,6 +3,7 @@ export { FlowLogTraffic, SubnetTier } from './platform-network';
 export type { NetworkFlowLogOptions, PlatformNetworkOptions } from './platform-network';
 export type { PlatformClusterOptions } from './platform-cluster';
 export type { LoadBalancerDomain, PlatformLoadBalancerOptions } from './platform-load-balancer';
+export { CpuArchitecture } from './fargate-web-service';
 export type {
   ContainerSecret,
   FargateWebServiceOptions,

@@ -19,7 +19,7 @@ describe('PlatformNetwork parity: the same options build the same network in bot
     ['PRODUCTION over 3 AZs', { profile: EnvironmentProfile.PRODUCTION, maxAzs: 3 }],
     ['5 AZs sharing 2 NATs', { maxAzs: 5, natGateways: 2 }],
     ['no NAT', { natGateways: 0 }],
-    ['a /24 with literal AZs', { cidr: '172.16.4.0/24', availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'], maxAzs: 3 }],
+    ['a /24 with literal AZs', { cidr: '172.16.4.0/24', availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'], maxAzs: 3 }],
     ['custom flow logs, no endpoint, open default SG', {
       flowLogs: { retentionDays: 90, trafficType: FlowLogTraffic.REJECT, retainOnDelete: true },
       s3GatewayEndpoint: false,

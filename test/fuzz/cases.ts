@@ -1,0 +1,732 @@
+/**
+ * The fuzz table: wrong and edge-case props for PlatformNetwork,
+ * PlatformCluster, PlatformLoadBalancer and FargateWebService, each written
+ * ONCE with the outcome both engines must produce: a clean construction and
+ * synthesis ('ok'), or one PropsValidationError listing exactly the given
+ * problem props (in any order).
+ *
+ * Collaborators come from a `Fixture` (one per engine), so the same case hands
+ * the CDK construct a CDK cluster and the CDKTF construct a CDKTF cluster.
+ */
+
+export type Engine = 'cdk' | 'cdktf';
+export type Kind = 'network' | 'cluster' | 'loadBalancer' | 'service';
+export type Props = Record<string, unknown>;
+
+/** A network, cluster and load balancer of some other place (app, region, engine). */
+export interface Collaborators {
+  readonly network: unknown;
+  readonly cluster: unknown;
+  readonly lb: unknown;
+}
+
+/** aws-cdk-lib objects for the props only the AWS CDK FargateWebService has. */
+export interface CdkObjects {
+  /** sns.Topic.fromTopicArn */
+  readonly topic: unknown;
+  /** ecs.ContainerImage.fromRegistry */
+  readonly containerImage: unknown;
+  /** secretsmanager.Secret.fromSecretCompleteArn */
+  readonly secret: unknown;
+  /** secretsmanager.Secret.fromSecretNameV2 (a partial ARN) */
+  readonly secretByName: unknown;
+  /** ssm.StringParameter.fromStringParameterName */
+  readonly parameter: unknown;
+}
+
+/** The collaborators a case can hand its construct, each created on first use, in the case's engine. */
+export interface Fixture extends Collaborators {
+  readonly engine: Engine;
+  /** A second network, with its own load balancer (not the cluster's network). */
+  readonly otherNetwork: unknown;
+  readonly otherLb: unknown;
+  /** A cluster on a network with natGateways 0 and no interface endpoints. */
+  readonly natlessCluster: unknown;
+  /** A cluster on a network with natGateways 0 and interface endpoints for ecr.api, ecr.dkr and logs. */
+  readonly endpointCluster: unknown;
+  /** The same kinds from another app. */
+  readonly foreign: Collaborators;
+  /** The same kinds from a stack of this app in us-east-1. */
+  readonly otherRegion: Collaborators;
+  /** The same kinds from the other engine. */
+  readonly alien: Collaborators;
+  /** aws-cdk-lib objects (the CDK fixture's own; the CDKTF fixture hands the CDK ones). */
+  readonly cdk: CdkObjects;
+}
+
+export type PropsOf = (fx: Fixture) => unknown;
+
+export interface FuzzCase {
+  /** Unique, numbered: the jest test name. */
+  readonly name: string;
+  readonly kind: Kind;
+  readonly props: PropsOf;
+  /** 'ok': constructs and synthesises cleanly; otherwise the prop paths of the problems (any order, each as often as listed). */
+  readonly expect: 'ok' | readonly string[];
+  /** Text the error message must contain (e.g. "did you mean healthCheck?"). */
+  readonly says: readonly string[];
+  /** 'both', or the one engine whose binding has the props used. */
+  readonly only: 'both' | Engine;
+  /** For an engine-only case: the problems the other engine must report (its unknown props). */
+  readonly other: readonly string[];
+}
+
+// --- Values -------------------------------------------------------------------------------------
+
+export const IMAGE = 'public.ecr.aws/docker/library/nginx:1.27';
+export const ECR_IMAGE = '111122223333.dkr.ecr.eu-west-1.amazonaws.com/web:1.0.0';
+export const AZS = ['eu-west-1a', 'eu-west-1b'];
+export const TOPIC_ARN = 'arn:aws:sns:eu-west-1:111122223333:alerts';
+const CERT = 'arn:aws:acm:eu-west-1:111122223333:certificate/11111111-2222-3333-4444-555555555555';
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-credentials-AbCdEf';
+const PARTIAL_SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-credentials';
+const PARAM_ARN = 'arn:aws:ssm:eu-west-1:111122223333:parameter/app/feature-flags';
+const KMS_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const ZONE = 'Z0123456789ABCDEFGHIJ';
+const DOMAIN = { domainName: 'app.example.com', hostedZoneId: ZONE };
+
+/** `n` distinct client CIDRs (TEST-NET-2 hosts). */
+const cidrs = (n: number): string[] => Array.from({ length: n }, (_, i) => `198.51.100.${i}/32`);
+/** A DNS name of exactly `length` characters (labels of 63 at most). */
+function domainOfLength(length: number): string {
+  const labels: string[] = [];
+  let left = length - 4; // '.com'
+  while (left > 0) {
+    const size = Math.min(63, left - (labels.length > 0 ? 1 : 0));
+    labels.push('a'.repeat(size));
+    left -= size + (labels.length > 1 ? 1 : 0);
+  }
+  return `${labels.join('.')}.com`;
+}
+/** A 64-hex-digit image digest. */
+const DIGEST = `sha256:${'ab12'.repeat(16)}`;
+
+// --- Builders -----------------------------------------------------------------------------------
+
+type Extra = Props | ((fx: Fixture) => Props);
+const resolve = (extra: Extra, fx: Fixture): Props => (typeof extra === 'function' ? extra(fx) : extra);
+
+function isPlain(x: unknown): x is Props {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && Object.getPrototypeOf(x) === Object.prototype;
+}
+/** `b` over `a`, merging plain objects (arrays, constructs and other values replace). */
+function merge(a: Props, b: Props): Props {
+  const out: Props = { ...a };
+  for (const [key, value] of Object.entries(b)) out[key] = isPlain(out[key]) && isPlain(value) ? merge(out[key] as Props, value) : value;
+  return out;
+}
+/** `{ a: { b: value } }` for 'a.b'. */
+function nest(path: string, value: unknown): Props {
+  return path.split('.').reduceRight<unknown>((inner, key) => ({ [key]: inner }), value) as Props;
+}
+
+/** A network on the literal AZs eu-west-1a/b (no data source in CDKTF). */
+const network = (extra: Extra = {}): PropsOf => (fx) => merge({ availabilityZones: AZS }, resolve(extra, fx));
+/** A network whose AZs are looked up at deploy time. */
+const lookupNetwork = (extra: Extra = {}): PropsOf => (fx) => resolve(extra, fx);
+const cluster = (extra: Extra = {}): PropsOf => (fx) => merge({ network: fx.network }, resolve(extra, fx));
+const loadBalancer = (extra: Extra = {}): PropsOf => (fx) => merge({ network: fx.network }, resolve(extra, fx));
+/** A service with its own load balancer. */
+const service = (extra: Extra = {}): PropsOf => (fx) => merge({ cluster: fx.cluster, image: IMAGE }, resolve(extra, fx));
+
+/** Listener-rule priorities handed out to routed cases: unique, so no case collides with another (10 is the fixture's). */
+let nextPriority = 100;
+/** A service on the shared load balancer, with a listener rule of its own priority. */
+const routed = (extra: Extra = {}): PropsOf => {
+  const priority = nextPriority++;
+  return (fx) => merge({ cluster: fx.cluster, image: IMAGE, loadBalancer: fx.lb, routing: { pathPatterns: [`/r${priority}/*`], priority } }, resolve(extra, fx));
+};
+
+const BUILDERS: Record<Kind, (extra: Extra) => PropsOf> = { network, cluster, loadBalancer, service };
+
+// --- The table ----------------------------------------------------------------------------------
+
+const table: Array<Omit<FuzzCase, 'name'> & { title: string }> = [];
+
+function ok(kind: Kind, title: string, props: PropsOf): void {
+  table.push({ kind, title, props, expect: 'ok', says: [], only: 'both', other: [] });
+}
+function bad(kind: Kind, title: string, props: PropsOf, problems: string[], says: string[] = []): void {
+  table.push({ kind, title, props, expect: problems, says, only: 'both', other: [] });
+}
+/** A FargateWebService case using props only `engine` has; the other engine must report `other` as unknown props. */
+function only(engine: Engine, title: string, props: PropsOf, expected: 'ok' | string[], other: string[], says: string[] = []): void {
+  table.push({ kind: 'service', title, props, expect: expected, says, only: engine, other });
+}
+
+// 1. Props that are not an object at all, or missing required collaborators.
+bad('network', 'props null', () => null, ['props'], ['props: got null']);
+bad('network', 'props a string', () => 'cidr=10.0.0.0/16', ['props'], ['props: got "cidr=10.0.0.0/16"']);
+bad('network', 'props an array', () => [{ cidr: '10.0.0.0/16' }], ['props']);
+ok('network', 'props undefined (all defaults)', () => undefined);
+ok('network', 'props {} (all defaults)', () => ({}));
+bad('cluster', 'props undefined (network is required)', () => undefined, ['network']);
+bad('cluster', 'props {} (network is required)', () => ({}), ['network']);
+bad('cluster', 'props null', () => null, ['props']);
+bad('cluster', 'props a number', () => 42, ['props'], ['props: got 42']);
+bad('loadBalancer', 'props undefined (network is required)', () => undefined, ['network']);
+bad('loadBalancer', 'props null', () => null, ['props']);
+bad('loadBalancer', 'props a boolean', () => true, ['props']);
+bad('service', 'props undefined (cluster and image are required)', () => undefined, ['cluster', 'image']);
+bad('service', 'props {} (cluster and image are required)', () => ({}), ['cluster', 'image']);
+bad('service', 'props null', () => null, ['props']);
+bad('service', 'props a string', () => 'nginx', ['props']);
+bad('service', 'props an array', () => [], ['props']);
+
+// 2. Integers: wrong types, null, NaN, Infinity, -Infinity, fractions; then the boundaries.
+interface IntegerProp {
+  readonly kind: Kind;
+  readonly path: string;
+  /** A valid value (its string form is a wrong type). */
+  readonly valid: number;
+  /** The inclusive range, when the prop has one. */
+  readonly range?: readonly [number, number];
+  /** The builder: service (own load balancer), routed (shared) and so on. */
+  readonly build?: (extra: Extra) => PropsOf;
+  /** Other props the range needs (e.g. intervalSeconds 300 for timeoutSeconds 120). */
+  readonly context?: Props;
+}
+const INTEGERS: IntegerProp[] = [
+  { kind: 'network', path: 'maxAzs', valid: 3, range: [2, 6], build: lookupNetwork },
+  { kind: 'network', path: 'natGateways', valid: 1, range: [0, 2] },
+  { kind: 'network', path: 'flowLogs.retentionDays', valid: 30 },
+  { kind: 'cluster', path: 'execLogRetentionDays', valid: 30 },
+  { kind: 'loadBalancer', path: 'idleTimeoutSeconds', valid: 60, range: [1, 4000] },
+  { kind: 'loadBalancer', path: 'accessLogRetentionDays', valid: 90, range: [1, 3653] },
+  { kind: 'service', path: 'containerPort', valid: 8080, range: [1, 65535] },
+  { kind: 'service', path: 'cpu', valid: 256 },
+  { kind: 'service', path: 'memoryMiB', valid: 1024 },
+  { kind: 'service', path: 'desiredCount', valid: 2, range: [0, 1000] },
+  { kind: 'service', path: 'healthCheck.intervalSeconds', valid: 30, range: [5, 300], build: routed, context: { healthCheck: { timeoutSeconds: 4 } } },
+  { kind: 'service', path: 'healthCheck.timeoutSeconds', valid: 5, range: [2, 120], build: routed, context: { healthCheck: { intervalSeconds: 300 } } },
+  { kind: 'service', path: 'healthCheck.healthyThreshold', valid: 3, range: [2, 10], build: routed },
+  { kind: 'service', path: 'healthCheck.unhealthyThreshold', valid: 3, range: [2, 10], build: routed },
+  { kind: 'service', path: 'autoScaling.minCapacity', valid: 2, range: [1, 1000], build: routed },
+  { kind: 'service', path: 'autoScaling.maxCapacity', valid: 4, range: [1, 1000], build: routed, context: { desiredCount: 1 } },
+  { kind: 'service', path: 'autoScaling.cpuTargetPercent', valid: 50, range: [10, 90], build: routed },
+  { kind: 'service', path: 'autoScaling.memoryTargetPercent', valid: 50, range: [10, 90], build: routed },
+  { kind: 'service', path: 'alarms.cpuPercent', valid: 80, range: [1, 100], build: routed },
+  { kind: 'service', path: 'alarms.memoryPercent', valid: 80, range: [1, 100], build: routed },
+  { kind: 'service', path: 'alarms.http5xxCount', valid: 10, range: [0, 1_000_000], build: routed },
+  { kind: 'service', path: 'alarms.unhealthyHosts', valid: 0, range: [0, 1000], build: routed },
+  { kind: 'service', path: 'alarms.errorLogCount', valid: 10, range: [0, 1_000_000], build: routed },
+  { kind: 'service', path: 'alarms.evaluationPeriods', valid: 2, range: [1, 10], build: routed },
+  { kind: 'service', path: 'routing.priority', valid: 20, range: [1, 50000], build: routed },
+  { kind: 'service', path: 'logRetentionDays', valid: 30 },
+  { kind: 'service', path: 'healthCheckGracePeriodSeconds', valid: 60, range: [0, 2147483647] },
+  { kind: 'service', path: 'deregistrationDelaySeconds', valid: 30, range: [0, 3600] },
+  { kind: 'service', path: 'ephemeralStorageGiB', valid: 30, range: [21, 200] },
+  { kind: 'service', path: 'loadBalancerOptions.idleTimeoutSeconds', valid: 60, range: [1, 4000] },
+  { kind: 'service', path: 'loadBalancerOptions.accessLogRetentionDays', valid: 90, range: [1, 3653] },
+];
+for (const p of INTEGERS) {
+  const build = p.build ?? BUILDERS[p.kind];
+  const withValue = (value: unknown) => build(merge(p.context ?? {}, nest(p.path, value)));
+  bad(p.kind, `${p.path}: NaN`, withValue(NaN), [p.path], [`${p.path}: got NaN`]);
+  bad(p.kind, `${p.path}: Infinity`, withValue(Infinity), [p.path]);
+  bad(p.kind, `${p.path}: -Infinity`, withValue(-Infinity), [p.path]);
+  bad(p.kind, `${p.path}: ${p.valid + 0.5} (not an integer)`, withValue(p.valid + 0.5), [p.path]);
+  bad(p.kind, `${p.path}: '${p.valid}' (a number as a string)`, withValue(String(p.valid)), [p.path]);
+  bad(p.kind, `${p.path}: null`, withValue(null), [p.path]);
+  if (p.range) {
+    const [min, max] = p.range;
+    ok(p.kind, `${p.path}: ${min} (the minimum)`, withValue(min));
+    ok(p.kind, `${p.path}: ${max} (the maximum)`, withValue(max));
+    bad(p.kind, `${p.path}: ${min - 1} (one below the minimum)`, withValue(min - 1), [p.path], [`${p.path}: got ${min - 1}`]);
+    bad(p.kind, `${p.path}: ${max + 1} (one above the maximum)`, withValue(max + 1), [p.path], [`${p.path}: got ${max + 1}`]);
+  }
+}
+
+// Log retention: one of the values CloudWatch Logs accepts.
+for (const [kind, path] of [['network', 'flowLogs.retentionDays'], ['cluster', 'execLogRetentionDays'], ['service', 'logRetentionDays']] as const) {
+  const build = BUILDERS[kind];
+  ok(kind, `${path}: 1 (the shortest retention)`, build(nest(path, 1)));
+  ok(kind, `${path}: 3653 (the longest retention)`, build(nest(path, 3653)));
+  bad(kind, `${path}: 0`, build(nest(path, 0)), [path]);
+  bad(kind, `${path}: 2 (not a CloudWatch Logs retention)`, build(nest(path, 2)), [path]);
+  bad(kind, `${path}: 3654`, build(nest(path, 3654)), [path]);
+}
+
+// 3. Booleans given as strings, numbers and null.
+const BOOLEANS: Array<[Kind, string]> = [
+  ['network', 's3GatewayEndpoint'],
+  ['network', 'restrictDefaultSecurityGroup'],
+  ['network', 'flowLogs.enabled'],
+  ['network', 'flowLogs.retainOnDelete'],
+  ['cluster', 'containerInsights'],
+  ['loadBalancer', 'internal'],
+  ['loadBalancer', 'deletionProtection'],
+  ['service', 'spot'],
+  ['service', 'loadBalancerOptions.internal'],
+];
+for (const [kind, path] of BOOLEANS) {
+  const build = BUILDERS[kind];
+  bad(kind, `${path}: 'false' (a string for a boolean)`, build(nest(path, 'false')), [path], [`${path}: got "false"`]);
+  bad(kind, `${path}: 1 (a number for a boolean)`, build(nest(path, 1)), [path]);
+  bad(kind, `${path}: null`, build(nest(path, null)), [path]);
+}
+ok('network', 's3GatewayEndpoint false, restrictDefaultSecurityGroup false', network({ s3GatewayEndpoint: false, restrictDefaultSecurityGroup: false }));
+ok('network', 'flowLogs.enabled false', network({ flowLogs: { enabled: false } }));
+ok('cluster', 'containerInsights false', cluster({ containerInsights: false }));
+ok('loadBalancer', 'internal true (in the private subnets, open to the VPC)', loadBalancer({ internal: true }));
+ok('loadBalancer', 'deletionProtection true', loadBalancer({ deletionProtection: true }));
+ok('service', 'spot true', service({ spot: true }));
+ok('service', 'loadBalancerOptions.internal true', service({ loadBalancerOptions: { internal: true } }));
+
+// 4. Enums given values that are not members.
+const ENUMS: Array<[Kind, string, unknown[]]> = [
+  ['network', 'profile', ['production', 'PROD', 1]],
+  ['cluster', 'profile', ['development', '']],
+  ['loadBalancer', 'profile', ['Production', null]],
+  ['service', 'profile', ['staging', { name: 'PRODUCTION' }]],
+  ['service', 'loadBalancerOptions.profile', ['prod']],
+  ['network', 'flowLogs.trafficType', ['all', 'BOTH', true]],
+  ['service', 'cpuArchitecture', ['arm64', 'AMD64', 'X86-64', 'GRAVITON']],
+];
+for (const [kind, path, values] of ENUMS) {
+  for (const value of values) bad(kind, `${path}: ${JSON.stringify(value)} (not a member)`, BUILDERS[kind](nest(path, value)), [path]);
+}
+ok('network', 'profile PRODUCTION (a NAT gateway per AZ)', network({ profile: 'PRODUCTION' }));
+ok('network', 'flowLogs.trafficType REJECT', network({ flowLogs: { trafficType: 'REJECT' } }));
+ok('service', 'profile PRODUCTION on a development cluster', service({ profile: 'PRODUCTION' }));
+
+// 5. Strings given other types.
+/** A service with one Secrets Manager secret DB, for the checks of its other fields. */
+const withSecret = (extra: Extra): PropsOf => service((fx) => merge({ secrets: { DB: { secretsManagerArn: SECRET_ARN } } }, resolve(extra, fx)));
+const STRINGS: Array<[Kind, string, unknown[], ((extra: Extra) => PropsOf)?]> = [
+  ['network', 'cidr', [10, { cidr: '10.0.0.0/16' }]],
+  ['network', 'flowLogs.kmsKeyArn', [123, ['arn']]],
+  ['loadBalancer', 'certificateArn', [{ arn: CERT }, 1]],
+  ['service', 'image', [5, { uri: IMAGE }, [IMAGE]]],
+  ['service', 'healthCheck.path', [5, ['/health']]],
+  ['service', 'healthCheck.healthyHttpCodes', [200, ['200']]],
+  ['service', 'alarms.errorLogPattern', [false]],
+  ['service', 'loadBalancerOptions.certificateArn', [{ arn: CERT }]],
+  ['service', 'secrets.DB.kmsKeyArn', [7], withSecret],
+  ['service', 'secrets.DB.jsonKey', [7], withSecret],
+];
+for (const [kind, path, values, build] of STRINGS) {
+  for (const value of values) bad(kind, `${path}: ${JSON.stringify(value)} (not a string)`, (build ?? BUILDERS[kind])(nest(path, value)), [path]);
+}
+// A mistyped value must not drag in a second, derived problem.
+bad('service', 'secrets.DB.secretsManagerArn: 5 (reported once, not also as "neither ARN")', service({ secrets: { DB: { secretsManagerArn: 5 } } }),
+  ['secrets.DB.secretsManagerArn']);
+bad('service', 'secrets.P.ssmParameterArn: {} (reported once)', service({ secrets: { P: { ssmParameterArn: {} } } }), ['secrets.P.ssmParameterArn']);
+bad('loadBalancer', 'domain.domainName: 5 (reported once)', loadBalancer({ domain: { domainName: 5, hostedZoneId: ZONE } }), ['domain.domainName']);
+bad('loadBalancer', 'domain.hostedZoneId: 5 (reported once)', loadBalancer({ domain: { domainName: 'app.example.com', hostedZoneId: 5 } }), ['domain.hostedZoneId']);
+bad('service', "cpu: '1024' with memoryMiB 4096 (memory is not judged against the default cpu)", service({ cpu: '1024', memoryMiB: 4096 }), ['cpu']);
+bad('network', "maxAzs: '3' with natGateways 3 (natGateways is not judged against the default maxAzs)", lookupNetwork({ maxAzs: '3', natGateways: 3 }), ['maxAzs']);
+bad('service', "healthCheck.intervalSeconds: '60' with timeoutSeconds 45 (not judged against the default interval)",
+  routed({ healthCheck: { intervalSeconds: '60', timeoutSeconds: 45 } }), ['healthCheck.intervalSeconds']);
+bad('service', "autoScaling.minCapacity: 'one' with maxCapacity 1 (not judged against the default minimum)",
+  routed({ autoScaling: { minCapacity: 'one', maxCapacity: 1 } }), ['autoScaling.minCapacity']);
+
+// 6. Lists, maps and structs given other shapes.
+bad('network', "availabilityZones: 'eu-west-1a' (a string for a list)", network({ availabilityZones: 'eu-west-1a' }), ['availabilityZones']);
+bad('network', 'availabilityZones: [1, 2] (numbers in the list)', network({ availabilityZones: [1, 2] }), ['availabilityZones[0]', 'availabilityZones[1]']);
+bad('loadBalancer', "allowedCidrs: '0.0.0.0/0' (a string for a list)", loadBalancer({ allowedCidrs: '0.0.0.0/0' }), ['allowedCidrs']);
+bad('loadBalancer', 'allowedCidrs: [5]', loadBalancer({ allowedCidrs: [5] }), ['allowedCidrs[0]']);
+bad('loadBalancer', 'allowedCidrs: [null]', loadBalancer({ allowedCidrs: [null] }), ['allowedCidrs[0]']);
+bad('service', "command: 'node server.js' (a string for a list)", service({ command: 'node server.js' }), ['command']);
+bad('service', 'command: [1]', service({ command: [1] }), ['command[0]']);
+bad('service', 'command: [] (empty)', service({ command: [] }), ['command']);
+bad('service', "entryPoint: '/bin/sh'", service({ entryPoint: '/bin/sh' }), ['entryPoint']);
+bad('service', "entryPoint: ['']", service({ entryPoint: [''] }), ['entryPoint']);
+bad('service', "healthCheck.command: 'curl -f localhost' (a string for a list)", service({ healthCheck: { command: 'curl -f localhost' } }), ['healthCheck.command']);
+bad('service', 'healthCheck.command: [] (empty)', service({ healthCheck: { command: [] } }), ['healthCheck.command']);
+bad('service', 'routing.pathPatterns: 5 (reported once)', routed({ routing: { pathPatterns: 5 } }), ['routing.pathPatterns']);
+bad('service', "routing.pathPatterns: '/api/*' (a string for a list, reported once)", routed({ routing: { pathPatterns: '/api/*' } }), ['routing.pathPatterns']);
+bad('service', "routing.hostHeaders: 'api.example.com' (a string for a list)", routed({ routing: { hostHeaders: 'api.example.com' } }), ['routing.hostHeaders']);
+bad('service', "loadBalancerOptions.allowedCidrs: '0.0.0.0/0'", service({ loadBalancerOptions: { allowedCidrs: '0.0.0.0/0' } }), ['loadBalancerOptions.allowedCidrs']);
+bad('service', "environment: ['A=B'] (a list for a map)", service({ environment: ['A=B'] }), ['environment']);
+bad('service', "environment: 'A=B'", service({ environment: 'A=B' }), ['environment']);
+bad('service', 'environment.PORT: 8080 (a number for a string)', service({ environment: { PORT: 8080 } }), ['environment.PORT'], ['environment.PORT: got 8080']);
+bad('service', 'environment.DEBUG: true', service({ environment: { DEBUG: true } }), ['environment.DEBUG']);
+bad('service', 'environment.X: null', service({ environment: { X: null } }), ['environment.X']);
+bad('service', 'environment.CONFIG: {} (an object for a string)', service({ environment: { CONFIG: { a: 1 } } }), ['environment.CONFIG']);
+bad('service', 'secrets: [ ... ] (a list for a map)', service({ secrets: [{ secretsManagerArn: SECRET_ARN }] }), ['secrets']);
+bad('service', "secrets.DB: 'arn:...' (a string for a secret)", service({ secrets: { DB: SECRET_ARN } }), ['secrets.DB']);
+bad('service', 'secrets.DB: null', service({ secrets: { DB: null } }), ['secrets.DB']);
+bad('service', "healthCheck: '/health' (a string for a struct)", service({ healthCheck: '/health' }), ['healthCheck']);
+bad('service', 'alarms: false', service({ alarms: false }), ['alarms'], ['alarms: got false']);
+bad('service', 'autoScaling: true', service({ autoScaling: true }), ['autoScaling']);
+bad('service', 'routing: 5 on a shared load balancer (reported once)', routed({ routing: 5 }), ['routing']);
+bad('service', "loadBalancerOptions: 'internal'", service({ loadBalancerOptions: 'internal' }), ['loadBalancerOptions']);
+bad('service', 'loadBalancerOptions: []', service({ loadBalancerOptions: [] }), ['loadBalancerOptions']);
+bad('network', 'flowLogs: true', network({ flowLogs: true }), ['flowLogs']);
+bad('loadBalancer', "domain: 'app.example.com' (a string for a struct)", loadBalancer({ domain: 'app.example.com' }), ['domain']);
+bad('service', 'healthCheck: a Date instance', service({ healthCheck: new Date(0) }), ['healthCheck']);
+
+// 7. undefined where a value is required.
+bad('service', 'cluster: undefined', service({ cluster: undefined }), ['cluster'], ['cluster: got undefined']);
+bad('service', 'image: undefined', service({ image: undefined }), ['image']);
+bad('service', 'routing.priority: undefined', routed({ routing: { priority: undefined } }), ['routing.priority']);
+bad('cluster', 'network: undefined', cluster({ network: undefined }), ['network']);
+bad('loadBalancer', 'network: undefined', loadBalancer({ network: undefined }), ['network']);
+bad('loadBalancer', 'domain without hostedZoneId (reported once)', loadBalancer({ domain: { domainName: 'app.example.com' } }), ['domain.hostedZoneId']);
+bad('loadBalancer', 'domain without domainName (reported once)', loadBalancer({ domain: { hostedZoneId: ZONE } }), ['domain.domainName']);
+
+// 8. Typos in prop names: reported with the nearest valid name.
+const TYPOS: Array<[Kind, Props, string[], string]> = [
+  ['network', { maxAZs: 3 }, ['maxAZs'], 'maxAzs'],
+  ['network', { natGateway: 1 }, ['natGateway'], 'natGateways'],
+  ['network', { flowlogs: { enabled: false } }, ['flowlogs'], 'flowLogs'],
+  ['network', { CIDR: '10.0.0.0/16' }, ['CIDR'], 'cidr'],
+  ['network', { availabilityZone: 'eu-west-1a' }, ['availabilityZone'], 'availabilityZones'],
+  ['network', { s3GatewayEndpoints: false }, ['s3GatewayEndpoints'], 's3GatewayEndpoint'],
+  ['network', { flowLogs: { retention: 30 } }, ['flowLogs.retention'], 'retentionDays'],
+  ['network', { flowLogs: { traffic: 'ALL' } }, ['flowLogs.traffic'], 'trafficType'],
+  ['cluster', { containerInsight: true }, ['containerInsight'], 'containerInsights'],
+  ['cluster', { execLogRetention: 30 }, ['execLogRetention'], 'execLogRetentionDays'],
+  ['cluster', { Profile: 'PRODUCTION' }, ['Profile'], 'profile'],
+  ['loadBalancer', { certificateARN: CERT }, ['certificateARN'], 'certificateArn'],
+  ['loadBalancer', { allowedCIDRs: ['0.0.0.0/0'] }, ['allowedCIDRs'], 'allowedCidrs'],
+  ['loadBalancer', { idleTimeout: 60 }, ['idleTimeout'], 'idleTimeoutSeconds'],
+  ['loadBalancer', { accessLogsRetentionDays: 30 }, ['accessLogsRetentionDays'], 'accessLogRetentionDays'],
+  ['loadBalancer', { deleteProtection: true }, ['deleteProtection'], 'deletionProtection'],
+  ['loadBalancer', { certificate: CERT }, ['certificate'], 'certificateArn'],
+  ['service', { desiredcount: 3 }, ['desiredcount'], 'desiredCount'],
+  ['service', { healtCheck: { path: '/health' } }, ['healtCheck'], 'healthCheck'],
+  ['service', { memory: 1024 }, ['memory'], 'memoryMiB'],
+  ['service', { memoryMb: 1024 }, ['memoryMb'], 'memoryMiB'],
+  ['service', { containerPorts: 80 }, ['containerPorts'], 'containerPort'],
+  ['service', { enviroment: { A: 'b' } }, ['enviroment'], 'environment'],
+  ['service', { secret: {} }, ['secret'], 'secrets'],
+  ['service', { autoscaling: { minCapacity: 2 } }, ['autoscaling'], 'autoScaling'],
+  ['service', { alarm: {} }, ['alarm'], 'alarms'],
+  ['service', { Image: IMAGE }, ['Image'], 'image'],
+  ['service', { logRetention: 30 }, ['logRetention'], 'logRetentionDays'],
+  ['service', { ephemeralStorage: 30 }, ['ephemeralStorage'], 'ephemeralStorageGiB'],
+  ['service', { deregistrationDelay: 10 }, ['deregistrationDelay'], 'deregistrationDelaySeconds'],
+  ['service', { healthCheckGracePeriod: 10 }, ['healthCheckGracePeriod'], 'healthCheckGracePeriodSeconds'],
+  ['service', { spots: true }, ['spots'], 'spot'],
+  ['service', { loadbalancer: {} }, ['loadbalancer'], 'loadBalancer'],
+  ['service', { cpuArch: 'ARM64' }, ['cpuArch'], 'cpuArchitecture'],
+  ['service', { port: 80 }, ['port'], 'containerPort'],
+  ['service', { healthCheck: { intervalSecs: 10 } }, ['healthCheck.intervalSecs'], 'intervalSeconds'],
+  ['service', { healthCheck: { interval: 10 } }, ['healthCheck.interval'], 'intervalSeconds'],
+  ['service', { healthCheck: { timeout: 3 } }, ['healthCheck.timeout'], 'timeoutSeconds'],
+  ['service', { healthCheck: { healthyHttpCode: '200' } }, ['healthCheck.healthyHttpCode'], 'healthyHttpCodes'],
+  ['service', { autoScaling: { minCapacty: 2 } }, ['autoScaling.minCapacty'], 'minCapacity'],
+  ['service', { alarms: { cpuPercentage: 90 } }, ['alarms.cpuPercentage'], 'cpuPercent'],
+  ['service', { secrets: { DB: { secretsManagerArn: SECRET_ARN, jsonkey: 'password' } } }, ['secrets.DB.jsonkey'], 'jsonKey'],
+  ['service', { loadBalancerOptions: { certificateARN: CERT } }, ['loadBalancerOptions.certificateARN'], 'certificateArn'],
+];
+for (const [kind, extra, problems, nearest] of TYPOS) {
+  bad(kind, `typo ${problems[0]} (did you mean ${nearest}?)`, BUILDERS[kind](extra), problems, [`did you mean ${nearest}?`]);
+}
+// A typo of a required prop: the typo and the missing prop are both reported.
+bad('cluster', 'network missing (an unknown prop given as undefined is ignored)', () => ({ networks: undefined, profile: 'PRODUCTION' }), ['network']);
+bad('cluster', 'typo networks: <network> (and network missing)', (fx) => ({ networks: fx.network }), ['networks', 'network'], ['did you mean network?']);
+bad('service', 'typo cluser: <cluster> (and cluster missing)', (fx) => ({ cluser: fx.cluster, image: IMAGE }), ['cluser', 'cluster'], ['did you mean cluster?']);
+bad('service', 'typo routing.pathPattern', routed({ routing: { pathPattern: ['/x'], pathPatterns: ['/y'] } }), ['routing.pathPattern'], ['did you mean pathPatterns?']);
+bad('service', 'typo routing.prio (and priority missing)', (fx) => ({ cluster: fx.cluster, image: IMAGE, loadBalancer: fx.lb, routing: { pathPatterns: ['/t'], prio: 30 } }),
+  ['routing.prio', 'routing.priority'], ['did you mean priority?']);
+bad('loadBalancer', 'typo domain.hostedZone (and hostedZoneId missing)', loadBalancer({ domain: { domainName: 'app.example.com', hostedZone: ZONE } }),
+  ['domain.hostedZone', 'domain.hostedZoneId'], ['did you mean hostedZoneId?']);
+bad('service', 'unknown prop foo (no near name)', service({ foo: 1 }), ['foo'], ['unknown prop']);
+bad('network', 'unknown prop vpcCidr (no near name)', network({ vpcCidr: '10.0.0.0/16' }), ['vpcCidr'], ['unknown prop']);
+bad('loadBalancer', 'unknown prop internetFacing (no near name)', loadBalancer({ internetFacing: true }), ['internetFacing'], ['unknown prop']);
+ok('service', 'an unknown prop given as undefined is ignored', service({ foo: undefined }));
+
+// 9. Collaborators: wrong classes, other engines, other apps, other regions.
+bad('service', 'cluster: null', service({ cluster: null }), ['cluster']);
+bad('service', 'cluster: a PlatformNetwork', service((fx) => ({ cluster: fx.network })), ['cluster'], ['not a PlatformNetwork']);
+bad('service', 'cluster: a PlatformLoadBalancer', service((fx) => ({ cluster: fx.lb })), ['cluster']);
+bad('service', "cluster: 'my-cluster' (a name)", service({ cluster: 'my-cluster' }), ['cluster'], ['cluster: got "my-cluster"']);
+bad('service', 'cluster: a plain object imitating one', service((fx) => ({ cluster: { network: fx.network, clusterName: 'x' } })), ['cluster']);
+bad('service', 'cluster: of the other engine', service((fx) => ({ cluster: fx.alien.cluster })), ['cluster'], ['one app uses one engine']);
+bad('service', 'cluster: of another app', service((fx) => ({ cluster: fx.foreign.cluster })), ['cluster'], ['another app']);
+bad('service', 'cluster: in another region (us-east-1)', service((fx) => ({ cluster: fx.otherRegion.cluster })), ['cluster'], ['us-east-1']);
+bad('service', 'loadBalancer: a PlatformCluster', routed((fx) => ({ loadBalancer: fx.cluster })), ['loadBalancer'], ['not a PlatformCluster']);
+bad('service', 'loadBalancer: a PlatformNetwork', routed((fx) => ({ loadBalancer: fx.network })), ['loadBalancer']);
+bad('service', "loadBalancer: 'arn:...' (an ARN)", routed({ loadBalancer: 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/x/1' }), ['loadBalancer']);
+bad('service', 'loadBalancer: null without routing', service({ loadBalancer: null }), ['loadBalancer']);
+bad('service', 'loadBalancer: null with routing (reported once)', routed({ loadBalancer: null }), ['loadBalancer']);
+bad('service', 'loadBalancer: of the other engine', routed((fx) => ({ loadBalancer: fx.alien.lb })), ['loadBalancer'], ['one app uses one engine']);
+bad('service', 'loadBalancer: of another app', routed((fx) => ({ loadBalancer: fx.foreign.lb })), ['loadBalancer'], ['another app']);
+bad('service', 'loadBalancer: in another region', routed((fx) => ({ loadBalancer: fx.otherRegion.lb })), ['loadBalancer'], ['us-east-1']);
+bad('service', 'loadBalancer: on a different network than the cluster', routed((fx) => ({ loadBalancer: fx.otherLb })), ['loadBalancer'], ["cluster's network"]);
+bad('service', 'cluster and loadBalancer both of the other engine', routed((fx) => ({ cluster: fx.alien.cluster, loadBalancer: fx.alien.lb })),
+  ['cluster', 'loadBalancer']);
+bad('cluster', 'network: null', cluster({ network: null }), ['network']);
+bad('cluster', 'network: a PlatformCluster', cluster((fx) => ({ network: fx.cluster })), ['network'], ['not a PlatformCluster']);
+bad('cluster', "network: 'vpc-0123' (an ID)", cluster({ network: 'vpc-0123' }), ['network']);
+bad('cluster', 'network: of the other engine', cluster((fx) => ({ network: fx.alien.network })), ['network'], ['one app uses one engine']);
+bad('cluster', 'network: of another app', cluster((fx) => ({ network: fx.foreign.network })), ['network'], ['another app']);
+bad('cluster', 'network: in another region', cluster((fx) => ({ network: fx.otherRegion.network })), ['network'], ['us-east-1']);
+bad('loadBalancer', 'network: a PlatformLoadBalancer', loadBalancer((fx) => ({ network: fx.lb })), ['network']);
+bad('loadBalancer', 'network: a PlatformCluster', loadBalancer((fx) => ({ network: fx.cluster })), ['network']);
+bad('loadBalancer', 'network: {}', loadBalancer({ network: {} }), ['network']);
+bad('loadBalancer', 'network: of the other engine', loadBalancer((fx) => ({ network: fx.alien.network })), ['network'], ['one app uses one engine']);
+bad('loadBalancer', 'network: of another app', loadBalancer((fx) => ({ network: fx.foreign.network })), ['network'], ['another app']);
+bad('loadBalancer', 'network: in another region', loadBalancer((fx) => ({ network: fx.otherRegion.network })), ['network'], ['us-east-1']);
+
+// 10. Network values: CIDRs, AZs, NAT gateways.
+ok('network', "cidr '10.0.0.0/24' (the smallest VPC)", network({ cidr: '10.0.0.0/24' }));
+ok('network', "cidr '192.168.0.0/16'", network({ cidr: '192.168.0.0/16' }));
+ok('network', "maxAzs 4 with cidr '10.0.0.0/24'", lookupNetwork({ maxAzs: 4, cidr: '10.0.0.0/24' }));
+ok('network', "maxAzs 6 with cidr '10.0.0.0/16', natGateways 6", lookupNetwork({ maxAzs: 6, cidr: '10.0.0.0/16', natGateways: 6 }));
+bad('network', "maxAzs 5 with cidr '10.0.0.0/24' (too small for 5 AZs)", lookupNetwork({ maxAzs: 5, cidr: '10.0.0.0/24' }), ['maxAzs']);
+const BAD_VPC_CIDRS: Array<[string, string]> = [
+  ['10.0.0.1/16', 'host bits set'],
+  ['10.1.2.0/16', 'host bits set'],
+  ['224.0.0.0/16', 'multicast'],
+  ['239.255.0.0/16', 'multicast'],
+  ['127.0.0.0/16', 'loopback'],
+  ['240.0.0.0/16', 'reserved'],
+  ['255.255.0.0/16', 'reserved'],
+  ['169.254.0.0/16', 'link-local'],
+  ['0.0.0.0/16', '"this network"'],
+  ['10.0.0.0/8', 'prefix too short'],
+  ['10.0.0.0/15', 'prefix too short'],
+  ['10.0.0.0/25', 'prefix too long'],
+  ['10.0.0.0/33', 'prefix out of range'],
+  ['256.0.0.0/16', 'octet out of range'],
+  ['10.0.0.0', 'no prefix'],
+  ['10.0.0/16', 'three octets'],
+  ['', 'empty'],
+  [' 10.0.0.0/16', 'leading space'],
+  ['10.0.0.0/16\n', 'trailing newline'],
+  ['010.0.0.0/16', 'leading zero (octal to some parsers; Terraform refuses it)'],
+];
+for (const [cidr, why] of BAD_VPC_CIDRS) bad('network', `cidr ${JSON.stringify(cidr)} (${why})`, network({ cidr }), ['cidr'], [`cidr: got ${JSON.stringify(cidr)}`]);
+bad('network', 'availabilityZones from two regions', network({ availabilityZones: ['eu-west-1a', 'us-east-1b'] }), ['availabilityZones[1]'], ['eu-west-1']);
+bad('network', 'availabilityZones all in another region', network({ availabilityZones: ['us-east-1a', 'us-east-1b'] }), ['availabilityZones[0]', 'availabilityZones[1]']);
+bad('network', "availabilityZones as zone IDs ('euw1-az1')", network({ availabilityZones: ['euw1-az1', 'euw1-az2'] }), ['availabilityZones[0]', 'availabilityZones[1]'],
+  ['zone ID']);
+bad('network', 'availabilityZones with a duplicate', network({ availabilityZones: ['eu-west-1a', 'eu-west-1a'] }), ['availabilityZones']);
+bad('network', 'availabilityZones fewer than maxAzs', network({ maxAzs: 3 }), ['availabilityZones']);
+bad('network', 'availabilityZones: []', network({ availabilityZones: [] }), ['availabilityZones']);
+bad('network', "availabilityZones: ['eu-west-1'] (a region, not a zone)", network({ availabilityZones: ['eu-west-1', 'eu-west-1b'] }), ['availabilityZones[0]']);
+ok('network', 'availabilityZones: three, maxAzs 2 (the first two are used)', network({ availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'] }));
+bad('network', 'natGateways 3 with maxAzs 2', network({ natGateways: 3 }), ['natGateways']);
+bad('network', 'natGateways 7 with maxAzs 1 (both wrong)', lookupNetwork({ maxAzs: 1, natGateways: 7 }), ['maxAzs', 'natGateways']);
+bad('network', "flowLogs.kmsKeyArn 'alias/flow-logs' (an alias)", network({ flowLogs: { kmsKeyArn: 'alias/flow-logs' } }), ['flowLogs.kmsKeyArn']);
+ok('network', 'flowLogs.kmsKeyArn a key ARN', network({ flowLogs: { kmsKeyArn: KMS_ARN } }));
+
+// 11. Load-balancer values: CIDRs clients connect from, certificates, domains.
+const BAD_SOURCE_CIDRS: Array<[string, string]> = [
+  ['203.0.113.1/24', 'host bits set'],
+  ['224.0.0.0/4', 'multicast'],
+  ['239.1.1.1/32', 'multicast'],
+  ['127.0.0.1/32', 'loopback'],
+  ['240.0.0.0/4', 'reserved'],
+  ['255.255.255.255/32', 'reserved (broadcast)'],
+  ['169.254.169.254/32', 'link-local'],
+  ['0.0.0.0/8', '"this network"'],
+  ['1.2.3.4', 'no prefix'],
+  ['1.2.3.4/40', 'prefix out of range'],
+  ['::/0', 'IPv6'],
+  ['203.0.113.0/24 ', 'trailing space'],
+  ['010.1.2.0/24', 'leading zero'],
+];
+for (const [cidr, why] of BAD_SOURCE_CIDRS) {
+  bad('loadBalancer', `allowedCidrs[1] ${JSON.stringify(cidr)} (${why})`, loadBalancer({ allowedCidrs: ['0.0.0.0/0', cidr] }), ['allowedCidrs[1]'],
+    [`allowedCidrs[1]: got ${JSON.stringify(cidr)}`]);
+}
+bad('service', "loadBalancerOptions.allowedCidrs[0] '203.0.113.1/24' (host bits)", service({ loadBalancerOptions: { allowedCidrs: ['203.0.113.1/24'] } }),
+  ['loadBalancerOptions.allowedCidrs[0]']);
+bad('service', "loadBalancerOptions.allowedCidrs[0] '224.0.0.0/4' (multicast)", service({ loadBalancerOptions: { allowedCidrs: ['224.0.0.0/4'] } }),
+  ['loadBalancerOptions.allowedCidrs[0]'], ['multicast']);
+bad('loadBalancer', 'allowedCidrs with a duplicate', loadBalancer({ allowedCidrs: ['203.0.113.0/24', '198.51.100.0/24', '203.0.113.0/24'] }), ['allowedCidrs[2]']);
+bad('loadBalancer', 'allowedCidrs: []', loadBalancer({ allowedCidrs: [] }), ['allowedCidrs']);
+ok('loadBalancer', 'allowedCidrs: 60 on plain HTTP (1 listener port)', loadBalancer({ allowedCidrs: cidrs(60) }));
+bad('loadBalancer', 'allowedCidrs: 61 on plain HTTP', loadBalancer({ allowedCidrs: cidrs(61) }), ['allowedCidrs']);
+ok('loadBalancer', 'allowedCidrs: 30 with a certificate (2 listener ports)', loadBalancer({ allowedCidrs: cidrs(30), certificateArn: CERT }));
+bad('loadBalancer', 'allowedCidrs: 31 with a certificate', loadBalancer({ allowedCidrs: cidrs(31), certificateArn: CERT }), ['allowedCidrs']);
+bad('loadBalancer', 'allowedCidrs: 31 with a domain', loadBalancer({ allowedCidrs: cidrs(31), domain: DOMAIN }), ['allowedCidrs']);
+bad('loadBalancer', 'allowedCidrs: 31 with a certificate, one repeated', loadBalancer({ allowedCidrs: [...cidrs(30), '198.51.100.0/32'], certificateArn: CERT }),
+  ['allowedCidrs', 'allowedCidrs[30]']);
+ok('service', 'loadBalancerOptions.allowedCidrs: 30 with a certificate', service({ loadBalancerOptions: { allowedCidrs: cidrs(30), certificateArn: CERT } }));
+bad('service', 'loadBalancerOptions.allowedCidrs: 31 with a certificate', service({ loadBalancerOptions: { allowedCidrs: cidrs(31), certificateArn: CERT } }),
+  ['loadBalancerOptions.allowedCidrs']);
+ok('loadBalancer', "allowedCidrs ['0.0.0.0/1', '128.0.0.0/1'] (halves of the internet contain reserved ranges but are not inside one)", loadBalancer({ allowedCidrs: ['0.0.0.0/1', '128.0.0.0/1'] }));
+ok('loadBalancer', 'internal with allowedCidrs of the VPC', loadBalancer({ internal: true, allowedCidrs: ['10.0.0.0/16'] }));
+ok('loadBalancer', 'certificateArn', loadBalancer({ certificateArn: CERT }));
+bad('loadBalancer', "certificateArn 'my-cert' (not an ARN)", loadBalancer({ certificateArn: 'my-cert' }), ['certificateArn']);
+bad('loadBalancer', 'certificateArn of IAM (not ACM)', loadBalancer({ certificateArn: 'arn:aws:iam::111122223333:server-certificate/x' }), ['certificateArn']);
+bad('loadBalancer', 'certificateArn and domain together', loadBalancer({ certificateArn: CERT, domain: DOMAIN }), ['certificateArn']);
+ok('loadBalancer', 'domain app.example.com', loadBalancer({ domain: DOMAIN }));
+ok('loadBalancer', 'domain *.example.com (wildcard)', loadBalancer({ domain: { domainName: '*.example.com', hostedZoneId: ZONE } }));
+ok('loadBalancer', 'domain of 253 characters (the maximum)', loadBalancer({ domain: { domainName: domainOfLength(253), hostedZoneId: ZONE } }));
+bad('loadBalancer', 'domain of 254 characters', loadBalancer({ domain: { domainName: domainOfLength(254), hostedZoneId: ZONE } }), ['domain.domainName']);
+bad('loadBalancer', 'domain with a 64-character label', loadBalancer({ domain: { domainName: `${'a'.repeat(64)}.example.com`, hostedZoneId: ZONE } }),
+  ['domain.domainName']);
+bad('loadBalancer', "domain 'localhost' (no dot)", loadBalancer({ domain: { domainName: 'localhost', hostedZoneId: ZONE } }), ['domain.domainName']);
+bad('loadBalancer', "domain 'app example.com' (a space)", loadBalancer({ domain: { domainName: 'app example.com', hostedZoneId: ZONE } }), ['domain.domainName']);
+bad('loadBalancer', "domain.hostedZoneId 'example.com' (a name, not an ID)", loadBalancer({ domain: { domainName: 'app.example.com', hostedZoneId: 'example.com' } }),
+  ['domain.hostedZoneId']);
+
+// 12. Service values: sizes, health checks, routing, images, secrets, environment.
+ok('service', 'cpu 16384 with memoryMiB 122880 (the largest task)', service({ cpu: 16384, memoryMiB: 122880 }));
+ok('service', 'cpu 16384 with memoryMiB 32768', service({ cpu: 16384, memoryMiB: 32768 }));
+ok('service', 'cpu 256 with memoryMiB 2048', service({ cpu: 256, memoryMiB: 2048 }));
+ok('service', 'cpu 8192 with memoryMiB 61440', service({ cpu: 8192, memoryMiB: 61440 }));
+bad('service', 'cpu 128 (below the smallest)', service({ cpu: 128 }), ['cpu']);
+bad('service', 'cpu 32768 (above the largest)', service({ cpu: 32768, memoryMiB: 65536 }), ['cpu']);
+bad('service', 'cpu 300 with a valid memory size', service({ cpu: 300, memoryMiB: 1024 }), ['cpu']);
+bad('service', 'cpu 256 with memoryMiB 3072 (a size of cpu 512)', service({ cpu: 256, memoryMiB: 3072 }), ['memoryMiB']);
+bad('service', 'cpu 16384 with memoryMiB 131072', service({ cpu: 16384, memoryMiB: 131072 }), ['memoryMiB']);
+bad('service', 'cpu 8192 with memoryMiB 17408 (not in steps of 4096)', service({ cpu: 8192, memoryMiB: 17408 }), ['memoryMiB']);
+bad('service', 'cpu 300 and memoryMiB 100 (both wrong: both reported)', service({ cpu: 300, memoryMiB: 100 }), ['cpu', 'memoryMiB']);
+bad('service', 'cpu 100 and memoryMiB 999999 (both wrong)', service({ cpu: 100, memoryMiB: 999999 }), ['cpu', 'memoryMiB']);
+bad('service', 'cpuArchitecture ARM64 with spot true', service({ cpuArchitecture: 'ARM64', spot: true }), ['spot'], ['ARM64']);
+ok('service', 'cpuArchitecture ARM64 with spot false', service({ cpuArchitecture: 'ARM64', spot: false }));
+ok('service', 'cpuArchitecture ARM64 in development (the spot default yields)', service({ cpuArchitecture: 'ARM64' }));
+ok('service', 'cpuArchitecture X86_64 with spot true', service({ cpuArchitecture: 'X86_64', spot: true }));
+ok('service', 'healthCheck intervalSeconds 300 with timeoutSeconds 120', routed({ healthCheck: { intervalSeconds: 300, timeoutSeconds: 120 } }));
+bad('service', 'healthCheck timeoutSeconds equal to intervalSeconds', routed({ healthCheck: { intervalSeconds: 10, timeoutSeconds: 10 } }), ['healthCheck.timeoutSeconds']);
+bad('service', 'healthCheck timeoutSeconds above intervalSeconds', routed({ healthCheck: { intervalSeconds: 10, timeoutSeconds: 20 } }), ['healthCheck.timeoutSeconds']);
+ok('service', 'healthCheck command with timeoutSeconds 60', routed({ healthCheck: { command: ['CMD-SHELL', 'curl -f http://localhost:8080/ || exit 1'], intervalSeconds: 120, timeoutSeconds: 60 } }));
+bad('service', 'healthCheck command with timeoutSeconds 61', routed({ healthCheck: { command: ['CMD-SHELL', 'true'], intervalSeconds: 120, timeoutSeconds: 61 } }),
+  ['healthCheck.timeoutSeconds']);
+for (const codes of ['200-499', '200', '200,204', '200-299,301', '499']) {
+  ok('service', `healthCheck.healthyHttpCodes '${codes}'`, routed({ healthCheck: { healthyHttpCodes: codes } }));
+}
+for (const codes of ['199', '500', '200-500', '100-299', '299-200', '200,', '200 - 299', '2xx', '', '200,600']) {
+  bad('service', `healthCheck.healthyHttpCodes '${codes}'`, routed({ healthCheck: { healthyHttpCodes: codes } }), ['healthCheck.healthyHttpCodes'],
+    [`healthCheck.healthyHttpCodes: got ${JSON.stringify(codes)}`]);
+}
+ok('service', 'healthCheck.path of 1024 characters', routed({ healthCheck: { path: `/${'a'.repeat(1023)}` } }));
+bad('service', 'healthCheck.path of 1025 characters', routed({ healthCheck: { path: `/${'a'.repeat(1024)}` } }), ['healthCheck.path']);
+bad('service', "healthCheck.path 'health' (no leading /)", routed({ healthCheck: { path: 'health' } }), ['healthCheck.path']);
+bad('service', "healthCheck.path '/my health' (a space)", routed({ healthCheck: { path: '/my health' } }), ['healthCheck.path']);
+ok('service', 'routing.pathPatterns of 128 characters', routed({ routing: { pathPatterns: [`/${'p'.repeat(127)}`] } }));
+bad('service', 'routing.pathPatterns[0] of 129 characters', routed({ routing: { pathPatterns: [`/${'p'.repeat(128)}`] } }), ['routing.pathPatterns[0]']);
+bad('service', "routing.pathPatterns[1] 'api/*' (no leading /)", routed({ routing: { pathPatterns: ['/ok', 'api/*'] } }), ['routing.pathPatterns[1]']);
+bad('service', "routing.pathPatterns[0] '/a b' (a space)", routed({ routing: { pathPatterns: ['/a b'] } }), ['routing.pathPatterns[0]']);
+bad('service', 'routing.pathPatterns: 4 (the ALB takes 3 per condition)', routed({ routing: { pathPatterns: ['/a', '/b', '/c', '/d'] } }), ['routing.pathPatterns']);
+bad('service', 'routing: 3 paths and 3 hosts (the ALB takes 5 per rule)',
+  routed({ routing: { pathPatterns: ['/a', '/b', '/c'], hostHeaders: ['a.example.com', 'b.example.com', 'c.example.com'] } }), ['routing']);
+bad('service', 'routing: 6 wildcards', routed({ routing: { pathPatterns: ['/a/*/*', '/b/**', '/c/*?'] } }), ['routing']);
+bad('service', 'routing: a priority but no conditions', routed({ routing: { pathPatterns: [] } }), ['routing']);
+ok('service', 'routing: host headers only', routed({ routing: { pathPatterns: undefined, hostHeaders: ['api.example.com', '*.example.org'] } }));
+bad('service', "routing.hostHeaders[0] 'api_example' (no dot)", routed({ routing: { hostHeaders: ['api_example'] } }), ['routing.hostHeaders[0]']);
+bad('service', "routing.hostHeaders[0] 'api.example.com:443' (a port)", routed({ routing: { hostHeaders: ['api.example.com:443'] } }), ['routing.hostHeaders[0]']);
+bad('service', 'routing.priority already used on the listener', routed({ routing: { priority: 10 } }), ['routing.priority'], ['routing.priority: got 10']);
+bad('service', 'routing without a shared load balancer', service({ routing: { pathPatterns: ['/x'], priority: 40 } }), ['routing']);
+bad('service', 'a shared load balancer without routing', service((fx) => ({ loadBalancer: fx.lb })), ['routing']);
+bad('service', 'loadBalancerOptions with a shared loadBalancer', routed({ loadBalancerOptions: { internal: true } }), ['loadBalancerOptions']);
+bad('service', 'loadBalancerOptions {} with a shared loadBalancer', routed({ loadBalancerOptions: {} }), ['loadBalancerOptions']);
+ok('service', 'autoScaling { minCapacity: 600 } (the derived maxCapacity is not reported)', service({ autoScaling: { minCapacity: 600 } }));
+ok('service', 'autoScaling {} (all defaults)', service({ autoScaling: {} }));
+ok('service', 'desiredCount 0 with autoScaling {}', service({ desiredCount: 0, autoScaling: {} }));
+ok('service', 'desiredCount 1000 with autoScaling {}', service({ desiredCount: 1000, autoScaling: {} }));
+bad('service', 'autoScaling maxCapacity below minCapacity', routed({ autoScaling: { minCapacity: 5, maxCapacity: 4 } }), ['autoScaling.maxCapacity']);
+bad('service', 'autoScaling maxCapacity 1 below the desiredCount default 2', routed({ autoScaling: { maxCapacity: 1 } }), ['autoScaling.maxCapacity']);
+ok('service', 'image of 255 characters', service({ image: `public.ecr.aws/${'a'.repeat(236)}:1.0` }));
+bad('service', 'image of 256 characters', service({ image: `public.ecr.aws/${'a'.repeat(237)}:1.0` }), ['image']);
+ok('service', 'image by digest', service({ image: `public.ecr.aws/docker/library/nginx@${DIGEST}` }));
+ok('service', 'image from a registry with a port', service({ image: 'registry.example.com:5000/team/web:2' }));
+for (const [image, why] of [
+  ['nginx :1.27', 'a space'], [' nginx:1.27', 'a leading space'], ['nginx:1.27\n', 'a newline'], ['nginx\t1.27', 'a tab'], ['nginx!latest', 'a "!"'],
+  ['nginx;rm -rf /', 'a ";"'], ['-nginx', 'a leading "-"'], ['', 'empty'], ['nginx:1.27 ', 'a trailing space'], ['nginx:$(TAG)', '"$(" and ")"'],
+]) {
+  bad('service', `image ${JSON.stringify(image)} (${why})`, service({ image }), ['image'], [`image: got ${JSON.stringify(image)}`]);
+}
+ok('service', 'secrets: Secrets Manager with jsonKey and KMS key, SSM parameter', service({
+  secrets: { DB_PASSWORD: { secretsManagerArn: SECRET_ARN, jsonKey: 'password', kmsKeyArn: KMS_ARN }, FLAGS: { ssmParameterArn: PARAM_ARN }, _X: { secretsManagerArn: PARTIAL_SECRET_ARN } },
+}));
+for (const name of ['1X', 'MY-VAR', 'my var', '']) {
+  bad('service', `secrets name ${JSON.stringify(name)} (not a variable name)`, service({ secrets: { [name]: { secretsManagerArn: SECRET_ARN } } }), [`secrets.${name}`],
+    [JSON.stringify(name)]);
+}
+bad('service', "secrets.DB.jsonKey 'a:b' (contains ':')", service({ secrets: { DB: { secretsManagerArn: SECRET_ARN, jsonKey: 'a:b' } } }), ['secrets.DB.jsonKey'],
+  ['secrets.DB.jsonKey: got "a:b"']);
+bad('service', "secrets.DB.jsonKey ''", service({ secrets: { DB: { secretsManagerArn: SECRET_ARN, jsonKey: '' } } }), ['secrets.DB.jsonKey']);
+bad('service', 'secrets.P.jsonKey with an SSM parameter', service({ secrets: { P: { ssmParameterArn: PARAM_ARN, jsonKey: 'x' } } }), ['secrets.P.jsonKey']);
+bad('service', 'secrets.DB with both ARNs', service({ secrets: { DB: { secretsManagerArn: SECRET_ARN, ssmParameterArn: PARAM_ARN } } }), ['secrets.DB']);
+bad('service', 'secrets.DB with neither ARN', service({ secrets: { DB: {} } }), ['secrets.DB']);
+bad('service', 'secrets.DB.secretsManagerArn of S3', service({ secrets: { DB: { secretsManagerArn: 'arn:aws:s3:::bucket' } } }), ['secrets.DB.secretsManagerArn']);
+bad('service', 'secrets.P.ssmParameterArn without a name', service({ secrets: { P: { ssmParameterArn: 'arn:aws:ssm:eu-west-1:111122223333:parameter' } } }),
+  ['secrets.P.ssmParameterArn']);
+bad('service', "secrets.DB.kmsKeyArn 'alias/aws/secretsmanager'", service({ secrets: { DB: { secretsManagerArn: SECRET_ARN, kmsKeyArn: 'alias/aws/secretsmanager' } } }),
+  ['secrets.DB.kmsKeyArn']);
+bad('service', 'environment.DB also a secret', service({ environment: { DB: 'x' }, secrets: { DB: { secretsManagerArn: SECRET_ARN } } }), ['environment.DB']);
+for (const name of ['1X', 'MY-VAR', 'a.b', '']) {
+  bad('service', `environment name ${JSON.stringify(name)} (not a variable name)`, service({ environment: { [name]: 'v' } }), [`environment.${name}`]);
+}
+ok('service', 'environment: 60,000 characters (within 64 KiB)', service({ environment: { BIG: 'x'.repeat(60000) } }));
+bad('service', 'environment: 70,000 characters (a task definition over 64 KiB)', service({ environment: { BIG: 'x'.repeat(70000) } }), ['environment'], ['64 KiB']);
+bad('service', 'environment: 700 variables of 100 characters (over 64 KiB)',
+  service({ environment: Object.fromEntries(Array.from({ length: 700 }, (_, i) => [`VAR_${i}`, 'v'.repeat(100)])) }), ['environment']);
+bad('service', 'command: 70,000 characters (over 64 KiB, reported on command)', service({ command: ['sh', '-c', 'x'.repeat(70000)] }), ['command'], ['64 KiB']);
+ok('service', 'command and entryPoint', service({ command: ['nginx', '-g', 'daemon off;'], entryPoint: ['/docker-entrypoint.sh'] }));
+bad('service', 'alarms.errorLogPattern of 1025 characters', routed({ alarms: { errorLogPattern: 'E'.repeat(1025) } }), ['alarms.errorLogPattern']);
+ok('service', 'alarms.errorLogPattern of 1024 characters', routed({ alarms: { errorLogPattern: `"${'E'.repeat(1022)}"` } }));
+
+// 13. The image route: a cluster on a network without NAT gateways.
+bad('service', 'cluster on a network with natGateways 0 (no route to pull the image)', service((fx) => ({ cluster: fx.natlessCluster })), ['cluster'], ['natGateways']);
+bad('service', 'natGateways 0, ECR image, no endpoints', service((fx) => ({ cluster: fx.natlessCluster, image: ECR_IMAGE })), ['cluster']);
+ok('service', 'natGateways 0 with ECR and logs endpoints, an ECR image', service((fx) => ({ cluster: fx.endpointCluster, image: ECR_IMAGE })));
+bad('service', 'natGateways 0 with endpoints, a public image', service((fx) => ({ cluster: fx.endpointCluster })), ['image'], ['ECR']);
+bad('service', 'natGateways 0 with endpoints, a secret but no secretsmanager endpoint',
+  service((fx) => ({ cluster: fx.endpointCluster, image: ECR_IMAGE, secrets: { DB: { secretsManagerArn: SECRET_ARN } } })), ['cluster'], ['secretsmanager']);
+
+// 14. Several problems at once: every one is listed.
+bad('service', 'five wrong props at once', service({ spot: 'false', cpu: 100, desiredCount: -1, healthCheck: { path: 'health' }, environment: { PORT: 80 } }),
+  ['spot', 'cpu', 'desiredCount', 'healthCheck.path', 'environment.PORT']);
+bad('service', 'health check: timeout, codes and path wrong', routed({ healthCheck: { intervalSeconds: 10, timeoutSeconds: 10, healthyHttpCodes: '299-200', path: `/${'h'.repeat(1024)}` } }),
+  ['healthCheck.timeoutSeconds', 'healthCheck.healthyHttpCodes', 'healthCheck.path']);
+bad('service', 'routing: bad path, bad host, taken priority and loadBalancerOptions',
+  routed({ routing: { pathPatterns: ['api', '/ok'], hostHeaders: ['bad host'], priority: 10 }, loadBalancerOptions: {} }),
+  ['routing.pathPatterns[0]', 'routing.hostHeaders[0]', 'routing.priority', 'loadBalancerOptions']);
+bad('service', 'foreign cluster, alien load balancer and a typo', routed((fx) => ({ cluster: fx.foreign.cluster, loadBalancer: fx.alien.lb, desiredcount: 2 })),
+  ['cluster', 'loadBalancer', 'desiredcount']);
+bad('service', 'three bad secrets', service({
+  secrets: { '1X': { secretsManagerArn: SECRET_ARN }, BOTH: { secretsManagerArn: SECRET_ARN, ssmParameterArn: PARAM_ARN }, J: { secretsManagerArn: SECRET_ARN, jsonKey: 'a:b' } },
+}), ['secrets.1X', 'secrets.BOTH', 'secrets.J.jsonKey']);
+bad('service', 'autoScaling: four values out of range', routed({ autoScaling: { minCapacity: 0, maxCapacity: 1001, cpuTargetPercent: 95, memoryTargetPercent: 5 } }),
+  ['autoScaling.minCapacity', 'autoScaling.maxCapacity', 'autoScaling.cpuTargetPercent', 'autoScaling.memoryTargetPercent']);
+bad('service', 'alarms: every value wrong', routed({
+  alarms: { cpuPercent: 0, memoryPercent: 101, http5xxCount: -1, unhealthyHosts: 1001, errorLogCount: 1.5, errorLogPattern: 7, evaluationPeriods: 11 },
+}), ['alarms.cpuPercent', 'alarms.memoryPercent', 'alarms.http5xxCount', 'alarms.unhealthyHosts', 'alarms.errorLogCount', 'alarms.errorLogPattern', 'alarms.evaluationPeriods']);
+bad('service', 'cpu and memory wrong, ARM64 on spot', service({ cpu: 3000, memoryMiB: 3000, cpuArchitecture: 'ARM64', spot: true }), ['cpu', 'memoryMiB', 'spot']);
+bad('service', 'loadBalancerOptions: bad certificate, 31 CIDRs, idle timeout 4001',
+  service({ loadBalancerOptions: { certificateArn: 'x', allowedCidrs: cidrs(31), idleTimeoutSeconds: 4001 } }),
+  ['loadBalancerOptions.certificateArn', 'loadBalancerOptions.allowedCidrs', 'loadBalancerOptions.idleTimeoutSeconds']);
+bad('network', 'six wrong props at once', lookupNetwork({ cidr: '10.0.0.1/16', maxAzs: 7, natGateways: -1, flowLogs: { retentionDays: 2, trafficType: 'SOME' }, profile: 'prod' }),
+  ['cidr', 'maxAzs', 'natGateways', 'flowLogs.retentionDays', 'flowLogs.trafficType', 'profile']);
+bad('cluster', 'alien network, wrong types and a typo', (fx) => ({ network: fx.alien.network, containerInsights: 'yes', execLogRetentionDays: 2, profil: 'PRODUCTION' }),
+  ['network', 'containerInsights', 'execLogRetentionDays', 'profil'], ['did you mean profile?']);
+bad('loadBalancer', 'certificate and domain, idle 0, host-bit CIDR, internal as a string',
+  loadBalancer({ certificateArn: CERT, domain: DOMAIN, idleTimeoutSeconds: 0, allowedCidrs: ['1.2.3.4/8'], internal: 'yes' }),
+  ['certificateArn', 'idleTimeoutSeconds', 'allowedCidrs[0]', 'internal']);
+
+// 15. Props only one engine has: checked in their engine, reported as unknown props in the other.
+only('cdk', 'alarmTopic: an sns.ITopic', service((fx) => ({ alarmTopic: fx.cdk.topic })), 'ok', ['alarmTopic']);
+only('cdk', "alarmTopic: 'arn:...' (an ARN, not a topic)", service({ alarmTopic: TOPIC_ARN }), ['alarmTopic'], ['alarmTopic'], ['sns.Topic.fromTopicArn']);
+only('cdk', 'alarmTopic: null', service({ alarmTopic: null }), ['alarmTopic'], ['alarmTopic']);
+only('cdk', 'containerImage instead of image', service((fx) => ({ image: undefined, containerImage: fx.cdk.containerImage })), 'ok', ['containerImage', 'image']);
+only('cdk', 'containerImage and image together', service((fx) => ({ containerImage: fx.cdk.containerImage })), ['containerImage'], ['containerImage']);
+only('cdk', "containerImage: 'nginx' (a string, reported once)", service({ image: undefined, containerImage: 'nginx' }), ['containerImage'], ['containerImage', 'image']);
+only('cdk', 'secretsFrom: a secret with jsonKey and a parameter', service((fx) => ({
+  secretsFrom: { DB: { secret: fx.cdk.secret, jsonKey: 'password' }, NAMED: { secret: fx.cdk.secretByName }, FLAGS: { parameter: fx.cdk.parameter } },
+})), 'ok', ['secretsFrom']);
+only('cdk', 'secretsFrom.DB with neither secret nor parameter', service({ secretsFrom: { DB: {} } }), ['secretsFrom.DB'], ['secretsFrom']);
+only('cdk', 'secretsFrom.DB with both', service((fx) => ({ secretsFrom: { DB: { secret: fx.cdk.secret, parameter: fx.cdk.parameter } } })), ['secretsFrom.DB'], ['secretsFrom']);
+only('cdk', 'secretsFrom.FLAGS parameter with jsonKey', service((fx) => ({ secretsFrom: { FLAGS: { parameter: fx.cdk.parameter, jsonKey: 'x' } } })),
+  ['secretsFrom.FLAGS.jsonKey'], ['secretsFrom']);
+only('cdk', "secretsFrom name 'MY-VAR' (reported on secretsFrom)", service((fx) => ({ secretsFrom: { 'MY-VAR': { secret: fx.cdk.secret } } })),
+  ['secretsFrom.MY-VAR'], ['secretsFrom']);
+only('cdk', "secretsFrom.DB: 'arn:...' (a string)", service({ secretsFrom: { DB: SECRET_ARN } }), ['secretsFrom.DB'], ['secretsFrom']);
+only('cdk', "secretsFrom.DB.secret: 'arn:...' (an ARN, not a secret)", service({ secretsFrom: { DB: { secret: SECRET_ARN } } }), ['secretsFrom.DB.secret'], ['secretsFrom']);
+only('cdk', 'secretsFrom and secrets with one name', service((fx) => ({ secretsFrom: { DB: { secret: fx.cdk.secret } }, secrets: { DB: { secretsManagerArn: SECRET_ARN } } })),
+  ['secrets.DB'], ['secretsFrom']);
+only('cdk', 'secretsFrom: [] (a list for a map)', service({ secretsFrom: [] }), ['secretsFrom'], ['secretsFrom']);
+only('cdktf', 'alarmTopicArn', service({ alarmTopicArn: TOPIC_ARN }), 'ok', ['alarmTopicArn'], []);
+only('cdktf', "alarmTopicArn 'alerts' (not an ARN)", service({ alarmTopicArn: 'alerts' }), ['alarmTopicArn'], ['alarmTopicArn']);
+only('cdktf', 'alarmTopicArn of a FIFO topic', service({ alarmTopicArn: `${TOPIC_ARN}.fifo` }), ['alarmTopicArn'], ['alarmTopicArn']);
+only('cdktf', 'alarmTopicArn: 5', service({ alarmTopicArn: 5 }), ['alarmTopicArn'], ['alarmTopicArn']);
+only('cdktf', 'alarmTopicArn: a CDK topic object', service((fx) => ({ alarmTopicArn: fx.cdk.topic })), ['alarmTopicArn'], ['alarmTopicArn']);
+only('cdktf', 'waitForSteadyState false', service({ waitForSteadyState: false }), 'ok', ['waitForSteadyState']);
+only('cdktf', 'waitForSteadyState true', service({ waitForSteadyState: true }), 'ok', ['waitForSteadyState']);
+only('cdktf', "waitForSteadyState: 'false'", service({ waitForSteadyState: 'false' }), ['waitForSteadyState'], ['waitForSteadyState'], ['waitForSteadyState: got "false"']);
+only('cdktf', 'waitForSteadyState: null', service({ waitForSteadyState: null }), ['waitForSteadyState'], ['waitForSteadyState']);
+only('cdktf', 'waitForSteadyState: 0', service({ waitForSteadyState: 0 }), ['waitForSteadyState'], ['waitForSteadyState']);
+
+export const CASES: readonly FuzzCase[] = table.map(({ title, ...c }, i) => ({
+  ...c,
+  name: `${String(i + 1).padStart(3, '0')} ${c.kind}: ${title}`,
+}));
