@@ -37,7 +37,9 @@ export function cdkDeploymentPath(scope: IConstruct): string {
  * unknown names, collaborators): the validator holding any problems, and the
  * props of the right type for the planner's value checks.
  */
-export function checkCdkProps<T>(construct: string, scope: IConstruct, id: string, props: unknown, schema: StructSchema): { v: PropsValidator; props: T } {
+export function checkCdkProps<T>(
+  construct: string, scope: IConstruct, id: string, props: unknown, schema: StructSchema,
+): { v: PropsValidator; props: T } {
   const v = new PropsValidator(cdkValidationContext(construct, scope, id));
   return { v, props: checkProps<T>(v, schema, props) };
 }

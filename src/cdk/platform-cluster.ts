@@ -14,7 +14,6 @@ import {
 import { PlatformNetwork } from './platform-network';
 import { EnvironmentProfile } from '../constructs/environment-profile';
 import { CLUSTER_OPTIONS_SCHEMA, PlatformClusterOptions, planCluster } from '../constructs/platform-cluster';
-import { S } from '../constructs/prop-schema';
 import { ONE_YEAR_DAYS } from '../constructs/platform-network';
 import {
   allowCloudWatchLogs,
@@ -22,6 +21,7 @@ import {
   DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES,
   topicPolicyStatements,
 } from '../constructs/policies';
+import { S } from '../constructs/prop-schema';
 
 /** Props of the AWS CDK PlatformCluster. */
 export interface PlatformClusterProps extends PlatformClusterOptions {

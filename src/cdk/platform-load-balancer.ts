@@ -17,8 +17,8 @@ import {
 import { PlatformNetwork } from './platform-network';
 import { EnvironmentProfile } from '../constructs/environment-profile';
 import { duplicateRulePriorities, LoadBalancerPlan, LOAD_BALANCER_OPTIONS_SCHEMA, PlatformLoadBalancerOptions, planLoadBalancer } from '../constructs/platform-load-balancer';
-import { S } from '../constructs/prop-schema';
 import { accountRootArn, allowElbLogDelivery, ELB_LOG_DELIVERY_ACCOUNTS } from '../constructs/policies';
+import { S } from '../constructs/prop-schema';
 
 /** Props of the AWS CDK PlatformLoadBalancer. */
 export interface PlatformLoadBalancerProps extends PlatformLoadBalancerOptions {

@@ -19,8 +19,8 @@ import {
   NETWORK_OPTIONS_SCHEMA,
   SubnetTier,
   TIER_NAME,
+  interfaceEndpointService,
 } from '../constructs/platform-network';
-import { interfaceEndpointService } from '../constructs/platform-network';
 import {
   allowCloudWatchLogs,
   DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES,

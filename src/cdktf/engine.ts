@@ -112,7 +112,9 @@ export function sameStackDependencies(scope: IConstruct, dependencies: ReadonlyA
  * unknown names, collaborators): the validator holding any problems, and the
  * props of the right type for the planner's value checks.
  */
-export function checkCdktfProps<T>(construct: string, scope: IConstruct, id: string, props: unknown, schema: StructSchema): { v: PropsValidator; props: T } {
+export function checkCdktfProps<T>(
+  construct: string, scope: IConstruct, id: string, props: unknown, schema: StructSchema,
+): { v: PropsValidator; props: T } {
   const v = new PropsValidator(cdktfValidationContext(construct, scope, id));
   return { v, props: checkProps<T>(v, schema, props) };
 }

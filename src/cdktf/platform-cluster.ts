@@ -20,7 +20,6 @@ import {
 import { PlatformNetwork } from './platform-network';
 import { EnvironmentProfile } from '../constructs/environment-profile';
 import { CLUSTER_OPTIONS_SCHEMA, PlatformClusterOptions, planCluster } from '../constructs/platform-cluster';
-import { S } from '../constructs/prop-schema';
 import {
   allowAccountToAdministerKey,
   allowCloudWatchLogs,
@@ -28,6 +27,7 @@ import {
   DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES,
   topicPolicyStatements,
 } from '../constructs/policies';
+import { S } from '../constructs/prop-schema';
 
 /** Props of the CDK for Terraform PlatformCluster. */
 export interface PlatformClusterProps extends PlatformClusterOptions {

@@ -30,7 +30,6 @@ import {
 import { PlatformNetwork } from './platform-network';
 import { EnvironmentProfile } from '../constructs/environment-profile';
 import { duplicateRulePriorities, LOAD_BALANCER_OPTIONS_SCHEMA, PlatformLoadBalancerOptions, planLoadBalancer } from '../constructs/platform-load-balancer';
-import { S } from '../constructs/prop-schema';
 import {
   accountRootArn,
   allowElbLogDelivery,
@@ -38,6 +37,7 @@ import {
   denyInsecureTransport,
   ELB_LOG_DELIVERY_ACCOUNTS,
 } from '../constructs/policies';
+import { S } from '../constructs/prop-schema';
 
 /** Props of the CDK for Terraform PlatformLoadBalancer. */
 export interface PlatformLoadBalancerProps extends PlatformLoadBalancerOptions {

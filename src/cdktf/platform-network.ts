@@ -31,8 +31,7 @@ import {
   policyDocument,
 } from './engine';
 import { EnvironmentProfile } from '../constructs/environment-profile';
-import { PlatformNetworkOptions, planNetwork, NETWORK_OPTIONS_SCHEMA, SubnetTier, TIER_NAME } from '../constructs/platform-network';
-import { interfaceEndpointService } from '../constructs/platform-network';
+import { PlatformNetworkOptions, planNetwork, NETWORK_OPTIONS_SCHEMA, SubnetTier, TIER_NAME, interfaceEndpointService } from '../constructs/platform-network';
 import {
   allowAccountToAdministerKey,
   allowCloudWatchLogs,

@@ -808,8 +808,7 @@ export function planAddedSecret(plan: WebServicePlan, name: unknown, secret: unk
   const checked = checkProps<{ secrets?: Record<string, ContainerSecret> }>(v,
     S.struct<{ secrets?: Record<string, ContainerSecret> }>({ secrets: WEB_SERVICE_OPTIONS_SCHEMA.fields.secrets }),
     { secrets: { [String(name)]: secret } });
-  if (typeof name !== 'string') v.report('name', name, 'expected a string');
-  else if (name in plan.environment || plan.secrets.some((s) => s.name === name)) {
+  if (typeof name !== 'string') {v.report('name', name, 'expected a string');} else if (name in plan.environment || plan.secrets.some((s) => s.name === name)) {
     v.report('name', name, 'expected a name the service does not have yet (as a variable or a secret)');
   }
   const planned = planSecrets(v, checked.secrets ?? {}, { ...facts, engineSecrets: {} });

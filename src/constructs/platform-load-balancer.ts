@@ -179,7 +179,7 @@ function checkAllowedCidrs(v: PropsValidator, cidrs: readonly string[], most: nu
     if (v.isUnresolved(cidr)) return;
     const parsed = parseIpv4Cidr(cidr);
     if ('error' in parsed) {
-      v.report(`allowedCidrs[${i}]`, cidr, parsed.error.replace('"10.0.0.0/16"', '"203.0.113.0/24"'));
+      v.report(`allowedCidrs[${i}]`, cidr, parsed.error.replace('such as "10.0.0.0/16"', 'such as "203.0.113.0/24"'));
       return;
     }
     const reserved = cidrProblem(parsed, SOURCE_RESERVED_RANGES);

@@ -65,7 +65,8 @@ export const S = {
     return { kind: 'struct', fields: fields as Record<string, PropSchema>, required };
   },
   /** `base` plus an engine binding's own props. */
-  extend(base: StructSchema, fields: Record<string, PropSchema>, required: readonly string[] = [], elsewhere: Record<string, string> = {}): StructSchema {
+  extend(base: StructSchema, fields: Record<string, PropSchema>, required: readonly string[] = [],
+    elsewhere: Record<string, string> = {}): StructSchema {
     return {
       kind: 'struct',
       fields: { ...base.fields, ...fields },
@@ -92,10 +93,10 @@ export function checkProps<T>(v: PropsValidator, schema: StructSchema, props: un
 
 const INVALID = Symbol('invalid');
 
-function checkValue(v: PropsValidator, path: string, schema: PropSchema, value: unknown): unknown {
+function checkValue(v: PropsValidator, path: string, schema: PropSchema, value: unknown, required = false): unknown {
   const name = path || 'props';
   if (value === null) {
-    v.report(name, null, `expected ${expectation(schema)}; leave the prop out (undefined) for its default`);
+    v.report(name, null, `expected ${expectation(schema)}${required ? ' (required)' : '; leave the prop out (undefined) for its default'}`);
     return INVALID;
   }
   // Deploy-time tokens carry the right JavaScript type (string, number, list) but no value to judge.
@@ -145,7 +146,7 @@ function checkStruct(v: PropsValidator, path: string, schema: StructSchema, valu
       continue;
     }
     if (given === undefined) continue;
-    const checked = checkValue(v, at(key), field, given);
+    const checked = checkValue(v, at(key), field, given, schema.required?.includes(key));
     if (checked !== INVALID) out[key] = checked;
   }
   for (const key of schema.required ?? []) {

@@ -142,6 +142,7 @@ export function describe(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (value === null) return 'null';
   if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value);
+  if (typeof value === 'boolean') return String(value);
   if (typeof value === 'string') return shorten(JSON.stringify(value));
   if (typeof value === 'function') return `a function${value.name ? ` (${value.name})` : ''}`;
   if (typeof value === 'symbol' || typeof value === 'bigint') return `${typeof value} ${String(value)}`;

@@ -2,10 +2,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { PropsValidationError } from '../../src/constructs/validation';
 import { cdkStack, formatFindings } from '../helpers/cdk';
 import { cdkGatesAndTemplate } from '../helpers/cdk-gates';
 import { NGINX } from '../helpers/images';
-import { PropsValidationError } from '../../src/constructs/validation';
 import { CpuArchitecture } from 'ecs-platform-constructs';
 import { FargateWebService, PlatformCluster, PlatformNetwork } from 'ecs-platform-constructs/cdk';
 

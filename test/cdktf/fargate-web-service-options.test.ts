@@ -1,7 +1,7 @@
+import { PropsValidationError } from '../../src/constructs/validation';
+import { NGINX } from '../helpers/images';
 import { TfJson, tfStack, tfSynthFull } from '../helpers/terraform';
 import { tfContainers, tfPolicy, tfResourceAt } from '../helpers/tf-platform';
-import { NGINX } from '../helpers/images';
-import { PropsValidationError } from '../../src/constructs/validation';
 import { CpuArchitecture } from 'ecs-platform-constructs';
 import { FargateWebService, PlatformCluster, PlatformNetwork } from 'ecs-platform-constructs/cdktf';
 
@@ -66,7 +66,9 @@ describe('FargateWebService (CDK for Terraform): the options users expect', () =
         { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: [`${PARTIAL_SECRET_ARN}-??????`] },
         { Effect: 'Allow', Action: 'ssm:GetParameters', Resource: [PARAMETER_ARN] },
         {
-          Effect: 'Allow', Action: 'kms:Decrypt', Resource: KEY_ARN,
+          Effect: 'Allow',
+          Action: 'kms:Decrypt',
+          Resource: KEY_ARN,
           Condition: { StringEquals: { 'kms:ViaService': [expect.stringMatching(/^secretsmanager\.\$\{data\.aws_region\.[^.]+\.name\}\.\$\{data\.aws_partition\.[^.]+\.dns_suffix\}$/)] } },
         },
       ]));

@@ -87,16 +87,14 @@ const DOMAIN = { domainName: 'app.example.com', hostedZoneId: ZONE };
 
 /** `n` distinct client CIDRs (TEST-NET-2 hosts). */
 const cidrs = (n: number): string[] => Array.from({ length: n }, (_, i) => `198.51.100.${i}/32`);
-/** A DNS name of exactly `length` characters (labels of 63 at most). */
+/** A DNS name of exactly `length` characters: labels of up to 63 'a's, then '.com' (for the lengths used here). */
 function domainOfLength(length: number): string {
-  const labels: string[] = [];
-  let left = length - 4; // '.com'
-  while (left > 0) {
-    const size = Math.min(63, left - (labels.length > 0 ? 1 : 0));
-    labels.push('a'.repeat(size));
-    left -= size + (labels.length > 1 ? 1 : 0);
+  let name = '';
+  while (name.length < length - 4) {
+    const room = length - 4 - name.length - (name ? 1 : 0);
+    name += `${name ? '.' : ''}${'a'.repeat(Math.min(63, room))}`;
   }
-  return `${labels.join('.')}.com`;
+  return `${name}.com`;
 }
 /** A 64-hex-digit image digest. */
 const DIGEST = `sha256:${'ab12'.repeat(16)}`;
@@ -549,8 +547,11 @@ bad('loadBalancer', 'certificateArn of IAM (not ACM)', loadBalancer({ certificat
 bad('loadBalancer', 'certificateArn and domain together', loadBalancer({ certificateArn: CERT, domain: DOMAIN }), ['certificateArn']);
 ok('loadBalancer', 'domain app.example.com', loadBalancer({ domain: DOMAIN }));
 ok('loadBalancer', 'domain *.example.com (wildcard)', loadBalancer({ domain: { domainName: '*.example.com', hostedZoneId: ZONE } }));
-ok('loadBalancer', 'domain of 253 characters (the maximum)', loadBalancer({ domain: { domainName: domainOfLength(253), hostedZoneId: ZONE } }));
-bad('loadBalancer', 'domain of 254 characters', loadBalancer({ domain: { domainName: domainOfLength(254), hostedZoneId: ZONE } }), ['domain.domainName']);
+// ACM: a certificate's first domain name (its common name) is at most 64 characters; DNS allows 253.
+ok('loadBalancer', 'domain of 64 characters (the most ACM takes as a certificate\'s first name)', loadBalancer({ domain: { domainName: domainOfLength(64), hostedZoneId: ZONE } }));
+for (const length of [65, 253, 254]) {
+  bad('loadBalancer', `domain of ${length} characters`, loadBalancer({ domain: { domainName: domainOfLength(length), hostedZoneId: ZONE } }), ['domain.domainName']);
+}
 bad('loadBalancer', 'domain with a 64-character label', loadBalancer({ domain: { domainName: `${'a'.repeat(64)}.example.com`, hostedZoneId: ZONE } }),
   ['domain.domainName']);
 bad('loadBalancer', "domain 'localhost' (no dot)", loadBalancer({ domain: { domainName: 'localhost', hostedZoneId: ZONE } }), ['domain.domainName']);
@@ -675,12 +676,14 @@ bad('service', 'routing: bad path, bad host, taken priority and loadBalancerOpti
 bad('service', 'foreign cluster, alien load balancer and a typo', routed((fx) => ({ cluster: fx.foreign.cluster, loadBalancer: fx.alien.lb, desiredcount: 2 })),
   ['cluster', 'loadBalancer', 'desiredcount']);
 bad('service', 'three bad secrets', service({
-  secrets: { '1X': { secretsManagerArn: SECRET_ARN }, BOTH: { secretsManagerArn: SECRET_ARN, ssmParameterArn: PARAM_ARN }, J: { secretsManagerArn: SECRET_ARN, jsonKey: 'a:b' } },
+  secrets: { '1X': { secretsManagerArn: SECRET_ARN }, 'BOTH': { secretsManagerArn: SECRET_ARN, ssmParameterArn: PARAM_ARN }, 'J': { secretsManagerArn: SECRET_ARN, jsonKey: 'a:b' } },
 }), ['secrets.1X', 'secrets.BOTH', 'secrets.J.jsonKey']);
 bad('service', 'autoScaling: four values out of range', routed({ autoScaling: { minCapacity: 0, maxCapacity: 1001, cpuTargetPercent: 95, memoryTargetPercent: 5 } }),
   ['autoScaling.minCapacity', 'autoScaling.maxCapacity', 'autoScaling.cpuTargetPercent', 'autoScaling.memoryTargetPercent']);
 bad('service', 'alarms: every value wrong', routed({
-  alarms: { cpuPercent: 0, memoryPercent: 101, http5xxCount: -1, unhealthyHosts: 1001, errorLogCount: 1.5, errorLogPattern: 7, evaluationPeriods: 11 },
+  alarms: {
+    cpuPercent: 0, memoryPercent: 101, http5xxCount: -1, unhealthyHosts: 1001, errorLogCount: 1.5, errorLogPattern: 7, evaluationPeriods: 11,
+  },
 }), ['alarms.cpuPercent', 'alarms.memoryPercent', 'alarms.http5xxCount', 'alarms.unhealthyHosts', 'alarms.errorLogCount', 'alarms.errorLogPattern', 'alarms.evaluationPeriods']);
 bad('service', 'cpu and memory wrong, ARM64 on spot', service({ cpu: 3000, memoryMiB: 3000, cpuArchitecture: 'ARM64', spot: true }), ['cpu', 'memoryMiB', 'spot']);
 bad('service', 'loadBalancerOptions: bad certificate, 31 CIDRs, idle timeout 4001',

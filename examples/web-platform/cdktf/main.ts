@@ -13,7 +13,11 @@
  *               is matched before the frontend's catch-all), health check on /health,
  *               0.5 vCPU / 1 GiB, 2 to 6 tasks scaled on 70 % CPU.
  *   - FinOps:   a stand-in for the OpenOps FinOps app (httpd on port 80) with its OWN load
- *               balancer (no `loadBalancer` prop: the service creates one and takes its whole listener).
+ *               balancer (no `loadBalancer` prop: the service creates one and takes its whole listener),
+ *               internal (`loadBalancerOptions.internal`: a cost dashboard is for the team, reached
+ *               over VPN or Teleport, not the internet), on Graviton (`cpuArchitecture: ARM64`).
+ *   The Api learns the public address after construction (`addEnvironment`), the way later
+ *   constructs (a database, a queue) hand services their connection settings.
  *
  * Outputs: the DNS names of the two load balancers (ingress_dns_name, finops_dns_name).
  *
@@ -27,7 +31,7 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { App, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { EnvironmentProfile } from 'ecs-platform-constructs';
+import { CpuArchitecture, EnvironmentProfile } from 'ecs-platform-constructs';
 import {
   FargateWebService,
   PlatformCluster,
@@ -110,13 +114,19 @@ export class WebPlatformStack extends TerraformStack {
       autoScaling: { minCapacity: 2, maxCapacity: 6, cpuTargetPercent: 70 },
       routing: { pathPatterns: ['/api/*'], priority: 10 },
       environment: { LOG_LEVEL: 'info' },
+      // In-flight API calls get 10 s to finish when a task stops (the default is 30 s).
+      deregistrationDelaySeconds: 10,
     });
+    this.api.addEnvironment('PUBLIC_URL', `http://${this.ingress.dnsName}`);
 
     // No `loadBalancer`: the service stands up its own (FinOps/LoadBalancer).
     this.finOps = new FargateWebService(this, 'FinOps', {
       cluster: this.cluster,
       image: IMAGES.finOps,
       containerPort: 80,
+      // httpd's official image is multi-architecture: Graviton runs it for less per vCPU.
+      cpuArchitecture: CpuArchitecture.ARM64,
+      loadBalancerOptions: { internal: true },
     });
 
     new TerraformOutput(this, 'ingress_dns_name', {
