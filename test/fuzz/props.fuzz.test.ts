@@ -250,7 +250,6 @@ interface Side {
   readonly kit: Kit;
   readonly reject: World;
   readonly groups: Group[];
-  cdkObjects: () => CdkObjects;
 }
 
 function expectationIn(c: FuzzCase, engine: Engine): 'ok' | readonly string[] {
@@ -260,8 +259,12 @@ function expectationIn(c: FuzzCase, engine: Engine): 'ok' | readonly string[] {
 const runs = new Map<string, Run>();
 const runOf = (c: FuzzCase, engine: Engine) => runs.get(`${engine} ${c.name}`)!;
 
+/** aws-cdk-lib objects in the CDK rejection stack, for the CDK-only props handed to a CDKTF construct. */
+let cdkRejectObjects: () => CdkObjects;
+
 function setUp(): Record<Engine, Side> {
   const sides = {} as Record<Engine, Side>;
+  cdkRejectObjects = lazy(() => cdkObjectsIn(sides.cdk.reject.stack));
   for (const kit of [CDK, CDKTF]) {
     const { app, stack } = kit.stack(undefined, 'Fuzz', REGION);
     const reject = new World(kit, stack, AZS, true);
@@ -275,11 +278,10 @@ function setUp(): Record<Engine, Side> {
       w.peers = reject.peers;
       return w;
     });
-    const side: Side = { kit, reject, groups: [], cdkObjects: () => sides.cdk.cdkObjects() };
-    reject.peers = { foreign, otherRegion, alien: () => sides[kit.engine === 'cdk' ? 'cdktf' : 'cdk'].reject, cdk: () => side.cdkObjects() };
-    sides[kit.engine] = side;
+    const alien = () => sides[kit.engine === 'cdk' ? 'cdktf' : 'cdk'].reject;
+    reject.peers = { foreign, otherRegion, alien, cdk: cdkRejectObjects };
+    sides[kit.engine] = { kit, reject, groups: [] };
   }
-  sides.cdk.cdkObjects = lazy(() => cdkObjectsIn(sides.cdk.reject.stack));
   return sides;
 }
 
@@ -289,8 +291,7 @@ function groupFor(side: Side): Group {
   if (last && last.runs.length < MAX_GROUP_CASES && side.kit.resourceCount(last.stack) < MAX_GROUP_RESOURCES) return last;
   const { app, stack } = side.kit.stack(undefined, `Ok${String(side.groups.length + 1).padStart(2, '0')}`, REGION);
   const world = new World(side.kit, stack, AZS, false);
-  const objects = side.kit.engine === 'cdk' ? lazy(() => cdkObjectsIn(stack)) : () => side.cdkObjects();
-  world.peers = { ...side.reject.peers, cdk: objects };
+  world.peers = { ...side.reject.peers, cdk: side.kit.engine === 'cdk' ? lazy(() => cdkObjectsIn(stack)) : cdkRejectObjects };
   const group: Group = { app, stack, world, runs: [] };
   side.groups.push(group);
   return group;

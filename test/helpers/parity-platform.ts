@@ -263,6 +263,8 @@ function normalise(g: Graph, engine: 'cfn' | 'tf'): NormalisedPlatform {
       || (cfn && g.ref(r.GatewayId) !== undefined));
     loadBalancers[lbKey(id)] = {
       internetFacing: cfn ? lb.Scheme === 'internet-facing' : lb.internal === false,
+      subnetTier: [...new Set(asList(pick(lb, 'Subnets', 'subnets')).map((subnet) => /Public/.test(g.pathOf(g.ref(subnet) ?? '')) ? 'public'
+        : /Private/.test(g.pathOf(g.ref(subnet) ?? '')) ? 'private' : 'other'))],
       // Created after the internet gateway and every route to it (else "VPC has no internet gateway").
       afterInternetGateway: g.all('igw').length > 0 && g.all('igw').every(([igw]) => closure.has(igw))
         && gatewayRoutes.every(([route]) => closure.has(route)),
@@ -370,9 +372,12 @@ function normalise(g: Graph, engine: 'cfn' | 'tf'): NormalisedPlatform {
       memoryMiB: num(pick(td, 'Memory', 'memory')),
       runtime: cfn ? td.RuntimePlatform && `${td.RuntimePlatform.OperatingSystemFamily}/${td.RuntimePlatform.CpuArchitecture}`
         : td.runtime_platform && `${td.runtime_platform.operating_system_family}/${td.runtime_platform.cpu_architecture}`,
+      ephemeralStorageGiB: cfn ? td.EphemeralStorage?.SizeInGiB : td.ephemeral_storage?.size_in_gib,
       container: {
         name: container.name,
         image: container.image,
+        entryPoint: container.entryPoint,
+        command: container.command,
         essential: container.essential,
         ports: container.portMappings,
         environment: sorted(container.environment ?? []),

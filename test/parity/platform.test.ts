@@ -96,7 +96,13 @@ describe('the normalised form describes the behaviour (guards against both engin
     ]));
     expect(n.services.FinOps.targetGroup.loadBalancer).toBe('FinOps');
     expect(n.loadBalancers.FinOps.listeners).toEqual([{ port: 80, protocol: 'HTTP', default: 'forward FinOps' }]);
-    expect(n.loadBalancers.FinOps.ingress).toEqual(['80 from 0.0.0.0/0']);
+    // Its own load balancer is internal, in the private subnets, open to the CIDRs given; the task runs on Graviton, off Spot.
+    expect(n.loadBalancers.FinOps).toMatchObject({ internetFacing: false, subnetTier: ['private'], ingress: ['80 from 10.0.0.0/16', '80 from 192.168.0.0/24'] });
+    expect(n.loadBalancers.Ingress).toMatchObject({ internetFacing: true, subnetTier: ['public'] });
+    expect(n.services.FinOps).toMatchObject({
+      runtime: 'LINUX/ARM64', ephemeralStorageGiB: 30, gracePeriod: 90, container: { entryPoint: ['httpd-foreground'] },
+      targetGroup: { deregistrationDelaySeconds: 5 }, capacityProviderStrategy: [{ provider: 'FARGATE', base: 0, weight: 1 }],
+    });
     expect(n.loadBalancers.Ingress.ingress).toEqual(['443 from 0.0.0.0/0', '80 from 0.0.0.0/0']);
     expect(n.loadBalancers.Ingress.listeners.map((l: any) => l.default)).toEqual(expect.arrayContaining(['fixed 404', 'redirect HTTPS:443 HTTP_301']));
   });

@@ -6,7 +6,7 @@
 import { cdkStack, cdkTemplate } from '../helpers/cdk';
 import { HTTPD, NGINX, NODE, nodeHttpServer } from '../helpers/images';
 import { tfStack, tfSynthFull, TfJson } from '../helpers/terraform';
-import { EnvironmentProfile } from 'ecs-platform-constructs';
+import { CpuArchitecture, EnvironmentProfile } from 'ecs-platform-constructs';
 import * as cdk from 'ecs-platform-constructs/cdk';
 import * as cdktf from 'ecs-platform-constructs/cdktf';
 
@@ -36,7 +36,20 @@ export const SERVICES = {
       spot: false,
     },
   },
-  FinOps: { shared: false, options: { image: HTTPD, containerPort: 80, logRetentionDays: 90 } },
+  FinOps: {
+    shared: false,
+    options: {
+      image: HTTPD,
+      containerPort: 80,
+      logRetentionDays: 90,
+      cpuArchitecture: CpuArchitecture.ARM64,
+      entryPoint: ['httpd-foreground'],
+      ephemeralStorageGiB: 30,
+      healthCheckGracePeriodSeconds: 90,
+      deregistrationDelaySeconds: 5,
+      loadBalancerOptions: { internal: true, allowedCidrs: ['10.0.0.0/16', '192.168.0.0/24'] },
+    },
+  },
 } as const;
 
 export function buildCdk(profile: EnvironmentProfile): Record<string, any> {
