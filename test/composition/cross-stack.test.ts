@@ -651,6 +651,28 @@ describe('collaborators from elsewhere', () => {
       const { stack, cluster } = here();
       expect(() => new cdk.FargateWebService(stack, 'Api', { cluster, loadBalancer: lb, ...API })).toThrow(/\bloadBalancer\b/);
     });
+
+    test('another app is named as such, and is the only problem listed', () => {
+      const { cluster } = elsewhere();
+      const { stack } = here();
+      expect(() => new cdk.FargateWebService(stack, 'Web', { cluster, ...WEB })).toThrow(
+        /\(1 problem\):\n {2}- cluster: got a PlatformCluster at 'Elsewhere\/Cluster'; expected an AWS CDK PlatformCluster .* of the same app; this one belongs to another app/);
+    });
+
+    test('a collaborator in another region of the same app throws, naming both regions', () => {
+      const app = new CdkApp();
+      const network = new cdk.PlatformNetwork(new Stack(app, 'Ireland', { env: ENV }), 'Network', { availabilityZones: AZS });
+      const virginia = new Stack(app, 'Virginia', { env: { ...ENV, region: 'us-east-1' } });
+      expect(() => new cdk.PlatformCluster(virginia, 'Cluster', { network }))
+        .toThrow(/network: got a PlatformNetwork at 'Ireland\/Network'; expected an AWS CDK PlatformNetwork .* in this stack's region us-east-1; it is in eu-west-1/);
+    });
+
+    test('a collaborator of the other engine throws, naming its engine', () => {
+      const tfNetwork = new cdktf.PlatformNetwork(tfStack('tf').stack, 'Network', { availabilityZones: AZS });
+      const { stack } = here();
+      expect(() => new cdk.PlatformCluster(stack, 'Cluster2', { network: tfNetwork as unknown as cdk.PlatformNetwork }))
+        .toThrow(/network: got a PlatformNetwork at 'tf\/Network'; expected an AWS CDK PlatformNetwork \(from ecs-platform-constructs\/cdk\), not the CDK for Terraform PlatformNetwork/);
+    });
   });
 
   describe('CDK for Terraform', () => {
@@ -689,6 +711,24 @@ describe('collaborators from elsewhere', () => {
       const { lb } = elsewhere();
       const { stack, cluster } = here();
       expect(() => new cdktf.FargateWebService(stack, 'Api', { cluster, loadBalancer: lb, ...API })).toThrow(/\bloadBalancer\b/);
+    });
+
+    test('a collaborator in another region (the providers\' regions) throws, naming both regions', () => {
+      const app = Testing.app();
+      const ireland = new TerraformStack(app, 'ireland');
+      new AwsProvider(ireland, 'aws', { region: 'eu-west-1' });
+      const network = new cdktf.PlatformNetwork(ireland, 'Network', { availabilityZones: AZS });
+      const virginia = new TerraformStack(app, 'virginia');
+      new AwsProvider(virginia, 'aws', { region: 'us-east-1' });
+      expect(() => new cdktf.PlatformCluster(virginia, 'Cluster', { network }))
+        .toThrow(/network: got a PlatformNetwork at 'ireland\/Network'; expected a CDK for Terraform PlatformNetwork .* in this stack's region us-east-1; it is in eu-west-1/);
+    });
+
+    test('a collaborator of the other engine throws, naming its engine', () => {
+      const cdkNetwork = new cdk.PlatformNetwork(new Stack(new CdkApp(), 'Cdk', { env: ENV }), 'Network', { availabilityZones: AZS });
+      const { stack } = here();
+      expect(() => new cdktf.PlatformCluster(stack, 'Cluster2', { network: cdkNetwork as unknown as cdktf.PlatformNetwork }))
+        .toThrow(/network: got a PlatformNetwork at 'Cdk\/Network'; expected a CDK for Terraform PlatformNetwork \(from ecs-platform-constructs\/cdktf\), not the AWS CDK PlatformNetwork/);
     });
   });
 });

@@ -236,6 +236,8 @@ interface Run {
   error?: unknown;
   /** What building the case's props (its fixture) threw: a harness problem, not a finding. */
   fixtureError?: unknown;
+  /** Set once the run's app was synthesised (accepted cases only). */
+  synthesised?: boolean;
   synthError?: string;
 }
 
@@ -326,6 +328,7 @@ function runAll(): void {
       }
     });
     for (const group of side.groups) {
+      for (const r of group.runs) r.synthesised = true;
       try {
         side.kit.synth(group.app, group.stack);
       } catch (e) {
@@ -389,6 +392,8 @@ function judgeRun(c: FuzzCase, run: Run): string[] {
       failures.push(isValidationError(run.error)
         ? `${at} rejected valid props: ${run.error.message.replace(/\n/g, ' | ')}`
         : `${at} crashed: ${errorText(run.error)}`);
+    } else if (!run.synthesised) {
+      failures.push(`${at} was never synthesised (harness error)`);
     } else if (run.synthError !== undefined) {
       failures.push(`${at} synthesis failed: ${run.synthError}`);
     } else {
@@ -402,7 +407,10 @@ function judgeRun(c: FuzzCase, run: Run): string[] {
 
   const expected = [...run.expected].sort();
   if (run.error === undefined) return [`${at} accepted; expected a PropsValidationError listing ${expected.join(', ')}`];
-  if (!isValidationError(run.error)) return [`${at} threw ${errorText(run.error)} instead of a PropsValidationError listing ${expected.join(', ')}`];
+  if (!isValidationError(run.error)) {
+    const left = run.scope.node.children.length > 0 ? ', leaving a half-built construct in the tree' : '';
+    return [`${at} threw ${errorText(run.error)}${left} instead of a PropsValidationError listing ${expected.join(', ')}`];
+  }
   const e = run.error;
   const failures: string[] = [];
   const got = e.problems.map((p) => p.prop).sort();
