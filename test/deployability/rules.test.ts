@@ -201,6 +201,10 @@ const FIXTURES: Fixture[] = [
     lb.depends_on = lb.depends_on.filter((d: string) => d !== tfAddress(j, 'aws_s3_bucket_policy', 'Ingress_AccessLogsPolicy'));
     return address;
   }],
+  ['SECURITY_GROUP_EGRESS_EXPLICIT', 'cdk', 'load balancer security group without its inline "no traffic" egress', (t) => {
+    delete cfnProps(t, 'IngressSecurityGroup').SecurityGroupEgress;
+    return cfnId(t, 'IngressSecurityGroup');
+  }],
   ['FLOW_LOG_AFTER_ROLE_POLICIES', 'cdk', 'flow log no longer waits for its role\'s policy', (t) => {
     const flowLog = t.Resources[cfnId(t, 'NetworkFlowLog')];
     flowLog.DependsOn = flowLog.DependsOn.filter((d: string) => d !== cfnId(t, 'NetworkFlowLogIAMRoleDefaultPolicy'));
@@ -365,10 +369,15 @@ const FIXTURES: Fixture[] = [
   }],
 ];
 
+/** Rules of one engine only, and why the other cannot break them. */
+const ONE_ENGINE_ONLY: Record<string, string> = {
+  'SECURITY_GROUP_EGRESS_EXPLICIT cdktf': 'Terraform\'s aws_security_group always removes EC2\'s default egress rule',
+};
+
 test('every rule has a broken fixture in each engine', () => {
   const covered = new Set(FIXTURES.map(([rule, engine]) => `${rule} ${engine}`));
   const missing = RULES.filter((r) => r !== 'PHYSICAL_NAME_UNIQUE_PER_DEPLOYMENT')
-    .flatMap((r) => ENGINES.map((e) => `${r} ${e}`)).filter((key) => !covered.has(key));
+    .flatMap((r) => ENGINES.map((e) => `${r} ${e}`)).filter((key) => !covered.has(key) && !(key in ONE_ENGINE_ONLY));
   expect(missing).toEqual([]);
 });
 

@@ -37,6 +37,8 @@ export const RULES = [
   'SERVICE_ROLE_TRUST_HAS_SOURCE_CONDITION',
   'SERVICE_STATEMENT_HAS_SOURCE_CONDITION',
   'SERVICE_PRINCIPAL_USES_PARTITION_SUFFIX',
+  /** CloudFormation only: Terraform's aws_security_group always removes EC2's default egress rule. */
+  'SECURITY_GROUP_EGRESS_EXPLICIT',
   /** Needs two deployments: see sharedPhysicalNames, not deployabilityFindings. */
   'PHYSICAL_NAME_UNIQUE_PER_DEPLOYMENT',
 ] as const;
@@ -348,6 +350,8 @@ interface Model {
   bucketPolicies: Array<{ id: string; bucket?: string; document: unknown }>;
   /** Flow logs that deliver with a role (to CloudWatch Logs). */
   flowLogs: Array<{ id: string; role: string }>;
+  /** Security groups, and whether their egress is declared (else EC2's default allow-all stays). */
+  securityGroups: Array<{ id: string; egressDeclared: boolean }>;
 }
 
 function emptyModel(): Model {
@@ -371,6 +375,7 @@ function emptyModel(): Model {
     bucketEncryption: [],
     bucketPolicies: [],
     flowLogs: [],
+    securityGroups: [],
   };
 }
 
@@ -409,6 +414,8 @@ const CFN_READERS: Record<string, Reader> = {
     });
   },
   'AWS::EC2::Subnet': ({ id, props: p }, g, m) => m.subnetVpc.set(id, g.ref(p.VpcId)),
+  // Without SecurityGroupEgress, CloudFormation leaves EC2's default allow-all egress rule in place.
+  'AWS::EC2::SecurityGroup': ({ id, props: p }, _g, m) => m.securityGroups.push({ id, egressDeclared: p.SecurityGroupEgress !== undefined }),
   'AWS::EC2::VPCGatewayAttachment': ({ id, props: p }, g, m) => {
     if (p.InternetGatewayId !== undefined) m.internetGateways.push({ id, gateway: g.ref(p.InternetGatewayId), vpc: g.ref(p.VpcId) });
   },
@@ -758,7 +765,17 @@ const servicePrincipalUsesPartitionSuffix: Rule = ({ g, m }) => [
 ]).filter((text) => REGIONAL_LITERAL_SUFFIX.test(text)))
   .map((text) => finding('SERVICE_PRINCIPAL_USES_PARTITION_SUFFIX', id, `"${text}" ends in a literal amazonaws.com: use the partition's DNS suffix`)));
 
+/**
+ * A CloudFormation security group without inline egress keeps EC2's default allow-all egress until a
+ * standalone rule happens to remove it: a group whose egress is meant to be narrow (a load balancer that
+ * may reach only its services, possibly added later from other stacks) must declare it, at least as the
+ * "no traffic" placeholder. (Terraform's aws_security_group always removes the default rule.)
+ */
+const securityGroupEgressExplicit: Rule = ({ m }) => m.securityGroups.filter((sg) => !sg.egressDeclared)
+  .map((sg) => finding('SECURITY_GROUP_EGRESS_EXPLICIT', sg.id, 'no SecurityGroupEgress: EC2\'s default allow-all egress stays in place'));
+
 const RULE_FUNCTIONS: Record<Exclude<RuleId, 'PHYSICAL_NAME_UNIQUE_PER_DEPLOYMENT'>, Rule> = {
+  SECURITY_GROUP_EGRESS_EXPLICIT: securityGroupEgressExplicit,
   ALARM_TOPIC_ADMITS_CLOUDWATCH: alarmTopicAdmitsCloudWatch,
   ALARM_TOPIC_KEY_ADMITS_CLOUDWATCH: alarmTopicKeyAdmitsCloudWatch,
   LOG_GRANT_COVERS_STREAMS: logGrantCoversStreams,
