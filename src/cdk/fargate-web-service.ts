@@ -477,14 +477,15 @@ function planCdkWebService(scope: Construct, id: string, props: FargateWebServic
     alarmTopicArn: 'the AWS CDK FargateWebService takes alarmTopic (an sns.ITopic; sns.Topic.fromTopicArn(...) for an ARN)',
   });
   const { v, props: p } = checkCdkProps<FargateWebServiceProps>('FargateWebService', scope, id, props, schema);
-  if (p.containerImage !== undefined && props.image !== undefined) {
+  if (p.containerImage !== undefined && props?.image !== undefined) {
     v.report('containerImage', '<ecs.ContainerImage>', 'expected either image or containerImage, not both');
   }
   const engineSecrets: Record<string, ContainerSecret> = {};
   const partialSecretArns: string[] = [];
   for (const [name, source] of Object.entries(p.secretsFrom ?? {})) {
     if ((source.secret === undefined) === (source.parameter === undefined)) {
-      v.report(`secretsFrom.${name}`, '<SecretSource>', 'expected exactly one of secret or parameter');
+      // A field of the wrong type was reported already (and left out): do not also call the source empty.
+      if (!v.hasProblemAt(`secretsFrom.${name}`)) v.report(`secretsFrom.${name}`, '<SecretSource>', 'expected exactly one of secret or parameter');
       continue;
     }
     if (source.secret) {
@@ -513,7 +514,8 @@ function planCdkWebService(scope: Construct, id: string, props: FargateWebServic
     },
     v,
     {
-      imageGivenAsObject: p.containerImage !== undefined,
+      // As given: a containerImage of the wrong type is reported on its own, not again as a missing image.
+      imageGivenAsObject: props?.containerImage !== undefined && props?.containerImage !== null,
       engineSecrets,
       partialSecretArns,
       network: cluster ? {

@@ -490,7 +490,10 @@ export function planWebService(
 
   if (!facts.imageGivenAsObject) {
     if (o.image === undefined) {
-      v.report('image', options?.image, 'expected a container image reference such as "public.ecr.aws/docker/library/nginx:1.27" (required)');
+      // Unless the image was given, but wrongly (already reported), or the props themselves are wrong.
+      if (!['image', 'props'].some((prop) => v.hasProblemAt(prop))) {
+        v.report('image', undefined, 'expected a container image reference such as "public.ecr.aws/docker/library/nginx:1.27" (required)');
+      }
     } else if (!v.isUnresolved(o.image)) {
       v.require(L.image.test(o.image), 'image', o.image,
         'expected an image reference of at most 255 letters, digits and _ . : / @ # - (no spaces), e.g. "public.ecr.aws/docker/library/nginx:1.27"');
@@ -509,7 +512,8 @@ export function planWebService(
   const cpu = o.cpu ?? d.cpu;
   const memoryMiB = o.memoryMiB ?? d.memoryMiB;
   const cpus = Object.keys(FARGATE_MEMORY_BY_CPU).map(Number);
-  const cpuOk = v.isUnresolved(cpu) || v.require(cpus.includes(cpu), 'cpu', cpu, `expected one of ${cpus.join(', ')}`);
+  // A cpu of the wrong type was reported already: memory is then judged against every size, not the default cpu's.
+  const cpuOk = !v.hasProblemAt('cpu') && (v.isUnresolved(cpu) || v.require(cpus.includes(cpu), 'cpu', cpu, `expected one of ${cpus.join(', ')}`));
   if (!v.isUnresolved(cpu) && !v.isUnresolved(memoryMiB)) {
     if (cpuOk) {
       const valid = FARGATE_MEMORY_BY_CPU[cpu];
@@ -526,15 +530,15 @@ export function planWebService(
   }
 
   const desiredCount = o.desiredCount ?? d.desiredCount;
-  const desiredOk = v.integerInRange('desiredCount', desiredCount, 0, 1000);
+  const desiredOk = !v.hasProblemAt('desiredCount') && v.integerInRange('desiredCount', desiredCount, 0, 1000);
 
   const hc = { ...d.healthCheck, ...definedOnly(o.healthCheck ?? {}) };
   if (!v.isUnresolved(hc.path)) {
     v.require(hc.path.startsWith('/') && hc.path.length <= L.maxHealthCheckPathLength && !/\s/.test(hc.path), 'healthCheck.path', hc.path,
       `expected a path starting with "/", without spaces, of at most ${L.maxHealthCheckPathLength} characters, e.g. "/health"`);
   }
-  const intervalOk = v.integerInRange('healthCheck.intervalSeconds', hc.intervalSeconds, 5, 300);
-  const timeoutOk = v.integerInRange('healthCheck.timeoutSeconds', hc.timeoutSeconds, 2, 120);
+  const intervalOk = !v.hasProblemAt('healthCheck.intervalSeconds') && v.integerInRange('healthCheck.intervalSeconds', hc.intervalSeconds, 5, 300);
+  const timeoutOk = !v.hasProblemAt('healthCheck.timeoutSeconds') && v.integerInRange('healthCheck.timeoutSeconds', hc.timeoutSeconds, 2, 120);
   if (intervalOk && timeoutOk && hc.timeoutSeconds >= hc.intervalSeconds) {
     v.report('healthCheck.timeoutSeconds', hc.timeoutSeconds, `expected less than healthCheck.intervalSeconds (${hc.intervalSeconds})`);
   }
@@ -558,8 +562,8 @@ export function planWebService(
     // Defaults derived from other values stay within range, so only values the user wrote are reported.
     const min = a.minCapacity ?? (desiredOk ? Math.max(1, desiredCount) : 1);
     const max = a.maxCapacity ?? Math.min(1000, Math.max(min * 2, 1));
-    const minOk = v.integerInRange('autoScaling.minCapacity', min, 1, 1000);
-    const maxOk = v.integerInRange('autoScaling.maxCapacity', max, 1, 1000);
+    const minOk = !v.hasProblemAt('autoScaling.minCapacity') && v.integerInRange('autoScaling.minCapacity', min, 1, 1000);
+    const maxOk = !v.hasProblemAt('autoScaling.maxCapacity') && v.integerInRange('autoScaling.maxCapacity', max, 1, 1000);
     if (minOk && maxOk && min > max) {
       const culprit = a.maxCapacity !== undefined ? 'autoScaling.maxCapacity' : 'autoScaling.minCapacity';
       v.report(culprit, culprit === 'autoScaling.maxCapacity' ? max : min,
@@ -601,9 +605,15 @@ export function planWebService(
     v.require(!secrets.some((s) => s.name === name), `environment.${name}`, name, 'expected a name not also given as a secret');
   }
   // ECS refuses a task definition over 64 KiB; nearly all of it is the container's environment, secrets and command.
-  const taskDefinitionBytes = 2048 + JSON.stringify({ environment, secrets, command: o.command, entryPoint: o.entryPoint, image: o.image }).length;
-  v.require(taskDefinitionBytes <= L.maxTaskDefinitionBytes, 'environment', `<${Object.keys(environment).length} variables, ${secrets.length} secrets>`,
-    `expected a task definition within ECS's ${L.maxTaskDefinitionBytes / 1024} KiB limit; this one needs about ${Math.ceil(taskDefinitionBytes / 1024)} KiB (move large values into a secret or a file)`);
+  const parts = { environment, secrets, command: o.command, entryPoint: o.entryPoint, image: o.image };
+  const taskDefinitionBytes = 2048 + JSON.stringify(parts).length;
+  if (taskDefinitionBytes > L.maxTaskDefinitionBytes) {
+    // Reported on the prop taking the most room.
+    const [largest] = Object.entries(parts).map(([prop, value]) => [prop, JSON.stringify(value ?? '').length] as const).sort((x, y) => y[1] - x[1]);
+    v.report(largest[0], `<${Math.ceil(largest[1] / 1024)} KiB of ${largest[0]}>`,
+      `expected a task definition within ECS's ${L.maxTaskDefinitionBytes / 1024} KiB limit; this one needs about ${Math.ceil(taskDefinitionBytes / 1024)} KiB `
+      + '(move large values into a secret, a file in the image, or S3)');
+  }
 
   const logRetentionDays = o.logRetentionDays ?? defaults.auditLogRetentionDays;
   if (!v.isUnresolved(logRetentionDays)) {
@@ -686,17 +696,21 @@ export function planWebService(
 function planRouting(v: PropsValidator, r: WebServiceRouting | undefined, lb: WebServiceLoadBalancerContext): WebServicePlan['routing'] {
   const d = WEB_SERVICE_DEFAULTS;
   if (!r) {
-    if (lb.shared) v.report('routing', undefined, 'expected routing (path patterns or host headers and a priority) when attached to a shared loadBalancer');
+    if (lb.shared && !v.hasProblemAt('routing')) {
+      v.report('routing', undefined, 'expected routing (path patterns or host headers and a priority) when attached to a shared loadBalancer');
+    }
     return undefined;
   }
   const pathPatterns = r.pathPatterns ?? [];
   const hostHeaders = r.hostHeaders ?? [];
-  if (!lb.shared) {
+  if (!lb.shared && !v.hasProblemAt('loadBalancer')) {
     v.report('routing', r, 'expected a shared loadBalancer: routing applies to a listener shared with other services');
   }
   // The ALB's listener-rule limits: 3 values per condition, 5 per rule, 5 wildcards per rule.
   const values = pathPatterns.length + hostHeaders.length;
-  v.require(values >= 1, 'routing', r, 'expected at least one path pattern or host header');
+  if (!v.hasProblemAt('routing.pathPatterns') && !v.hasProblemAt('routing.hostHeaders')) {
+    v.require(values >= 1, 'routing', r, 'expected at least one path pattern or host header');
+  }
   v.require(pathPatterns.length <= d.maxValuesPerCondition, 'routing.pathPatterns', pathPatterns,
     `expected at most ${d.maxValuesPerCondition} path patterns (the ALB's limit of values per condition)`);
   v.require(hostHeaders.length <= d.maxValuesPerCondition, 'routing.hostHeaders', hostHeaders,
@@ -729,29 +743,35 @@ function planSecrets(v: PropsValidator, given: Record<string, ContainerSecret>, 
   const secrets: WebServicePlan['secrets'] = [];
   const engineSecrets = facts.engineSecrets ?? {};
   for (const name of Object.keys(engineSecrets)) {
-    if (name in given) v.report(`secrets.${name}`, given[name], 'expected each secret name once (it is also given as a secret object)');
+    if (name in given) v.report(`secrets.${name}`, given[name], 'expected each secret name once (it is also given in secretsFrom)');
   }
   const partial = new Set(facts.partialSecretArns ?? []);
-  for (const [name, s] of [...Object.entries(given), ...Object.entries(engineSecrets)]) {
-    v.require(/^[A-Za-z_][A-Za-z0-9_]*$/.test(name), `secrets.${name}`, name, 'expected a variable name of letters, digits and _ (not starting with a digit)');
+  const sources = [
+    ...Object.entries(given).map(([name, s]) => ({ name, s, prop: `secrets.${name}`, fields: 'secretsManagerArn or ssmParameterArn' })),
+    ...Object.entries(engineSecrets).map(([name, s]) => ({ name, s, prop: `secretsFrom.${name}`, fields: 'secret or parameter' })),
+  ];
+  for (const { name, s, prop, fields } of sources) {
+    // A field of the wrong type was reported already (and left out): do not also call the secret empty.
+    const typeProblem = v.hasProblemAt(prop);
+    v.require(/^[A-Za-z_][A-Za-z0-9_]*$/.test(name), prop, name, 'expected a variable name of letters, digits and _ (not starting with a digit)');
     const both = s.secretsManagerArn !== undefined && s.ssmParameterArn !== undefined;
     const neither = s.secretsManagerArn === undefined && s.ssmParameterArn === undefined;
     if (both || neither) {
-      v.report(`secrets.${name}`, s, 'expected exactly one of secretsManagerArn or ssmParameterArn');
+      if (!typeProblem) v.report(prop, s, `expected exactly one of ${fields}`);
       continue;
     }
     if (s.kmsKeyArn !== undefined && !v.isUnresolved(s.kmsKeyArn)) {
-      v.require(KMS_KEY_ARN.test(s.kmsKeyArn), `secrets.${name}.kmsKeyArn`, s.kmsKeyArn,
+      v.require(KMS_KEY_ARN.test(s.kmsKeyArn), `${prop}.kmsKeyArn`, s.kmsKeyArn,
         'expected a KMS key ARN such as "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-..." (not an alias)');
     }
     if (s.jsonKey !== undefined && !v.isUnresolved(s.jsonKey)) {
       // ECS reads valueFrom as <arn>:<json-key>:<version-stage>:<version-id>.
-      v.require(s.jsonKey.length > 0 && !s.jsonKey.includes(':'), `secrets.${name}.jsonKey`, s.jsonKey, 'expected a non-empty JSON key without ":"');
+      v.require(s.jsonKey.length > 0 && !s.jsonKey.includes(':'), `${prop}.jsonKey`, s.jsonKey, 'expected a non-empty JSON key without ":"');
     }
     if (s.secretsManagerArn !== undefined) {
       const arn = s.secretsManagerArn;
       if (!v.isUnresolved(arn)) {
-        v.require(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/.test(arn), `secrets.${name}.secretsManagerArn`, arn,
+        v.require(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/.test(arn), `${prop}.secretsManagerArn`, arn,
           'expected a Secrets Manager secret ARN such as "arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf"');
       }
       // A partial ARN (no 6-character suffix) matches the secret in IAM only with `-??????` appended.
@@ -760,9 +780,9 @@ function planSecrets(v: PropsValidator, given: Record<string, ContainerSecret>, 
     } else {
       const arn = s.ssmParameterArn!;
       if (!v.isUnresolved(arn)) {
-        v.require(/^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter\/.+$/.test(arn), `secrets.${name}.ssmParameterArn`, arn, 'expected an SSM parameter ARN');
+        v.require(/^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter\/.+$/.test(arn), `${prop}.ssmParameterArn`, arn, 'expected an SSM parameter ARN');
       }
-      v.require(s.jsonKey === undefined, `secrets.${name}.jsonKey`, s.jsonKey, 'expected no jsonKey for an SSM parameter');
+      v.require(s.jsonKey === undefined, `${prop}.jsonKey`, s.jsonKey, 'expected no jsonKey for an SSM parameter');
       secrets.push({ name, arn, policyArn: arn, kind: 'ssm', kmsKeyArn: s.kmsKeyArn });
     }
   }

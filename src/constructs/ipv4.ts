@@ -15,6 +15,10 @@ const CIDR_PATTERN = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 export function parseIpv4Cidr(text: string): Ipv4Cidr | { readonly error: string } {
   const m = CIDR_PATTERN.exec(text);
   if (!m) return { error: 'expected an IPv4 CIDR such as "10.0.0.0/16"' };
+  // Terraform's AWS provider (Go's net.ParseCIDR) refuses leading zeros, and "010.0.0.0" reads as octal elsewhere.
+  if (m.slice(1, 6).some((part) => part.length > 1 && part.startsWith('0'))) {
+    return { error: 'expected an IPv4 CIDR without leading zeros, such as "10.0.0.0/16"' };
+  }
   const octets = m.slice(1, 5).map(Number);
   const prefixLength = Number(m[5]);
   if (octets.some((o) => o > 255) || prefixLength > 32) {

@@ -104,8 +104,8 @@ export const LOAD_BALANCER_DEFAULTS = {
   allowedCidrs: ['0.0.0.0/0'],
   /** Inbound rules a security group holds (the default quota); each CIDR takes one per listener port. */
   inboundRulesPerSecurityGroup: 60,
-  /** DNS: 253 characters in all, 63 per label. */
-  maxDomainNameLength: 253,
+  /** ACM: a certificate's (first) domain name is at most 64 characters. */
+  maxCertificateDomainLength: 64,
 } as const;
 
 /** @internal validate PlatformLoadBalancer options and compute the plan. */
@@ -127,15 +127,15 @@ export function planLoadBalancer(
       'expected an ACM certificate ARN such as "arn:aws:acm:eu-west-1:111122223333:certificate/..."');
   }
   if (o.domain !== undefined) {
-    if (!v.isUnresolved(o.domain.domainName)) {
-      const name = o.domain.domainName ?? '';
-      v.require(/^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(name) && name.length <= LOAD_BALANCER_DEFAULTS.maxDomainNameLength,
-        'domain.domainName', o.domain.domainName,
-        `expected a DNS name such as "app.example.com" (labels of at most 63 characters, ${LOAD_BALANCER_DEFAULTS.maxDomainNameLength} in all)`);
+    const name = o.domain.domainName;
+    if (name !== undefined && !v.isUnresolved(name)) {
+      v.require(/^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(name) && name.length <= LOAD_BALANCER_DEFAULTS.maxCertificateDomainLength,
+        'domain.domainName', name,
+        `expected a DNS name such as "app.example.com" of at most ${LOAD_BALANCER_DEFAULTS.maxCertificateDomainLength} characters (ACM's limit for a certificate's domain name; labels of at most 63)`);
     }
-    if (!v.isUnresolved(o.domain.hostedZoneId)) {
-      v.require(/^Z[A-Z0-9]{4,31}$/.test(o.domain.hostedZoneId ?? ''), 'domain.hostedZoneId', o.domain.hostedZoneId,
-        'expected a Route 53 hosted zone ID such as "Z0123456789ABCDEFGHIJ"');
+    const zone = o.domain.hostedZoneId;
+    if (zone !== undefined && !v.isUnresolved(zone)) {
+      v.require(/^Z[A-Z0-9]{4,31}$/.test(zone), 'domain.hostedZoneId', zone, 'expected a Route 53 hosted zone ID such as "Z0123456789ABCDEFGHIJ"');
     }
   }
   const internal = o.internal ?? false;

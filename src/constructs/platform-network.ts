@@ -239,7 +239,7 @@ export function planNetwork(options: PlatformNetworkOptions, validation: PropsVa
   }
 
   const maxAzs = o.maxAzs ?? NETWORK_DEFAULTS.maxAzs;
-  const maxAzsOk = v.integerInRange('maxAzs', maxAzs, NETWORK_DEFAULTS.minAzs, NETWORK_DEFAULTS.maxMaxAzs);
+  const maxAzsOk = !v.hasProblemAt('maxAzs') && v.integerInRange('maxAzs', maxAzs, NETWORK_DEFAULTS.minAzs, NETWORK_DEFAULTS.maxMaxAzs);
   if (v.isUnresolved(maxAzs)) v.report('maxAzs', maxAzs, 'expected a literal integer (subnets are planned at synth time)');
   const azCount = maxAzsOk ? maxAzs : NETWORK_DEFAULTS.maxAzs;
 
@@ -267,7 +267,8 @@ export function planNetwork(options: PlatformNetworkOptions, validation: PropsVa
           }
         }
       });
-      if (regions.size > 1) {
+      // (With the stack's region known, each AZ of another region is reported on its own.)
+      if (regions.size > 1 && deployRegion === undefined) {
         v.report('availabilityZones', azs, `expected availability zones of one region; got zones of ${[...regions].join(', ')}`);
       }
       availabilityZones = azs.slice(0, azCount);
@@ -373,5 +374,8 @@ function natGatewayFor(azIndex: number, natGateways: number): number | undefined
  * so a deploy-time region in the middle does not matter.
  */
 export function interfaceEndpointService(serviceName: string | undefined): string | undefined {
-  return serviceName === undefined ? undefined : /\.(ecr\.api|ecr\.dkr|logs|secretsmanager|ssm|s3|sts|kms)$/.exec(serviceName)?.[1];
+  if (serviceName === undefined) return undefined;
+  // aws-cdk-lib builds `${prefix}.${region}.ecr.api${suffix}` from tokens: judge the literal text between them.
+  const literal = serviceName.replace(/\$\{Token\[[^\]]*\]\}/g, '');
+  return /(?:^|\.)(ecr\.api|ecr\.dkr|logs|secretsmanager|ssm|s3|sts|kms)$/.exec(literal)?.[1];
 }

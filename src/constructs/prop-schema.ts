@@ -86,8 +86,8 @@ export const S = {
  * if not given, so the value checks that follow use its default and still run).
  */
 export function checkProps<T>(v: PropsValidator, schema: StructSchema, props: unknown): T {
-  if (props === undefined) return {} as T;
-  const checked = checkValue(v, '', schema, props);
+  // No props at all is an empty props object: required props are then reported as missing.
+  const checked = checkValue(v, '', schema, props === undefined ? {} : props);
   return (checked === INVALID ? {} : checked) as T;
 }
 
@@ -95,6 +95,10 @@ const INVALID = Symbol('invalid');
 
 function checkValue(v: PropsValidator, path: string, schema: PropSchema, value: unknown, required = false): unknown {
   const name = path || 'props';
+  if (path === '' && !isPlainObject(value)) {
+    v.report(name, value, 'expected an object of props, as documented for the construct');
+    return INVALID;
+  }
   if (value === null) {
     v.report(name, null, `expected ${expectation(schema)}${required ? ' (required)' : '; leave the prop out (undefined) for its default'}`);
     return INVALID;
@@ -173,18 +177,27 @@ function unknownNameHint(key: string, schema: StructSchema): string {
     : `unknown prop; expected one of ${names.join(', ')}`;
 }
 
-/** @internal the valid name closest to `given` (case-insensitive edit distance), if close enough to be a typo. */
+/**
+ * @internal
+ * The valid name `given` most likely meant, if any: the same name in another
+ * case (`certificateARN`), a name that contains it (`port` -> `containerPort`,
+ * `interval` -> `intervalSeconds`), or one a typo away (`healtCheck`).
+ */
 export function nearestName(given: string, names: readonly string[]): string | undefined {
   const lower = given.toLowerCase();
+  const same = names.find((name) => name.toLowerCase() === lower);
+  if (same) return same;
+  if (lower.length >= 4) {
+    const containing = names.filter((name) => name.toLowerCase().includes(lower)).sort((x, y) => x.length - y.length);
+    if (containing.length > 0) return containing[0];
+  }
   let best: { name: string; distance: number } | undefined;
   for (const name of names) {
     const distance = editDistance(lower, name.toLowerCase());
     if (!best || distance < best.distance) best = { name, distance };
   }
   if (!best) return undefined;
-  const close = best.distance <= Math.max(2, Math.floor(Math.max(given.length, best.name.length) / 3));
-  const prefix = lower.length >= 4 && best.name.toLowerCase().startsWith(lower);
-  return close || prefix ? best.name : undefined;
+  return best.distance <= Math.max(2, Math.floor(Math.max(given.length, best.name.length) / 3)) ? best.name : undefined;
 }
 
 function editDistance(a: string, b: string): number {

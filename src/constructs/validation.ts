@@ -120,6 +120,16 @@ export class PropsValidator {
     );
   }
 
+  /**
+   * Whether a problem was already reported at `prop` or inside it (`prop.x`,
+   * `prop[0]`): a check that depends on `prop` then stays silent instead of
+   * judging a default the user never wrote, or reporting the same prop twice.
+   */
+  public hasProblemAt(prop: string): boolean {
+    const full = `${this.prefix}${prop}`;
+    return this.problems.some((p) => p.prop === full || p.prop.startsWith(`${full}.`) || p.prop.startsWith(`${full}[`));
+  }
+
   public get hasProblems(): boolean {
     return this.problems.length > 0;
   }
