@@ -30,10 +30,10 @@ import * as cdktf from 'ecs-platform-constructs/cdktf';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
-/** A new accepted-case app once its stack holds this many resources (CloudFormation allows 500 per stack). */
-const MAX_GROUP_RESOURCES = 300;
+/** A new accepted-case app once its stack holds this many resources (CloudFormation allows 500 per stack; one case can add ~150). */
+const MAX_GROUP_RESOURCES = 350;
 /** ... or this many cases (keeps each CDKTF app, which rule and endpoint lookups walk, small). */
-const MAX_GROUP_CASES = 12;
+const MAX_GROUP_CASES = 40;
 const CLASS_NAME: Record<Kind, string> = {
   network: 'PlatformNetwork',
   cluster: 'PlatformCluster',

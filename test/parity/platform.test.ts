@@ -100,8 +100,12 @@ describe('the normalised form describes the behaviour (guards against both engin
     expect(n.loadBalancers.FinOps).toMatchObject({ internetFacing: false, subnetTier: ['private'], ingress: ['80 from 10.0.0.0/16', '80 from 192.168.0.0/24'] });
     expect(n.loadBalancers.Ingress).toMatchObject({ internetFacing: true, subnetTier: ['public'] });
     expect(n.services.FinOps).toMatchObject({
-      runtime: 'LINUX/ARM64', ephemeralStorageGiB: 30, gracePeriod: 90, container: { entryPoint: ['httpd-foreground'] },
-      targetGroup: { deregistrationDelaySeconds: 5 }, capacityProviderStrategy: [{ provider: 'FARGATE', base: 0, weight: 1 }],
+      runtime: 'LINUX/ARM64',
+      ephemeralStorageGiB: 30,
+      gracePeriod: 90,
+      container: { entryPoint: ['httpd-foreground'] },
+      targetGroup: { deregistrationDelaySeconds: 5 },
+      capacityProviderStrategy: [{ provider: 'FARGATE', base: 0, weight: 1 }],
     });
     expect(n.loadBalancers.Ingress.ingress).toEqual(['443 from 0.0.0.0/0', '80 from 0.0.0.0/0']);
     expect(n.loadBalancers.Ingress.listeners.map((l: any) => l.default)).toEqual(expect.arrayContaining(['fixed 404', 'redirect HTTPS:443 HTTP_301']));
