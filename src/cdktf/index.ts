@@ -2,3 +2,4 @@ export * from './platform-network';
 export * from './platform-cluster';
 export * from './platform-load-balancer';
 export * from './fargate-web-service';
+export * from './managed-database';

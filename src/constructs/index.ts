@@ -12,3 +12,5 @@ export type {
   WebServiceHealthCheck,
   WebServiceRouting,
 } from './fargate-web-service';
+export { DatabaseEngine } from './managed-database';
+export type { DatabaseConnectionOptions, ManagedDatabaseOptions } from './managed-database';

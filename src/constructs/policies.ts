@@ -82,6 +82,16 @@ export const VPC_FLOW_LOGS: TrustedService = {
   sourceArn: (env) => `arn:${env.partition}:ec2:${env.region}:${env.accountId}:vpc-flow-log/*`,
 };
 
+/**
+ * @internal
+ * RDS Enhanced Monitoring's metric delivery: the RDS user guide's
+ * confused-deputy conditions, any DB instance of this account and region.
+ */
+export const RDS_ENHANCED_MONITORING: TrustedService = {
+  principal: 'monitoring.rds.amazonaws.com',
+  sourceArn: (env) => `arn:${env.partition}:rds:${env.region}:${env.accountId}:db:*`,
+};
+
 /** @internal the aws:SourceAccount / aws:SourceArn conditions for `service` acting for this account. */
 export function sourceConditions(service: TrustedService, env: AwsEnvironment): Record<string, Record<string, string>> {
   return {
