@@ -18,7 +18,8 @@ function scenario() {
   return { app, stack, network, cluster, api, db, orders };
 }
 
-const resource = (t: Template, type: string, prefix: string) => {
+/** The one resource of `type` whose logical ID starts with `prefix`, with its ID. */
+const resource = (t: Template, type: string, prefix: string): Record<string, any> & { id: string } => {
   const found = Object.entries(t.findResources(type)).filter(([id]) => id.startsWith(prefix));
   expect(found).toHaveLength(1);
   return { id: found[0][0], ...found[0][1] };

@@ -374,8 +374,40 @@ const ONE_ENGINE_ONLY: Record<string, string> = {
   'SECURITY_GROUP_EGRESS_EXPLICIT cdktf': 'Terraform\'s aws_security_group always removes EC2\'s default egress rule',
 };
 
+/** Broken copies of data-tier/development (a service and a PostgreSQL database): same columns as FIXTURES. */
+const DATA_FIXTURES: Fixture[] = [
+  ['DB_AFTER_EXPORT_LOG_GROUPS', 'cdk', 'database no longer waits for its postgresql log group', (t) => {
+    const db = t.Resources[cfnId(t, 'MainDbInstance')];
+    db.DependsOn = db.DependsOn.filter((d: string) => d !== cfnId(t, 'MainDbLogPostgresql'));
+    return cfnId(t, 'MainDbInstance');
+  }],
+  ['DB_AFTER_EXPORT_LOG_GROUPS', 'cdktf', 'an exported log type without a log group (RDS would create it unencrypted)', (j) => {
+    const address = tfAddress(j, 'aws_db_instance', 'MainDb_Instance');
+    tfConfig(j, address).enabled_cloudwatch_logs_exports.push('iam-db-auth-error');
+    return address;
+  }],
+  ['DB_PASSWORD_MANAGED_BY_RDS', 'cdk', 'a master password in the template', (t) => {
+    const p = cfnProps(t, 'MainDbInstance');
+    delete p.ManageMasterUserPassword;
+    delete p.MasterUserSecret;
+    p.MasterUserPassword = 'change-me-please';
+    return cfnId(t, 'MainDbInstance');
+  }],
+  ['DB_PASSWORD_MANAGED_BY_RDS', 'cdktf', 'a master password in the configuration (and so in the state)', (j) => {
+    const address = tfAddress(j, 'aws_db_instance', 'MainDb_Instance');
+    tfConfig(j, address).password = 'change-me-please';
+    return address;
+  }],
+];
+
+test.each(DATA_FIXTURES)('%s (%s) reports: %s', (rule, engine, _defect, mutate) => {
+  const broken = clone(golden('data-tier/development', engine));
+  const resource = mutate(broken);
+  expect(pairs(deployabilityFindings(broken, engine))).toEqual([[rule, resource]]);
+});
+
 test('every rule has a broken fixture in each engine', () => {
-  const covered = new Set(FIXTURES.map(([rule, engine]) => `${rule} ${engine}`));
+  const covered = new Set([...FIXTURES, ...DATA_FIXTURES].map(([rule, engine]) => `${rule} ${engine}`));
   const missing = RULES.filter((r) => r !== 'PHYSICAL_NAME_UNIQUE_PER_DEPLOYMENT')
     .flatMap((r) => ENGINES.map((e) => `${r} ${e}`)).filter((key) => !covered.has(key) && !(key in ONE_ENGINE_ONLY));
   expect(missing).toEqual([]);

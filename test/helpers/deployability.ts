@@ -39,6 +39,8 @@ export const RULES = [
   'SERVICE_PRINCIPAL_USES_PARTITION_SUFFIX',
   /** CloudFormation only: Terraform's aws_security_group always removes EC2's default egress rule. */
   'SECURITY_GROUP_EGRESS_EXPLICIT',
+  'DB_AFTER_EXPORT_LOG_GROUPS',
+  'DB_PASSWORD_MANAGED_BY_RDS',
   /** Needs two deployments: see sharedPhysicalNames, not deployabilityFindings. */
   'PHYSICAL_NAME_UNIQUE_PER_DEPLOYMENT',
 ] as const;
@@ -352,6 +354,10 @@ interface Model {
   flowLogs: Array<{ id: string; role: string }>;
   /** Security groups, and whether their egress is declared (else EC2's default allow-all stays). */
   securityGroups: Array<{ id: string; egressDeclared: boolean }>;
+  /** DB instances: identifier, exported log types, and how the master password is given. */
+  databases: Array<{ id: string; identifier?: string; logExports: string[]; managedPassword: boolean; literalPassword: boolean }>;
+  /** Log groups of the output by their literal name. */
+  logGroupNames: Map<string, string>;
 }
 
 function emptyModel(): Model {
@@ -376,6 +382,8 @@ function emptyModel(): Model {
     bucketPolicies: [],
     flowLogs: [],
     securityGroups: [],
+    databases: [],
+    logGroupNames: new Map(),
   };
 }
 
@@ -403,7 +411,17 @@ const CFN_READERS: Record<string, Reader> = {
     m.identityPolicies.push({ id, document: p.PolicyDocument });
     for (const role of refsOf(g, [p.RoleName])) m.roleGrants.push({ id, role });
   },
-  'AWS::Logs::LogGroup': ({ id }, _g, m) => m.logGroups.add(id),
+  'AWS::Logs::LogGroup': ({ id, props: p }, _g, m) => {
+    m.logGroups.add(id);
+    if (typeof p.LogGroupName === 'string') m.logGroupNames.set(p.LogGroupName, id);
+  },
+  'AWS::RDS::DBInstance': ({ id, props: p }, _g, m) => m.databases.push({
+    id,
+    identifier: typeof p.DBInstanceIdentifier === 'string' ? p.DBInstanceIdentifier : undefined,
+    logExports: anyItems(p.EnableCloudwatchLogsExports).filter((x): x is string => typeof x === 'string'),
+    managedPassword: p.ManageMasterUserPassword === true,
+    literalPassword: p.MasterUserPassword !== undefined,
+  }),
   'AWS::ElasticLoadBalancingV2::LoadBalancer': ({ id, props: p }, g, m) => {
     const attribute = (key: string) => anyItems(p.LoadBalancerAttributes).find((a) => a.Key === key)?.Value;
     m.loadBalancers.push({
@@ -474,7 +492,17 @@ const TF_READERS: Record<string, Reader> = {
   aws_iam_role_policy_attachment: ({ id, props: p }, g, m) => {
     for (const role of refsOf(g, [p.role])) m.roleGrants.push({ id, role });
   },
-  aws_cloudwatch_log_group: ({ id }, _g, m) => m.logGroups.add(id),
+  aws_cloudwatch_log_group: ({ id, props: p }, _g, m) => {
+    m.logGroups.add(id);
+    if (typeof p.name === 'string') m.logGroupNames.set(p.name, id);
+  },
+  aws_db_instance: ({ id, props: p }, _g, m) => m.databases.push({
+    id,
+    identifier: typeof p.identifier === 'string' ? p.identifier : undefined,
+    logExports: anyItems(p.enabled_cloudwatch_logs_exports).filter((x): x is string => typeof x === 'string'),
+    managedPassword: p.manage_master_user_password === true,
+    literalPassword: p.password !== undefined || p.password_wo !== undefined,
+  }),
   aws_lb: ({ id, props: p }, g, m) => {
     const logs = anyItems(p.access_logs)[0];
     m.loadBalancers.push({
@@ -774,7 +802,30 @@ const servicePrincipalUsesPartitionSuffix: Rule = ({ g, m }) => [
 const securityGroupEgressExplicit: Rule = ({ m }) => m.securityGroups.filter((sg) => !sg.egressDeclared)
   .map((sg) => finding('SECURITY_GROUP_EGRESS_EXPLICIT', sg.id, 'no SecurityGroupEgress: EC2\'s default allow-all egress stays in place'));
 
+/**
+ * RDS creates the log group of each exported log type itself (unencrypted, kept forever) unless it
+ * exists: the output must create `/aws/rds/instance/<identifier>/<type>` and the instance must wait for
+ * it, or the group the output creates later fails with "already exists".
+ */
+const dbAfterExportLogGroups: Rule = ({ g, m }) => m.databases.flatMap((db) => {
+  if (db.logExports.length === 0) return [];
+  if (db.identifier === undefined) return [finding('DB_AFTER_EXPORT_LOG_GROUPS', db.id, 'exports logs without a literal identifier: its log groups cannot be created first')];
+  const deps = closure(g, db.id);
+  const problems = db.logExports.flatMap((type) => {
+    const group = m.logGroupNames.get(`/aws/rds/instance/${db.identifier}/${type}`);
+    if (!group) return [`no log group for its ${type} log`];
+    return deps.has(group) ? [] : [`does not wait for ${group}`];
+  });
+  return problems.length ? [finding('DB_AFTER_EXPORT_LOG_GROUPS', db.id, problems.join('; '))] : [];
+});
+
+/** A master password in the template or configuration ends up in the state and the stack's history: RDS manages it. */
+const dbPasswordManagedByRds: Rule = ({ m }) => m.databases.filter((db) => !db.managedPassword || db.literalPassword)
+  .map((db) => finding('DB_PASSWORD_MANAGED_BY_RDS', db.id, 'the master password is not managed by RDS in Secrets Manager'));
+
 const RULE_FUNCTIONS: Record<Exclude<RuleId, 'PHYSICAL_NAME_UNIQUE_PER_DEPLOYMENT'>, Rule> = {
+  DB_AFTER_EXPORT_LOG_GROUPS: dbAfterExportLogGroups,
+  DB_PASSWORD_MANAGED_BY_RDS: dbPasswordManagedByRds,
   SECURITY_GROUP_EGRESS_EXPLICIT: securityGroupEgressExplicit,
   ALARM_TOPIC_ADMITS_CLOUDWATCH: alarmTopicAdmitsCloudWatch,
   ALARM_TOPIC_KEY_ADMITS_CLOUDWATCH: alarmTopicKeyAdmitsCloudWatch,

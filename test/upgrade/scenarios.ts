@@ -53,6 +53,24 @@ function webTier(profile: EnvironmentProfile): Pick<GoldenScenario, 'cdk' | 'cdk
   };
 }
 
+/** The data tier: a service using a PostgreSQL database through grantConnect. */
+function dataTier(profile: EnvironmentProfile): Pick<GoldenScenario, 'cdk' | 'cdktf'> {
+  return {
+    cdk: (s) => {
+      const network = new cdk.PlatformNetwork(s, 'Network', { profile });
+      const cluster = new cdk.PlatformCluster(s, 'Cluster', { network });
+      const api = new cdk.FargateWebService(s, 'Api', { cluster, image: NGINX, containerPort: 80 });
+      new cdk.ManagedDatabase(s, 'MainDb', { network, databaseName: 'main' }).grantConnect(api);
+    },
+    cdktf: (s) => {
+      const network = new cdktf.PlatformNetwork(s, 'Network', { profile });
+      const cluster = new cdktf.PlatformCluster(s, 'Cluster', { network });
+      const api = new cdktf.FargateWebService(s, 'Api', { cluster, image: NGINX, containerPort: 80 });
+      new cdktf.ManagedDatabase(s, 'MainDb', { network, databaseName: 'main' }).grantConnect(api);
+    },
+  };
+}
+
 export const SCENARIOS: GoldenScenario[] = [
   {
     name: 'platform-network/development',
@@ -66,4 +84,6 @@ export const SCENARIOS: GoldenScenario[] = [
   },
   { name: 'web-tier/development', ...webTier(EnvironmentProfile.DEVELOPMENT) },
   { name: 'web-tier/production', ...webTier(EnvironmentProfile.PRODUCTION) },
+  { name: 'data-tier/development', ...dataTier(EnvironmentProfile.DEVELOPMENT) },
+  { name: 'data-tier/production', ...dataTier(EnvironmentProfile.PRODUCTION) },
 ];
