@@ -215,9 +215,20 @@ const INSTANCE_SIZES: Readonly<Record<string, readonly string[]>> = (() => {
   const graviton = ['large', 'xlarge', '2xlarge', '4xlarge', '8xlarge', '12xlarge', '16xlarge'];
   const intel = [...graviton, '24xlarge', '32xlarge'];
   return {
-    t3: burstable, t4g: burstable,
-    m6g: graviton, m7g: graviton, m8g: [...graviton, '24xlarge', '48xlarge'], r6g: graviton, r7g: graviton, r8g: [...graviton, '24xlarge', '48xlarge'],
-    m5: intel.filter((s) => s !== '32xlarge'), m6i: intel, m7i: [...intel, '48xlarge'], r5: intel.filter((s) => s !== '32xlarge'), r6i: intel, r7i: [...intel, '48xlarge'],
+    t3: burstable,
+    t4g: burstable,
+    m6g: graviton,
+    m7g: graviton,
+    m8g: [...graviton, '24xlarge', '48xlarge'],
+    r6g: graviton,
+    r7g: graviton,
+    r8g: [...graviton, '24xlarge', '48xlarge'],
+    m5: intel.filter((s) => s !== '32xlarge'),
+    m6i: intel,
+    m7i: [...intel, '48xlarge'],
+    r5: intel.filter((s) => s !== '32xlarge'),
+    r6i: intel,
+    r7i: [...intel, '48xlarge'],
   };
 })();
 

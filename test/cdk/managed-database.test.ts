@@ -1,3 +1,4 @@
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { cdkStack, formatFindings } from '../helpers/cdk';
 import { cdkGatesAndTemplate } from '../helpers/cdk-gates';
@@ -45,14 +46,38 @@ describe('ManagedDatabase (AWS CDK)', () => {
     const db = resource(t, 'AWS::RDS::DBInstance', 'DbInstance');
     const key = resource(t, 'AWS::KMS::Key', 'DbKey');
     expect(db.Properties).toMatchObject({
-      Engine: 'postgres', EngineVersion: '17', DBInstanceClass: 'db.m7g.large', StorageType: 'gp3', AllocatedStorage: '20', MaxAllocatedStorage: 100,
-      StorageEncrypted: true, KmsKeyId: { 'Fn::GetAtt': [key.id, 'Arn'] },
-      ManageMasterUserPassword: true, MasterUserSecret: { KmsKeyId: { 'Fn::GetAtt': [key.id, 'Arn'] } }, MasterUsername: 'dbadmin', DBName: 'app',
-      MultiAZ: true, DeletionProtection: true, BackupRetentionPeriod: 14, DeleteAutomatedBackups: false, PubliclyAccessible: false,
-      EnableIAMDatabaseAuthentication: true, CACertificateIdentifier: 'rds-ca-rsa2048-g1', EnableCloudwatchLogsExports: ['postgresql', 'upgrade'],
-      EngineLifecycleSupport: 'open-source-rds-extended-support-disabled', DatabaseInsightsMode: 'standard', EnablePerformanceInsights: true,
-      PerformanceInsightsRetentionPeriod: 7, MonitoringInterval: 60, AutoMinorVersionUpgrade: true, AllowMajorVersionUpgrade: false, CopyTagsToSnapshot: true,
-      PreferredBackupWindow: '03:00-04:00', PreferredMaintenanceWindow: 'sun:04:30-sun:05:30', Port: '5432', DBInstanceIdentifier: 'test-db',
+      Engine: 'postgres',
+      EngineVersion: '17',
+      DBInstanceClass: 'db.m7g.large',
+      StorageType: 'gp3',
+      AllocatedStorage: '20',
+      MaxAllocatedStorage: 100,
+      StorageEncrypted: true,
+      KmsKeyId: { 'Fn::GetAtt': [key.id, 'Arn'] },
+      ManageMasterUserPassword: true,
+      MasterUserSecret: { KmsKeyId: { 'Fn::GetAtt': [key.id, 'Arn'] } },
+      MasterUsername: 'dbadmin',
+      DBName: 'app',
+      MultiAZ: true,
+      DeletionProtection: true,
+      BackupRetentionPeriod: 14,
+      DeleteAutomatedBackups: false,
+      PubliclyAccessible: false,
+      EnableIAMDatabaseAuthentication: true,
+      CACertificateIdentifier: 'rds-ca-rsa2048-g1',
+      EnableCloudwatchLogsExports: ['postgresql', 'upgrade'],
+      EngineLifecycleSupport: 'open-source-rds-extended-support-disabled',
+      DatabaseInsightsMode: 'standard',
+      EnablePerformanceInsights: true,
+      PerformanceInsightsRetentionPeriod: 7,
+      MonitoringInterval: 60,
+      AutoMinorVersionUpgrade: true,
+      AllowMajorVersionUpgrade: false,
+      CopyTagsToSnapshot: true,
+      PreferredBackupWindow: '03:00-04:00',
+      PreferredMaintenanceWindow: 'sun:04:30-sun:05:30',
+      Port: '5432',
+      DBInstanceIdentifier: 'test-db',
     });
     expect(db.Properties.MasterUserPassword).toBeUndefined();
     expect(db.DeletionPolicy).toBe('Snapshot');
@@ -76,8 +101,17 @@ describe('ManagedDatabase (AWS CDK)', () => {
   test('THEN DEVELOPMENT MySQL: single AZ, one day of backups, no monitoring role, no Performance Insights on a micro instance, deleted with the stack', () => {
     const orders = resource(t, 'AWS::RDS::DBInstance', 'OrdersInstance');
     expect(orders.Properties).toMatchObject({
-      Engine: 'mysql', EngineVersion: '8.4', DBInstanceClass: 'db.t4g.micro', MultiAZ: false, DeletionProtection: false, BackupRetentionPeriod: 1,
-      MonitoringInterval: 0, EnablePerformanceInsights: false, EnableCloudwatchLogsExports: ['audit', 'error', 'general', 'slowquery'], Port: '3306', DBName: 'orders',
+      Engine: 'mysql',
+      EngineVersion: '8.4',
+      DBInstanceClass: 'db.t4g.micro',
+      MultiAZ: false,
+      DeletionProtection: false,
+      BackupRetentionPeriod: 1,
+      MonitoringInterval: 0,
+      EnablePerformanceInsights: false,
+      EnableCloudwatchLogsExports: ['audit', 'error', 'general', 'slowquery'],
+      Port: '3306',
+      DBName: 'orders',
     });
     expect(orders.Properties.MonitoringRoleArn).toBeUndefined();
     expect(orders.DeletionPolicy).toBe('Delete');
@@ -125,5 +159,23 @@ describe('ManagedDatabase (AWS CDK)', () => {
     expect(() => new ManagedDatabase(stack, 'Db', { network, engine: DatabaseEngine.MARIADB, engineVersion: '8.4', masterUsername: 'root', storage: 50 } as any))
       .toThrow(/ManagedDatabase at 'Test\/Db' \(3 problems\):\n {2}- storage: .*did you mean/);
     expect(stack.node.tryFindChild('Db')).toBeUndefined();
+  });
+});
+
+describe('one database per stack: the network and the service in other stacks', () => {
+  test('the ingress rule and the grants sit in the service\'s stack: platform < data < apps, no cycle', () => {
+    const { app, stack: platform } = cdkStack('Platform');
+    const network = new PlatformNetwork(platform, 'Network');
+    const cluster = new PlatformCluster(platform, 'Cluster', { network });
+    const data = new Stack(app, 'Data');
+    const db = new ManagedDatabase(data, 'Db', { network });
+    const apps = new Stack(app, 'Apps');
+    db.grantConnect(new FargateWebService(apps, 'Api', { cluster, image: NGINX, containerPort: 80 }));
+    const assembly = app.synth();
+    expect(assembly.getStackByName('Data').dependencies.map((d) => d.id)).toEqual(expect.arrayContaining(['Platform']));
+    expect(assembly.getStackByName('Data').dependencies.map((d) => d.id)).not.toContain('Apps');
+    expect(assembly.getStackByName('Apps').dependencies.map((d) => d.id)).toEqual(expect.arrayContaining(['Platform', 'Data']));
+    expect(Object.keys(Template.fromJSON(assembly.getStackByName('Apps').template).findResources('AWS::EC2::SecurityGroupIngress'))
+      .some((id) => id.startsWith('ApiSecurityGroup'))).toBe(true);
   });
 });

@@ -1,9 +1,9 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { TerraformStack } from 'cdktf';
+import { NGINX } from '../helpers/images';
 import { tfStack, tfSynthFull, TfJson } from '../helpers/terraform';
 import { describeTfGates } from '../helpers/tf-gates';
 import { tfContainers, tfPolicy, tfRefTo, tfResourceAt } from '../helpers/tf-platform';
-import { NGINX } from '../helpers/images';
 import { DatabaseEngine, EnvironmentProfile } from 'ecs-platform-constructs';
 import { FargateWebService, ManagedDatabase, PlatformCluster, PlatformNetwork } from 'ecs-platform-constructs/cdktf';
 
@@ -28,14 +28,41 @@ describe('ManagedDatabase (CDK for Terraform)', () => {
     const db = tfResourceAt(json, 'aws_db_instance', 'Db/Instance');
     const key = tfRefTo(json, 'aws_kms_key', 'Db/Key', 'arn');
     expect(db).toMatchObject({
-      identifier: 'test-db', engine: 'postgres', engine_version: '17', instance_class: 'db.m7g.large', storage_type: 'gp3', allocated_storage: 20, max_allocated_storage: 100,
-      storage_encrypted: true, kms_key_id: key, manage_master_user_password: true, master_user_secret_kms_key_id: key, username: 'dbadmin', db_name: 'app',
-      multi_az: true, deletion_protection: true, backup_retention_period: 14, delete_automated_backups: false, publicly_accessible: false,
-      iam_database_authentication_enabled: true, ca_cert_identifier: 'rds-ca-rsa2048-g1', enabled_cloudwatch_logs_exports: ['postgresql', 'upgrade'],
-      engine_lifecycle_support: 'open-source-rds-extended-support-disabled', database_insights_mode: 'standard', performance_insights_enabled: true,
-      performance_insights_retention_period: 7, monitoring_interval: 60, auto_minor_version_upgrade: true, allow_major_version_upgrade: false,
-      copy_tags_to_snapshot: true, backup_window: '03:00-04:00', maintenance_window: 'sun:04:30-sun:05:30', port: 5432,
-      skip_final_snapshot: false, final_snapshot_identifier: 'test-db-final', lifecycle: { prevent_destroy: true },
+      identifier: 'test-db',
+      engine: 'postgres',
+      engine_version: '17',
+      instance_class: 'db.m7g.large',
+      storage_type: 'gp3',
+      allocated_storage: 20,
+      max_allocated_storage: 100,
+      storage_encrypted: true,
+      kms_key_id: key,
+      manage_master_user_password: true,
+      master_user_secret_kms_key_id: key,
+      username: 'dbadmin',
+      db_name: 'app',
+      multi_az: true,
+      deletion_protection: true,
+      backup_retention_period: 14,
+      delete_automated_backups: false,
+      publicly_accessible: false,
+      iam_database_authentication_enabled: true,
+      ca_cert_identifier: 'rds-ca-rsa2048-g1',
+      enabled_cloudwatch_logs_exports: ['postgresql', 'upgrade'],
+      engine_lifecycle_support: 'open-source-rds-extended-support-disabled',
+      database_insights_mode: 'standard',
+      performance_insights_enabled: true,
+      performance_insights_retention_period: 7,
+      monitoring_interval: 60,
+      auto_minor_version_upgrade: true,
+      allow_major_version_upgrade: false,
+      copy_tags_to_snapshot: true,
+      backup_window: '03:00-04:00',
+      maintenance_window: 'sun:04:30-sun:05:30',
+      port: 5432,
+      skip_final_snapshot: false,
+      final_snapshot_identifier: 'test-db-final',
+      lifecycle: { prevent_destroy: true },
     });
     expect(db.password).toBeUndefined();
     expect(json.resource.aws_secretsmanager_secret).toBeUndefined();
@@ -58,9 +85,18 @@ describe('ManagedDatabase (CDK for Terraform)', () => {
   test('THEN DEVELOPMENT MySQL: single AZ, one day of backups, no monitoring role, no Performance Insights on a micro instance, no final snapshot', () => {
     const orders = tfResourceAt(json, 'aws_db_instance', 'Orders/Instance');
     expect(orders).toMatchObject({
-      engine: 'mysql', engine_version: '8.4', instance_class: 'db.t4g.micro', multi_az: false, deletion_protection: false, backup_retention_period: 1,
-      monitoring_interval: 0, performance_insights_enabled: false, enabled_cloudwatch_logs_exports: ['audit', 'error', 'general', 'slowquery'],
-      port: 3306, db_name: 'orders', skip_final_snapshot: true,
+      engine: 'mysql',
+      engine_version: '8.4',
+      instance_class: 'db.t4g.micro',
+      multi_az: false,
+      deletion_protection: false,
+      backup_retention_period: 1,
+      monitoring_interval: 0,
+      performance_insights_enabled: false,
+      enabled_cloudwatch_logs_exports: ['audit', 'error', 'general', 'slowquery'],
+      port: 3306,
+      db_name: 'orders',
+      skip_final_snapshot: true,
     });
     expect(orders.lifecycle).toBeUndefined();
     expect(orders.monitoring_role_arn).toBeUndefined();

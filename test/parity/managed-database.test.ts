@@ -25,7 +25,9 @@ function buildCdk(): Json {
   const network = new cdk.PlatformNetwork(stack, 'Network', { profile: EnvironmentProfile.PRODUCTION, availabilityZones: ['eu-west-1a', 'eu-west-1b'] });
   const cluster = new cdk.PlatformCluster(stack, 'Cluster', { network });
   const api = new cdk.FargateWebService(stack, 'Api', { cluster, image: NGINX, containerPort: 80 });
-  for (const [id, d] of Object.entries(DATABASES)) new cdk.ManagedDatabase(stack, id, { network, ...d.options }).grantConnect(api, { environmentPrefix: d.prefix });
+  for (const [id, d] of Object.entries(DATABASES)) {
+    new cdk.ManagedDatabase(stack, id, { network, ...d.options }).grantConnect(api, { environmentPrefix: d.prefix });
+  }
   return Template.fromStack(stack).toJSON();
 }
 
@@ -34,7 +36,9 @@ function buildTf(): TfJson {
   const network = new cdktf.PlatformNetwork(stack, 'Network', { profile: EnvironmentProfile.PRODUCTION, availabilityZones: ['eu-west-1a', 'eu-west-1b'] });
   const cluster = new cdktf.PlatformCluster(stack, 'Cluster', { network });
   const api = new cdktf.FargateWebService(stack, 'Api', { cluster, image: NGINX, containerPort: 80 });
-  for (const [id, d] of Object.entries(DATABASES)) new cdktf.ManagedDatabase(stack, id, { network, ...d.options }).grantConnect(api, { environmentPrefix: d.prefix });
+  for (const [id, d] of Object.entries(DATABASES)) {
+    new cdktf.ManagedDatabase(stack, id, { network, ...d.options }).grantConnect(api, { environmentPrefix: d.prefix });
+  }
   return tfSynthFull(stack);
 }
 
@@ -57,15 +61,32 @@ function normaliseCfn(t: Json): Json {
       .map(([, x]) => `${x.Properties.FromPort}-${x.Properties.ToPort} from ${symbol(x.Properties.SourceSecurityGroupId)}`);
     const logs = res.filter(([lid, x]) => x.Type === 'AWS::Logs::LogGroup' && lid.startsWith(`${id}Log`)).map(([, x]) => x.Properties.LogGroupName).sort();
     return [id, {
-      identifier: p.DBInstanceIdentifier, engine: p.Engine, version: p.EngineVersion, lifecycle: p.EngineLifecycleSupport, class: p.DBInstanceClass,
+      identifier: p.DBInstanceIdentifier,
+      engine: p.Engine,
+      version: p.EngineVersion,
+      lifecycle: p.EngineLifecycleSupport,
+      class: p.DBInstanceClass,
       storage: [Number(p.AllocatedStorage), p.MaxAllocatedStorage, p.StorageType, p.StorageEncrypted, symbol(p.KmsKeyId)],
-      secret: [p.ManageMasterUserPassword, symbol(p.MasterUserSecret?.KmsKeyId), p.MasterUserPassword ?? null], user: p.MasterUsername, name: p.DBName,
-      port: Number(p.Port), multiAz: p.MultiAZ, deletionProtection: p.DeletionProtection, backups: [p.BackupRetentionPeriod, p.PreferredBackupWindow, p.DeleteAutomatedBackups],
-      maintenance: p.PreferredMaintenanceWindow, public: p.PubliclyAccessible, iamAuth: p.EnableIAMDatabaseAuthentication, ca: p.CACertificateIdentifier,
-      logs: [p.EnableCloudwatchLogsExports, logs], monitoring: [p.MonitoringInterval, p.MonitoringRoleArn !== undefined],
-      insights: [p.DatabaseInsightsMode, p.EnablePerformanceInsights, p.PerformanceInsightsRetentionPeriod ?? null], minorUpgrades: p.AutoMinorVersionUpgrade,
-      majorUpgrades: p.AllowMajorVersionUpgrade, copyTags: p.CopyTagsToSnapshot, parameters: [params.Family, params.Parameters],
-      onDelete: r.DeletionPolicy === 'Snapshot' ? 'snapshot, kept' : 'deleted', ingress,
+      secret: [p.ManageMasterUserPassword, symbol(p.MasterUserSecret?.KmsKeyId), p.MasterUserPassword ?? null],
+      user: p.MasterUsername,
+      name: p.DBName,
+      port: Number(p.Port),
+      multiAz: p.MultiAZ,
+      deletionProtection: p.DeletionProtection,
+      backups: [p.BackupRetentionPeriod, p.PreferredBackupWindow, p.DeleteAutomatedBackups],
+      maintenance: p.PreferredMaintenanceWindow,
+      public: p.PubliclyAccessible,
+      iamAuth: p.EnableIAMDatabaseAuthentication,
+      ca: p.CACertificateIdentifier,
+      logs: [p.EnableCloudwatchLogsExports, logs],
+      monitoring: [p.MonitoringInterval, p.MonitoringRoleArn !== undefined],
+      insights: [p.DatabaseInsightsMode, p.EnablePerformanceInsights, p.PerformanceInsightsRetentionPeriod ?? null],
+      minorUpgrades: p.AutoMinorVersionUpgrade,
+      majorUpgrades: p.AllowMajorVersionUpgrade,
+      copyTags: p.CopyTagsToSnapshot,
+      parameters: [params.Family, params.Parameters],
+      onDelete: r.DeletionPolicy === 'Snapshot' ? 'snapshot, kept' : 'deleted',
+      ingress,
     }];
   }));
   const container = one('AWS::ECS::TaskDefinition', 'ApiTaskDefinition').Properties.ContainerDefinitions[0];
@@ -90,16 +111,32 @@ function normaliseTf(j: TfJson): Json {
       .map(([, , r]) => `${r.from_port}-${r.to_port} from ${symbol(r.referenced_security_group_id)}`);
     const logs = res.filter(([t, n]) => t === 'aws_cloudwatch_log_group' && n.startsWith(`${id}_Log`)).map(([, , r]) => r.name).sort();
     return [id, {
-      identifier: p.identifier, engine: p.engine, version: p.engine_version, lifecycle: p.engine_lifecycle_support, class: p.instance_class,
+      identifier: p.identifier,
+      engine: p.engine,
+      version: p.engine_version,
+      lifecycle: p.engine_lifecycle_support,
+      class: p.instance_class,
       storage: [p.allocated_storage, p.max_allocated_storage, p.storage_type, p.storage_encrypted, symbol(p.kms_key_id)],
-      secret: [p.manage_master_user_password, symbol(p.master_user_secret_kms_key_id), p.password ?? null], user: p.username, name: p.db_name,
-      port: p.port, multiAz: p.multi_az, deletionProtection: p.deletion_protection, backups: [p.backup_retention_period, p.backup_window, p.delete_automated_backups],
-      maintenance: p.maintenance_window, public: p.publicly_accessible, iamAuth: p.iam_database_authentication_enabled, ca: p.ca_cert_identifier,
-      logs: [p.enabled_cloudwatch_logs_exports, logs], monitoring: [p.monitoring_interval, p.monitoring_role_arn !== undefined],
-      insights: [p.database_insights_mode, p.performance_insights_enabled, p.performance_insights_retention_period ?? null], minorUpgrades: p.auto_minor_version_upgrade,
-      majorUpgrades: p.allow_major_version_upgrade, copyTags: p.copy_tags_to_snapshot,
+      secret: [p.manage_master_user_password, symbol(p.master_user_secret_kms_key_id), p.password ?? null],
+      user: p.username,
+      name: p.db_name,
+      port: p.port,
+      multiAz: p.multi_az,
+      deletionProtection: p.deletion_protection,
+      backups: [p.backup_retention_period, p.backup_window, p.delete_automated_backups],
+      maintenance: p.maintenance_window,
+      public: p.publicly_accessible,
+      iamAuth: p.iam_database_authentication_enabled,
+      ca: p.ca_cert_identifier,
+      logs: [p.enabled_cloudwatch_logs_exports, logs],
+      monitoring: [p.monitoring_interval, p.monitoring_role_arn !== undefined],
+      insights: [p.database_insights_mode, p.performance_insights_enabled, p.performance_insights_retention_period ?? null],
+      minorUpgrades: p.auto_minor_version_upgrade,
+      majorUpgrades: p.allow_major_version_upgrade,
+      copyTags: p.copy_tags_to_snapshot,
       parameters: [params.family, Object.fromEntries(params.parameter.map((x: Json) => [x.name, x.value]))],
-      onDelete: p.lifecycle?.prevent_destroy && p.skip_final_snapshot === false ? 'snapshot, kept' : 'deleted', ingress,
+      onDelete: p.lifecycle?.prevent_destroy && p.skip_final_snapshot === false ? 'snapshot, kept' : 'deleted',
+      ingress,
     }];
   }));
   const [container] = tfContainers(one('aws_ecs_task_definition', 'Api_TaskDefinition'));
@@ -129,7 +166,8 @@ describe('ManagedDatabase parity: the same options build the same database in bo
   const tf = normaliseTf(buildTf());
 
   test.each(Object.keys(DATABASES))('database %s', (id) => {
-    expect(tf.databases[id]).toEqual({ ...cfn.databases[id], identifier: tf.databases[id].identifier, logs: [cfn.databases[id].logs[0], tf.databases[id].logs[1]] });
+    const tfDb = tf.databases[id];
+    expect(tfDb).toEqual({ ...cfn.databases[id], identifier: tfDb.identifier, logs: [cfn.databases[id].logs[0], tfDb.logs[1]] });
     // The identifier (and the log groups named after it) derive from the deployment's name: Parity vs parity.
     expect(tf.databases[id].identifier).toBe(cfn.databases[id].identifier.toLowerCase());
     expect(tf.databases[id].logs[1]).toEqual(cfn.databases[id].logs[1]);
@@ -141,8 +179,16 @@ describe('ManagedDatabase parity: the same options build the same database in bo
 
   test('the normalised form says what it should (guards against both engines being wrong alike)', () => {
     expect(cfn.databases.Main).toMatchObject({
-      engine: 'postgres', class: 'db.m7g.large', multiAz: true, deletionProtection: true, public: false, iamAuth: true, onDelete: 'snapshot, kept',
-      secret: [true, '<Main.Key>', null], parameters: ['postgres17', { 'rds.force_ssl': '1' }], ingress: ['5432-5432 from <Api.SecurityGroup>'],
+      engine: 'postgres',
+      class: 'db.m7g.large',
+      multiAz: true,
+      deletionProtection: true,
+      public: false,
+      iamAuth: true,
+      onDelete: 'snapshot, kept',
+      secret: [true, '<Main.Key>', null],
+      parameters: ['postgres17', { 'rds.force_ssl': '1' }],
+      ingress: ['5432-5432 from <Api.SecurityGroup>'],
     });
     expect(cfn.databases.Orders).toMatchObject({ engine: 'mysql', multiAz: false, onDelete: 'deleted', insights: ['standard', true, 7], ingress: ['3306-3306 from <Api.SecurityGroup>'] });
     expect(cfn.databases.Ledger).toMatchObject({ version: '11.8.6', port: 3307, storage: [50, 200, 'gp3', true, '<Ledger.Key>'], monitoring: [15, true] });
