@@ -3,3 +3,4 @@ export * from './platform-cluster';
 export * from './platform-load-balancer';
 export * from './fargate-web-service';
 export * from './managed-database';
+export * from './managed-table';

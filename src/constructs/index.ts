@@ -14,3 +14,5 @@ export type {
 } from './fargate-web-service';
 export { DatabaseEngine } from './managed-database';
 export type { DatabaseConnectionOptions, ManagedDatabaseOptions } from './managed-database';
+export { AttributeType, BillingMode, ProjectionType, StreamViewType } from './managed-table';
+export type { ManagedTableOptions, TableAttribute, TableCapacityAutoScaling, TableGlobalSecondaryIndex } from './managed-table';

@@ -6,7 +6,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { TerraformStack } from 'cdktf';
 import { HTTPD, NGINX, NODE, nodeHttpServer } from '../helpers/images';
-import { EnvironmentProfile } from 'ecs-platform-constructs';
+import { AttributeType, EnvironmentProfile, ProjectionType } from 'ecs-platform-constructs';
 import * as cdk from 'ecs-platform-constructs/cdk';
 import * as cdktf from 'ecs-platform-constructs/cdktf';
 
@@ -53,20 +53,28 @@ function webTier(profile: EnvironmentProfile): Pick<GoldenScenario, 'cdk' | 'cdk
   };
 }
 
-/** The data tier: a service using a PostgreSQL database through grantConnect. */
+/** The data tier: a service using a PostgreSQL database (grantConnect) and a sessions table (grantReadWriteData). */
 function dataTier(profile: EnvironmentProfile): Pick<GoldenScenario, 'cdk' | 'cdktf'> {
+  const sessions = {
+    partitionKey: { name: 'pk', type: AttributeType.STRING },
+    sortKey: { name: 'sk', type: AttributeType.STRING },
+    globalSecondaryIndexes: [{ indexName: 'gsi1', partitionKey: { name: 'gsi1pk', type: AttributeType.STRING }, projection: ProjectionType.ALL }],
+    timeToLiveAttribute: 'expiresAt',
+  };
   return {
     cdk: (s) => {
       const network = new cdk.PlatformNetwork(s, 'Network', { profile });
       const cluster = new cdk.PlatformCluster(s, 'Cluster', { network });
       const api = new cdk.FargateWebService(s, 'Api', { cluster, image: NGINX, containerPort: 80 });
       new cdk.ManagedDatabase(s, 'MainDb', { network, databaseName: 'main' }).grantConnect(api);
+      new cdk.ManagedTable(s, 'Sessions', { ...sessions, profile }).grantReadWriteData(api);
     },
     cdktf: (s) => {
       const network = new cdktf.PlatformNetwork(s, 'Network', { profile });
       const cluster = new cdktf.PlatformCluster(s, 'Cluster', { network });
       const api = new cdktf.FargateWebService(s, 'Api', { cluster, image: NGINX, containerPort: 80 });
       new cdktf.ManagedDatabase(s, 'MainDb', { network, databaseName: 'main' }).grantConnect(api);
+      new cdktf.ManagedTable(s, 'Sessions', { ...sessions, profile }).grantReadWriteData(api);
     },
   };
 }
