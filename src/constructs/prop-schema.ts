@@ -181,7 +181,8 @@ function unknownNameHint(key: string, schema: StructSchema): string {
  * @internal
  * The valid name `given` most likely meant, if any: the same name in another
  * case (`certificateARN`), a name that contains it (`port` -> `containerPort`,
- * `interval` -> `intervalSeconds`), or one a typo away (`healtCheck`).
+ * `interval` -> `intervalSeconds`), one a typo away (`healtCheck`), or one
+ * that starts the same way (`instanceType` -> `instanceClass`).
  */
 export function nearestName(given: string, names: readonly string[]): string | undefined {
   const lower = given.toLowerCase();
@@ -196,8 +197,15 @@ export function nearestName(given: string, names: readonly string[]): string | u
     const distance = editDistance(lower, name.toLowerCase());
     if (!best || distance < best.distance) best = { name, distance };
   }
-  if (!best) return undefined;
-  return best.distance <= Math.max(2, Math.floor(Math.max(given.length, best.name.length) / 3)) ? best.name : undefined;
+  if (best && best.distance <= Math.max(2, Math.floor(Math.max(given.length, best.name.length) / 3))) return best.name;
+  // Else the name sharing the longest start with it, when that is most of it (`instanceType` -> `instanceClass`).
+  const prefix = (name: string) => {
+    let n = 0;
+    while (n < lower.length && n < name.length && lower[n] === name[n].toLowerCase()) n++;
+    return n;
+  };
+  const [longest] = [...names].sort((x, y) => prefix(y) - prefix(x));
+  return longest && prefix(longest) >= 5 && prefix(longest) * 2 >= lower.length ? longest : undefined;
 }
 
 function editDistance(a: string, b: string): number {

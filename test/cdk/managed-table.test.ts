@@ -260,12 +260,11 @@ describe('ManagedTable (AWS CDK)', () => {
     });
   });
 
-  test('GIVEN kmsKeyArn THEN no key is created, the table and the grants use the key given, and the gates pass', () => {
+  test('GIVEN kmsKeyArn THEN no key is created, the table and the grants use the key given', () => {
     const p = platform();
     const table = new ManagedTable(p.stack, 'Sessions', { partitionKey: { name: 'pk', type: AttributeType.STRING }, kmsKeyArn: KEY_ARN });
     table.grantReadData(p.web);
-    const { findings, template: t } = cdkGatesAndTemplate(p.app, p.stack);
-    expect(formatFindings(findings)).toBe('');
+    const t = cdkTemplate(p.stack);
     expect(Object.keys(t.findResources('AWS::KMS::Key')).filter((id) => id.startsWith('Sessions'))).toEqual([]);
     t.hasResourceProperties('AWS::DynamoDB::Table', { SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: KEY_ARN } });
     const tableId = idOf(t, 'AWS::DynamoDB::Table', 'SessionsTable');
@@ -331,7 +330,8 @@ describe('ManagedTable (AWS CDK)', () => {
     expect(stack.node.tryFindChild('Sessions')).toBeUndefined();
   });
 
-  test('GIVEN the table in a Data stack and the service in an Apps stack THEN the grant lives in Apps, Data never depends on Apps, the gates pass', () => {
+  // The gates on a split app run on examples/data-tier (the same layout); here only the wiring is read.
+  test('GIVEN the table in a Data stack and the service in an Apps stack THEN the grant lives in Apps, Data never depends on Apps', () => {
     const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'epc-cdk-')) });
     const platformStack = new Stack(app, 'Platform');
     const network = new PlatformNetwork(platformStack, 'Network');
@@ -341,10 +341,7 @@ describe('ManagedTable (AWS CDK)', () => {
     const apps = new Stack(app, 'Apps');
     const web = new FargateWebService(apps, 'Web', { cluster, image: NGINX });
     table.grantReadWriteData(web);
-    const { findings, template: t } = cdkGatesAndTemplate(app, apps);
-    // Nothing on the table, its key or the grant. (Control Tower's log-group rule cannot read the cluster key
-    // imported from Platform into the service's log group: a FargateWebService finding, not this construct's.)
-    expect(formatFindings(findings.filter((f) => f.paths.some((path) => /^Data\/|TaskRole/.test(path))))).toBe('');
+    const t = Template.fromStack(apps);
     expect(data.dependencies.map((s) => s.node.id)).toEqual([]);
     expect(apps.dependencies.map((s) => s.node.id).sort()).toEqual(['Data', 'Platform']);
     const imported = { 'Fn::ImportValue': expect.stringMatching(/^Data:/) };

@@ -10,7 +10,7 @@
  */
 
 export type Engine = 'cdk' | 'cdktf';
-export type Kind = 'network' | 'cluster' | 'loadBalancer' | 'service';
+export type Kind = 'network' | 'cluster' | 'loadBalancer' | 'service' | 'database' | 'table';
 export type Props = Record<string, unknown>;
 
 /** A network, cluster and load balancer of some other place (app, region, engine). */
@@ -135,7 +135,12 @@ const routed = (extra: Extra = {}): PropsOf => {
   return (fx) => merge({ cluster: fx.cluster, image: IMAGE, loadBalancer: fx.lb, routing: { pathPatterns: [`/r${priority}/*`], priority } }, resolve(extra, fx));
 };
 
-const BUILDERS: Record<Kind, (extra: Extra) => PropsOf> = { network, cluster, loadBalancer, service };
+/** A database on the fixture's network. */
+const database = (extra: Extra = {}): PropsOf => (fx) => merge({ network: fx.network }, resolve(extra, fx));
+/** A table with a string partition key. */
+const dynamoTable = (extra: Extra = {}): PropsOf => (fx) => merge({ partitionKey: { name: 'pk', type: 'S' } }, resolve(extra, fx));
+
+const BUILDERS: Record<Kind, (extra: Extra) => PropsOf> = { network, cluster, loadBalancer, service, database, table: dynamoTable };
 
 // --- The table ----------------------------------------------------------------------------------
 
@@ -728,6 +733,73 @@ only('cdktf', 'waitForSteadyState true', service({ waitForSteadyState: true }), 
 only('cdktf', "waitForSteadyState: 'false'", service({ waitForSteadyState: 'false' }), ['waitForSteadyState'], ['waitForSteadyState'], ['waitForSteadyState: got "false"']);
 only('cdktf', 'waitForSteadyState: null', service({ waitForSteadyState: null }), ['waitForSteadyState'], ['waitForSteadyState']);
 only('cdktf', 'waitForSteadyState: 0', service({ waitForSteadyState: 0 }), ['waitForSteadyState'], ['waitForSteadyState']);
+
+// 16. The data tier: ManagedDatabase and ManagedTable.
+bad('database', 'props undefined (network is required)', () => undefined, ['network']);
+bad('database', 'network: a cluster', database((fx) => ({ network: fx.cluster })), ['network']);
+bad('database', 'network of the other engine', database((fx) => ({ network: fx.alien.network })), ['network']);
+bad('database', 'network of another app', database((fx) => ({ network: fx.foreign.network })), ['network']);
+ok('database', 'defaults (PostgreSQL 17, db.t4g.micro)', database());
+ok('database', 'MySQL 8.4.8 on db.t4g.medium (Performance Insights on)', database({ engine: 'mysql', engineVersion: '8.4.8', instanceClass: 'db.t4g.medium' }));
+ok('database', 'MariaDB 11.8, PRODUCTION, storage 65536 GiB', database({ engine: 'mariadb', engineVersion: '11.8', profile: 'PRODUCTION', allocatedStorageGiB: 65536, maxAllocatedStorageGiB: 65536 }));
+ok('database', 'boundaries: port 1150, 35 days of backups, monitoring every second', database({ port: 1150, backupRetentionDays: 35, monitoringIntervalSeconds: 1 }));
+bad('database', "engine 'postgresql' (not a member)", database({ engine: 'postgresql' }), ['engine']);
+bad('database', 'engine MYSQL with a PostgreSQL version', database({ engine: 'mysql', engineVersion: '17.9' }), ['engineVersion'], ['is engine meant to be DatabaseEngine.POSTGRES?']);
+bad('database', 'engineVersion: 17 (a number)', database({ engineVersion: 17 }), ['engineVersion']);
+bad('database', "engineVersion 'latest'", database({ engineVersion: 'latest' }), ['engineVersion']);
+bad('database', "instanceClass 'db.m7g.micro' (not offered in the family)", database({ instanceClass: 'db.m7g.micro' }), ['instanceClass'], ['m7g family']);
+bad('database', "instanceClass 't4g.micro' (no db. prefix)", database({ instanceClass: 't4g.micro' }), ['instanceClass']);
+bad('database', 'allocatedStorageGiB 19', database({ allocatedStorageGiB: 19 }), ['allocatedStorageGiB']);
+bad('database', 'allocatedStorageGiB 65537', database({ allocatedStorageGiB: 65537 }), ['allocatedStorageGiB']);
+bad('database', 'maxAllocatedStorageGiB below allocatedStorageGiB', database({ allocatedStorageGiB: 200, maxAllocatedStorageGiB: 100 }), ['maxAllocatedStorageGiB']);
+ok('database', 'allocatedStorageGiB 500 (the ceiling follows it)', database({ allocatedStorageGiB: 500 }));
+bad('database', "allocatedStorageGiB: '20' (a string)", database({ allocatedStorageGiB: '20' }), ['allocatedStorageGiB']);
+bad('database', "databaseName 'my-app'", database({ databaseName: 'my-app' }), ['databaseName']);
+bad('database', "databaseName 'template1' (reserved)", database({ databaseName: 'template1' }), ['databaseName']);
+bad('database', "masterUsername 'admin' (reserved)", database({ masterUsername: 'admin' }), ['masterUsername']);
+bad('database', "masterUsername 'rdsadmin' (reserved)", database({ masterUsername: 'rdsadmin' }), ['masterUsername']);
+bad('database', 'masterUsername of 17 characters on MariaDB', database({ engine: 'mariadb', masterUsername: 'a'.repeat(17) }), ['masterUsername']);
+bad('database', 'port 1149', database({ port: 1149 }), ['port']);
+bad('database', 'port NaN', database({ port: NaN }), ['port'], ['port: got NaN']);
+bad('database', 'backupRetentionDays 36', database({ backupRetentionDays: 36 }), ['backupRetentionDays']);
+bad('database', 'monitoringIntervalSeconds 2', database({ monitoringIntervalSeconds: 2 }), ['monitoringIntervalSeconds']);
+bad('database', "multiAz: 'true' (a string)", database({ multiAz: 'true' }), ['multiAz']);
+bad('database', "maintenanceWindow 'sun:04:30-05:30' (no second day)", database({ maintenanceWindow: 'sun:04:30-05:30' }), ['maintenanceWindow']);
+bad('database', "backupWindow '03:00-03:10' (under 30 minutes)", database({ backupWindow: '03:00-03:10' }), ['backupWindow']);
+bad('database', "kmsKeyArn 'alias/db'", database({ kmsKeyArn: 'alias/db' }), ['kmsKeyArn']);
+bad('database', 'typo instanceType (did you mean instanceClass?)', database({ instanceType: 'db.t4g.micro' }), ['instanceType'], ['did you mean instanceClass?']);
+bad('database', 'typo multiAZ (did you mean multiAz?)', database({ multiAZ: true }), ['multiAZ'], ['did you mean multiAz?']);
+bad('database', 'several problems at once', database({ engine: 'mariadb', engineVersion: '8.4', masterUsername: 'root', port: 80, storage: 50 }),
+  ['engineVersion', 'masterUsername', 'port', 'storage']);
+bad('table', 'props undefined (partitionKey is required)', () => undefined, ['partitionKey']);
+ok('table', 'a partition key only', dynamoTable());
+ok('table', 'keys, a GSI, TTL and a stream', dynamoTable({
+  sortKey: { name: 'sk', type: 'N' },
+  timeToLiveAttribute: 'expiresAt',
+  stream: 'NEW_AND_OLD_IMAGES',
+  globalSecondaryIndexes: [{ indexName: 'gsi1', partitionKey: { name: 'g', type: 'S' }, projection: 'INCLUDE', nonKeyAttributes: ['a'] }],
+}));
+ok('table', 'PROVISIONED with autoscaling', dynamoTable({
+  billingMode: 'PROVISIONED', readCapacity: 5, writeCapacity: 5, readAutoScaling: { minCapacity: 5, maxCapacity: 50 }, writeAutoScaling: { minCapacity: 5, maxCapacity: 50 },
+}));
+bad('table', "partitionKey.type 'STRING' (the member's name, not its value)", dynamoTable({ partitionKey: { name: 'pk', type: 'STRING' } }), ['partitionKey.type']);
+bad('table', "partitionKey.type 'BOOL'", dynamoTable({ partitionKey: { name: 'pk', type: 'BOOL' } }), ['partitionKey.type']);
+bad('table', "partitionKey: 'pk' (a string for a key)", dynamoTable({ partitionKey: 'pk' }), ['partitionKey']);
+bad('table', 'partitionKey name empty', dynamoTable({ partitionKey: { name: '', type: 'S' } }), ['partitionKey.name']);
+bad('table', 'TTL on the partition key', dynamoTable({ timeToLiveAttribute: 'pk' }), ['timeToLiveAttribute']);
+bad('table', 'readCapacity without PROVISIONED', dynamoTable({ readCapacity: 5 }), ['readCapacity']);
+bad('table', 'PROVISIONED without capacities', dynamoTable({ billingMode: 'PROVISIONED' }), ['readCapacity', 'writeCapacity']);
+bad('table', '21 GSIs', dynamoTable({ globalSecondaryIndexes: Array.from({ length: 21 }, (_, i) => ({ indexName: `gsi${i}`, partitionKey: { name: `g${i}`, type: 'S' } })) }),
+  ['globalSecondaryIndexes']);
+bad('table', 'two GSIs with one name', dynamoTable({ globalSecondaryIndexes: [1, 2].map((i) => ({ indexName: 'gsi', partitionKey: { name: `g${i}`, type: 'S' } })) }),
+  ['globalSecondaryIndexes[1].indexName']);
+bad('table', 'INCLUDE without nonKeyAttributes', dynamoTable({ globalSecondaryIndexes: [{ indexName: 'gsi1', partitionKey: { name: 'g', type: 'S' }, projection: 'INCLUDE' }] }),
+  ['globalSecondaryIndexes[0].nonKeyAttributes']);
+bad('table', 'one attribute with two types', dynamoTable({ globalSecondaryIndexes: [{ indexName: 'gsi1', partitionKey: { name: 'pk', type: 'N' } }] }),
+  ['globalSecondaryIndexes[0].partitionKey.type']);
+bad('table', "billingMode 'ON_DEMAND' (not a member)", dynamoTable({ billingMode: 'ON_DEMAND' }), ['billingMode']);
+bad('table', 'typo timeToLive (did you mean timeToLiveAttribute?)', dynamoTable({ timeToLive: 'expiresAt' }), ['timeToLive'], ['did you mean timeToLiveAttribute?']);
+bad('table', "environmentVariable 'sessions-table'", dynamoTable({ environmentVariable: 'sessions-table' }), ['environmentVariable']);
 
 export const CASES: readonly FuzzCase[] = table.map(({ title, ...c }, i) => ({
   ...c,

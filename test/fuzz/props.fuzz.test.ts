@@ -39,6 +39,8 @@ const CLASS_NAME: Record<Kind, string> = {
   cluster: 'PlatformCluster',
   loadBalancer: 'PlatformLoadBalancer',
   service: 'FargateWebService',
+  database: 'ManagedDatabase',
+  table: 'ManagedTable',
 };
 
 // --- The engines --------------------------------------------------------------------------------
@@ -72,6 +74,8 @@ const CDK: Kit = {
       case 'cluster': return new cdk.PlatformCluster(scope, id, props as cdk.PlatformClusterProps);
       case 'loadBalancer': return new cdk.PlatformLoadBalancer(scope, id, props as cdk.PlatformLoadBalancerProps);
       case 'service': return new cdk.FargateWebService(scope, id, props as cdk.FargateWebServiceProps);
+      case 'database': return new cdk.ManagedDatabase(scope, id, props as cdk.ManagedDatabaseProps);
+      case 'table': return new cdk.ManagedTable(scope, id, props as cdk.ManagedTableProps);
     }
   },
   imagePullEndpoints(_scope, network) {
@@ -101,6 +105,8 @@ const CDKTF: Kit = {
       case 'cluster': return new cdktf.PlatformCluster(scope, id, props as cdktf.PlatformClusterProps);
       case 'loadBalancer': return new cdktf.PlatformLoadBalancer(scope, id, props as cdktf.PlatformLoadBalancerProps);
       case 'service': return new cdktf.FargateWebService(scope, id, props as cdktf.FargateWebServiceProps);
+      case 'database': return new cdktf.ManagedDatabase(scope, id, props as cdktf.ManagedDatabaseProps);
+      case 'table': return new cdktf.ManagedTable(scope, id, props as cdktf.ManagedTableProps);
     }
   },
   imagePullEndpoints(scope, network) {
