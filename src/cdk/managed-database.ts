@@ -182,9 +182,10 @@ export class ManagedDatabase extends Construct {
    */
   public grantConnect(service: FargateWebService, options: DatabaseConnectionOptions = {}): void {
     const v = new PropsValidator(cdkValidationContext('ManagedDatabase.grantConnect', this.node.scope!, this.node.id));
-    const checked = checkCdkPropsInto<{ service: FargateWebService }>(v, { service }, cdkPlatformRef(this, 'FargateWebService'));
+    const problem = cdkPlatformRef(this, 'FargateWebService').check(service);
+    if (problem !== undefined) v.report('service', service, problem);
     const names = planConnection(options, v);
-    const target = checked.service!;
+    const target = service;
     if (!this.connected.has(target)) {
       // In the service's stack (remote rule), so a database stack never depends on a service stack.
       this.securityGroup.addIngressRule(target.securityGroup, ec2.Port.tcp(this.port), `${target.node.path} to the database`, true);
@@ -258,15 +259,4 @@ export class ManagedDatabase extends Construct {
       ack('cdk-validator-cfnguard::rds_instance_enhanced_monitoring_enabled_check', `Enhanced Monitoring is off (${plan.profile} profile or explicit choice); PRODUCTION samples every 60 s.`);
     }
   }
-}
-
-/** Check one collaborator argument of a method (e.g. grantConnect's service) into `v`. */
-function checkCdkPropsInto<T>(v: PropsValidator, args: Record<string, unknown>, schema: ReturnType<typeof cdkPlatformRef>): Partial<T> {
-  const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(args)) {
-    const problem = schema.check(value);
-    if (problem === undefined) out[name] = value;
-    else v.report(name, value, problem);
-  }
-  return out as Partial<T>;
 }
