@@ -33,8 +33,8 @@ const NO_TRAFFIC_EGRESS = { CidrIp: '255.255.255.255/32', Description: 'Disallow
 const DEFAULT_ACTION_REPLACED = '@aws-cdk/aws-elbv2:listenerExistingDefaultActionReplaced';
 
 /**
- * An internet-facing Application Load Balancer in the network's public
- * subnets, shared by FargateWebServices through listener rules (or owned by
+ * An Application Load Balancer: internet-facing in the network's public
+ * subnets, or internal in its private subnets (`internal`), shared by FargateWebServices through listener rules (or owned by
  * one service).
  *
  * HTTPS on 443 with HTTP 80 redirecting to it when a certificate or a domain

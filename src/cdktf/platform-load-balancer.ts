@@ -46,8 +46,8 @@ export interface PlatformLoadBalancerProps extends PlatformLoadBalancerOptions {
 }
 
 /**
- * An internet-facing Application Load Balancer in the network's public
- * subnets: access logs to an encrypted, private S3 bucket, invalid headers
+ * An Application Load Balancer: internet-facing in the network's public
+ * subnets, or internal in its private subnets (`internal`); access logs to an encrypted, private S3 bucket, invalid headers
  * dropped, defensive desync mitigation, HTTPS with a TLS 1.2+ policy when a
  * certificate or domain is given (HTTP redirecting to it), a 404 for requests
  * no service claims, and a security group open only on the listener ports.
