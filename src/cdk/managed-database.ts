@@ -18,6 +18,7 @@ import {
   DatabasePlan,
   enhancedMonitoringStatements,
   ManagedDatabaseOptions,
+  connectService,
   planConnection,
   planDatabase,
 } from '../constructs/managed-database';
@@ -191,11 +192,7 @@ export class ManagedDatabase extends Construct {
       this.securityGroup.addIngressRule(target.securityGroup, ec2.Port.tcp(this.port), `${target.node.path} to the database`, true);
       this.connected.add(target);
     }
-    target.addEnvironment(names.host, this.endpointAddress);
-    target.addEnvironment(names.port, String(this.port));
-    target.addEnvironment(names.name, this.databaseName);
-    target.addSecret(names.username, { secretsManagerArn: this.secretArn, jsonKey: 'username', kmsKeyArn: this.encryptionKeyArn });
-    target.addSecret(names.password, { secretsManagerArn: this.secretArn, jsonKey: 'password', kmsKeyArn: this.encryptionKeyArn });
+    connectService(target, names, this);
   }
 
   private createKey(plan: DatabasePlan, removalPolicy: RemovalPolicy): kms.Key {

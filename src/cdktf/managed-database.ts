@@ -32,6 +32,7 @@ import {
   DatabasePlan,
   enhancedMonitoringStatements,
   ManagedDatabaseOptions,
+  connectService,
   planConnection,
   planDatabase,
 } from '../constructs/managed-database';
@@ -219,11 +220,7 @@ export class ManagedDatabase extends Construct {
       });
       this.connected.add(service);
     }
-    service.addEnvironment(names.host, this.endpointAddress);
-    service.addEnvironment(names.port, String(this.port));
-    service.addEnvironment(names.name, this.databaseName);
-    service.addSecret(names.username, { secretsManagerArn: this.secretArn, jsonKey: 'username', kmsKeyArn: this.encryptionKeyArn });
-    service.addSecret(names.password, { secretsManagerArn: this.secretArn, jsonKey: 'password', kmsKeyArn: this.encryptionKeyArn });
+    connectService(service, names, this);
   }
 
   /** Enhanced Monitoring's role: the managed policy's statements, inline. */

@@ -1,5 +1,6 @@
 import { createHash } from 'crypto';
 import { ENVIRONMENT_PROFILES, EnvironmentProfile, profileDefaults } from './environment-profile';
+import type { ContainerSecret } from './fargate-web-service';
 import { PolicyStatementJson } from './policies';
 import { S } from './prop-schema';
 import { PropsValidator, ValidationContext } from './validation';
@@ -492,4 +493,26 @@ export function databaseIdentifier(deploymentPath: string): string {
 /** @internal the log group RDS exports `logType` of instance `identifier` to. */
 export function databaseLogGroupName(identifier: string, logType: string): string {
   return `/aws/rds/instance/${identifier}/${logType}`;
+}
+
+/** @internal what grantConnect needs of a service: FargateWebService's after-construction additions. */
+export interface ConnectableService {
+  addEnvironment(name: string, value: string): void;
+  addSecret(name: string, secret: ContainerSecret): void;
+}
+
+/**
+ * @internal
+ * Hand a service a database's connection settings: host, port and name as
+ * variables, the master user's name and password as secrets from the
+ * RDS-managed secret (decrypted with the database's key).
+ */
+export function connectService(service: ConnectableService, names: ConnectionPlan,
+  database: { endpointAddress: string; port: number; databaseName: string; secretArn: string; encryptionKeyArn: string }): void {
+  service.addEnvironment(names.host, database.endpointAddress);
+  service.addEnvironment(names.port, String(database.port));
+  service.addEnvironment(names.name, database.databaseName);
+  for (const [variable, jsonKey] of [[names.username, 'username'], [names.password, 'password']]) {
+    service.addSecret(variable, { secretsManagerArn: database.secretArn, jsonKey, kmsKeyArn: database.encryptionKeyArn });
+  }
 }

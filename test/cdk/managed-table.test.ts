@@ -5,43 +5,20 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { FargateWebService, PlatformCluster, PlatformNetwork } from '../../src/cdk';
-import { ManagedTable, ManagedTableProps } from '../../src/cdk/managed-table';
+import { ManagedTable } from '../../src/cdk/managed-table';
 import * as cdktf from '../../src/cdktf';
 import { EnvironmentProfile } from '../../src/constructs/environment-profile';
-import { AttributeType, BillingMode, ProjectionType, StreamViewType } from '../../src/constructs/managed-table';
+import { AttributeType, BillingMode } from '../../src/constructs/managed-table';
 import { cdkStack, cdkTemplate, formatFindings } from '../helpers/cdk';
 import { cdkGatesAndTemplate } from '../helpers/cdk-gates';
 import { NGINX } from '../helpers/images';
+import { ORDERS_TABLE, SESSIONS_TABLE } from '../helpers/table-fixtures';
 import { tfPlatform } from '../helpers/tf-platform';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
-/** The DEVELOPMENT table of the parity test: sort key, a GSI, TTL and a stream. */
-const SESSIONS: ManagedTableProps = {
-  partitionKey: { name: 'pk', type: AttributeType.STRING },
-  sortKey: { name: 'sk', type: AttributeType.STRING },
-  globalSecondaryIndexes: [{ indexName: 'gsi1', partitionKey: { name: 'gsi1pk', type: AttributeType.STRING }, projection: ProjectionType.ALL }],
-  timeToLiveAttribute: 'expiresAt',
-  stream: StreamViewType.NEW_AND_OLD_IMAGES,
-};
-
-/** The PRODUCTION table: provisioned and autoscaled, an INCLUDE index. */
-const ORDERS: ManagedTableProps = {
-  profile: EnvironmentProfile.PRODUCTION,
-  partitionKey: { name: 'orderId', type: AttributeType.STRING },
-  billingMode: BillingMode.PROVISIONED,
-  readCapacity: 5,
-  writeCapacity: 5,
-  readAutoScaling: { minCapacity: 5, maxCapacity: 50 },
-  writeAutoScaling: { minCapacity: 5, maxCapacity: 20, targetUtilizationPercent: 60 },
-  globalSecondaryIndexes: [{
-    indexName: 'byCustomer',
-    partitionKey: { name: 'customerId', type: AttributeType.STRING },
-    sortKey: { name: 'createdAt', type: AttributeType.NUMBER },
-    projection: ProjectionType.INCLUDE,
-    nonKeyAttributes: ['total'],
-  }],
-};
+const SESSIONS = SESSIONS_TABLE;
+const ORDERS = ORDERS_TABLE;
 
 function platform(): { app: App; stack: Stack; web: FargateWebService } {
   const { app, stack } = cdkStack();

@@ -9,8 +9,9 @@ import { FargateWebService, PlatformCluster, PlatformNetwork } from '../../src/c
 import { sameAttributeReference } from '../../src/cdktf/engine';
 import { ManagedTable, ManagedTableProps } from '../../src/cdktf/managed-table';
 import { EnvironmentProfile } from '../../src/constructs/environment-profile';
-import { AttributeType, BillingMode, ProjectionType, StreamViewType } from '../../src/constructs/managed-table';
+import { AttributeType, BillingMode } from '../../src/constructs/managed-table';
 import { NGINX } from '../helpers/images';
+import { ORDERS_TABLE, SESSIONS_TABLE } from '../helpers/table-fixtures';
 import { TfJson, tfResources, tfStack, tfSynthFull } from '../helpers/terraform';
 import { terraformAvailability, terraformValidateAll } from '../helpers/terraform-cli';
 import { describeTfGates } from '../helpers/tf-gates';
@@ -18,32 +19,8 @@ import { tfAddress, tfContainers, tfPlatform, tfPolicy, tfRefTo, tfResourceAt } 
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
-/** The DEVELOPMENT table of the parity test: sort key, a GSI, TTL and a stream. */
-const SESSIONS: ManagedTableProps = {
-  partitionKey: { name: 'pk', type: AttributeType.STRING },
-  sortKey: { name: 'sk', type: AttributeType.STRING },
-  globalSecondaryIndexes: [{ indexName: 'gsi1', partitionKey: { name: 'gsi1pk', type: AttributeType.STRING }, projection: ProjectionType.ALL }],
-  timeToLiveAttribute: 'expiresAt',
-  stream: StreamViewType.NEW_AND_OLD_IMAGES,
-};
-
-/** The PRODUCTION table: provisioned and autoscaled, an INCLUDE index. */
-const ORDERS: ManagedTableProps = {
-  profile: EnvironmentProfile.PRODUCTION,
-  partitionKey: { name: 'orderId', type: AttributeType.STRING },
-  billingMode: BillingMode.PROVISIONED,
-  readCapacity: 5,
-  writeCapacity: 5,
-  readAutoScaling: { minCapacity: 5, maxCapacity: 50 },
-  writeAutoScaling: { minCapacity: 5, maxCapacity: 20, targetUtilizationPercent: 60 },
-  globalSecondaryIndexes: [{
-    indexName: 'byCustomer',
-    partitionKey: { name: 'customerId', type: AttributeType.STRING },
-    sortKey: { name: 'createdAt', type: AttributeType.NUMBER },
-    projection: ProjectionType.INCLUDE,
-    nonKeyAttributes: ['total'],
-  }],
-};
+const SESSIONS = SESSIONS_TABLE;
+const ORDERS = ORDERS_TABLE;
 
 /** A service on a fresh platform, and a table granted to it as `grant` says. */
 function granted(props: ManagedTableProps, id: string, grant: (table: ManagedTable, web: FargateWebService) => void) {

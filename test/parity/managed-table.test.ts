@@ -9,12 +9,12 @@ import * as cdk from '../../src/cdk';
 import { ManagedTable as CdkManagedTable } from '../../src/cdk/managed-table';
 import * as cdktf from '../../src/cdktf';
 import { ManagedTable as TfManagedTable } from '../../src/cdktf/managed-table';
-import { EnvironmentProfile } from '../../src/constructs/environment-profile';
-import { AttributeType, BillingMode, ManagedTableOptions, ProjectionType, StreamViewType } from '../../src/constructs/managed-table';
+import { ManagedTableOptions } from '../../src/constructs/managed-table';
 import { cdkStack, cdkTemplate } from '../helpers/cdk';
 import { NGINX } from '../helpers/images';
 import { graphOf } from '../helpers/parity-platform';
 import { cfnSymbolic, policyGrants, ResourceNaming, tfSymbolic } from '../helpers/symbolic';
+import { ORDERS_TABLE, SESSIONS_TABLE } from '../helpers/table-fixtures';
 import { TfJson, tfStack, tfSynthFull } from '../helpers/terraform';
 
 type Json = Record<string, any>;
@@ -30,34 +30,12 @@ interface Scenario {
 const SCENARIOS: Record<string, Scenario> = {
   'DEVELOPMENT on-demand table with a GSI, TTL and a stream': {
     id: 'Sessions',
-    options: {
-      partitionKey: { name: 'pk', type: AttributeType.STRING },
-      sortKey: { name: 'sk', type: AttributeType.STRING },
-      globalSecondaryIndexes: [{ indexName: 'gsi1', partitionKey: { name: 'gsi1pk', type: AttributeType.STRING }, projection: ProjectionType.ALL }],
-      timeToLiveAttribute: 'expiresAt',
-      stream: StreamViewType.NEW_AND_OLD_IMAGES,
-    },
+    options: SESSIONS_TABLE,
     grants: ['read', 'write'],
   },
   'PRODUCTION provisioned table with autoscaling': {
     id: 'Orders',
-    options: {
-      profile: EnvironmentProfile.PRODUCTION,
-      partitionKey: { name: 'orderId', type: AttributeType.STRING },
-      billingMode: BillingMode.PROVISIONED,
-      readCapacity: 5,
-      writeCapacity: 5,
-      readAutoScaling: { minCapacity: 5, maxCapacity: 50 },
-      writeAutoScaling: { minCapacity: 5, maxCapacity: 20, targetUtilizationPercent: 60 },
-      globalSecondaryIndexes: [{
-        indexName: 'byCustomer',
-        partitionKey: { name: 'customerId', type: AttributeType.STRING },
-        sortKey: { name: 'createdAt', type: AttributeType.NUMBER },
-        projection: ProjectionType.INCLUDE,
-        nonKeyAttributes: ['total'],
-      }],
-      environmentVariable: 'ORDER_STORE',
-    },
+    options: { ...ORDERS_TABLE, environmentVariable: 'ORDER_STORE' },
     grants: ['readWrite'],
   },
 };
