@@ -46,7 +46,18 @@ const project = new cdk.JsiiProject({
     'aws-cdk@^2.1148.0',
     `cdktf-cli@${CDKTF}`,
     'ts-node@^10.9.2',
+    // FinOps Lambda handlers (src/handlers): bundled with esbuild into assets/handlers at build time,
+    // so the AWS SDK clients are build-time dependencies only; tested with aws-sdk-client-mock.
+    'esbuild@^0.28.2',
+    '@aws-sdk/client-cloudwatch@^3.1164.0',
+    '@aws-sdk/client-ec2@^3.1164.0',
+    '@aws-sdk/client-secrets-manager@^3.1164.0',
+    '@aws-sdk/client-sns@^3.1164.0',
+    'aws-sdk-client-mock@^4.1.0',
+    '@types/aws-lambda@^8.10.152',
   ],
+  // Lambda runtime code is not part of the jsii API: esbuild bundles it (scripts/bundle-handlers.js).
+  excludeTypescript: ['src/handlers/**'],
 
   // Snapshots (golden files) are only ever rewritten by a deliberate
   // `npm run golden:update`, never as a side effect of `npm test`.
@@ -116,6 +127,7 @@ const project = new cdk.JsiiProject({
     'examples/**/cdk.context.json',
     '.tmp/',
     '__pycache__/',
+    '/assets/handlers/',
   ],
   npmIgnoreOptions: { ignorePatterns: ['/examples/', '/scripts/', '/.ci/', '/test/', '/bench/', '.tmp/'] },
 });
@@ -147,6 +159,12 @@ project.package.addField('peerDependenciesMeta', {
 // unrs-resolver (jest 30, eslint-import-resolver-typescript) at 1.12.2 but only
 // the linux ones at 1.13.0; a lock file resolved at 1.13.0 then fails `npm ci`.
 project.package.addPackageResolutions('unrs-resolver@1.12.2');
+
+// The FinOps handlers' bundles (assets/handlers/<name>/index.js) are built before the library
+// compiles and shipped in the npm package; both engines deploy them as Lambda code.
+project.preCompileTask.exec('node scripts/bundle-handlers.js');
+// The handlers' SDK clients are bundled by esbuild, never required by the library at run time.
+project.eslint?.allowDevDeps('src/handlers/**');
 
 // jsii writes lib/index.js eagerly on every compile; make the namespaces lazy.
 project.postCompileTask.exec('node scripts/lazy-root.js');

@@ -4,3 +4,4 @@ export * from './platform-load-balancer';
 export * from './fargate-web-service';
 export * from './managed-database';
 export * from './managed-table';
+export * from './finops-guardrails';

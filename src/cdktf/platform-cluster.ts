@@ -5,6 +5,7 @@ import { EcsClusterCapacityProviders } from '@cdktf/provider-aws/lib/ecs-cluster
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
+import { Lazy } from 'cdktf';
 import { Construct } from 'constructs';
 import {
   acknowledgeGuardRule,
@@ -25,6 +26,7 @@ import {
   allowCloudWatchLogs,
   allowPublisherToEncryptForTopics,
   DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES,
+  TopicPublisher,
   topicPolicyStatements,
 } from '../constructs/policies';
 import { S } from '../constructs/prop-schema';
@@ -66,6 +68,9 @@ export class PlatformCluster extends Construct {
   /** The ARN of the alerts topic. */
   public readonly alertsTopicArn: string;
 
+  /** The services that publish to the alerts topic; its policy and key policy are rendered from this list. */
+  private readonly alertPublishers: TopicPublisher[];
+
   constructor(scope: Construct, id: string, props: PlatformClusterProps) {
     const { v, props: checked } = checkCdktfProps<PlatformClusterProps>('PlatformCluster', scope, id, props,
       S.extend(CLUSTER_OPTIONS_SCHEMA, { network: cdktfPlatformRef(scope, 'PlatformNetwork') }, ['network']));
@@ -76,16 +81,22 @@ export class PlatformCluster extends Construct {
     this.profile = plan.profile;
 
     const env = awsEnvironment(this, 'Key');
+    this.alertPublishers = [...plan.alertPublishers];
+    // The environment's data sources are created on first read: read them now, not during synthesis.
+    void [env.partition, env.region, env.accountId];
     this.encryptionKey = new KmsKey(this, 'Key', {
       description: `Encrypts the ECS Exec sessions, logs and alerts of ${this.node.path}`,
       enableKeyRotation: true,
       deletionWindowInDays: plan.keyDeletionWindowDays,
-      policy: policyDocument([
-        allowAccountToAdministerKey(env),
-        allowCloudWatchLogs(env),
-        ...plan.alertPublishers.map((publisher) => allowPublisherToEncryptForTopics(publisher, env)),
-        DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES,
-      ]),
+      // Lazy: FinOpsGuardrails may add publishers to the alerts topic (_admitAlertPublishers).
+      policy: Lazy.stringValue({
+        produce: () => policyDocument([
+          allowAccountToAdministerKey(env),
+          allowCloudWatchLogs(env),
+          ...this.alertPublishers.map((publisher) => allowPublisherToEncryptForTopics(publisher, env)),
+          DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES,
+        ]),
+      }),
       // Terraform has no "skip destroy" for KMS keys: losing the key loses the logs.
       lifecycle: plan.retainOnDelete ? { preventDestroy: true } : undefined,
       tags: nameTag(this),
@@ -137,7 +148,17 @@ export class PlatformCluster extends Construct {
     // A topic policy replaces SNS's default one: it must allow every service that publishes here.
     new SnsTopicPolicy(this, 'AlertsTopicPolicy', {
       arn: this.alertsTopic.arn,
-      policy: policyDocument(topicPolicyStatements(this.alertsTopic.arn, plan.alertPublishers, env)),
+      policy: Lazy.stringValue({ produce: () => policyDocument(topicPolicyStatements(this.alertsTopic.arn, this.alertPublishers, env)) }),
     });
+  }
+
+  /**
+   * Let more AWS services publish to the alerts topic (its policy and its key's policy).
+   * @internal
+   */
+  public _admitAlertPublishers(publishers: readonly TopicPublisher[]): void {
+    for (const publisher of publishers) {
+      if (!this.alertPublishers.some((p) => p.principal === publisher.principal)) this.alertPublishers.push(publisher);
+    }
   }
 }

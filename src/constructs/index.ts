@@ -16,3 +16,16 @@ export { DatabaseEngine } from './managed-database';
 export type { DatabaseConnectionOptions, ManagedDatabaseOptions } from './managed-database';
 export { AttributeType, BillingMode, ProjectionType, StreamViewType } from './managed-table';
 export type { ManagedTableOptions, TableAttribute, TableCapacityAutoScaling, TableGlobalSecondaryIndex } from './managed-table';
+export { ApprovalMode, BudgetNotificationType, BudgetPeriod, RemediationMode } from './finops-guardrails';
+export type {
+  BudgetThreshold,
+  FinOpsAnomalyDetection,
+  FinOpsBudget,
+  FinOpsBudgetAction,
+  FinOpsGuardrailsOptions,
+  FinOpsIdleInstances,
+  FinOpsJira,
+  FinOpsNotify,
+  FinOpsSlackChannel,
+  FinOpsUnattachedVolumes,
+} from './finops-guardrails';

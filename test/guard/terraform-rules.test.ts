@@ -31,6 +31,11 @@ const compliant = () => ({
     aws_ecs_cluster: { c: { setting: [{ name: 'containerInsights', value: 'enabled' }] } },
     aws_ecs_service: { s: { network_configuration: { assign_public_ip: false } } },
     aws_ecs_task_definition: { t: { container_definitions: JSON.stringify([{ name: 'web', logConfiguration: { logDriver: 'awslogs' } }]) } },
+    aws_sqs_queue: { q: { kms_master_key_id: '${aws_kms_key.k.arn}', redrive_policy: '{"deadLetterTargetArn":"${aws_sqs_queue.d.arn}"}' } },
+    aws_lambda_function: {
+      f: { timeout: 30, logging_config: { log_format: 'JSON', log_group: '${aws_cloudwatch_log_group.l.name}' }, dead_letter_config: { target_arn: '${aws_sqs_queue.q.arn}' } },
+    },
+    aws_chatbot_slack_channel_configuration: { c: { guardrail_policy_arns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'] } },
     aws_db_instance: {
       d: {
         storage_encrypted: true,
@@ -144,6 +149,12 @@ describe('Terraform Guard rules (rules/terraform)', () => {
     ['TF_ECS_TASK_LOGGING', (r) => r.aws_ecs_task_definition.t.container_definitions = JSON.stringify([
       { name: 'web', logConfiguration: { logDriver: 'awslogs' } }, { name: 'sidecar' },
     ])],
+    ['TF_SQS_ENCRYPTED', (r) => delete r.aws_sqs_queue.q.kms_master_key_id],
+    ['TF_SQS_DEAD_LETTER_QUEUE', (r) => delete r.aws_sqs_queue.q.redrive_policy],
+    ['TF_LAMBDA_LOGS_AND_DEAD_LETTERS', (r) => delete r.aws_lambda_function.f.dead_letter_config],
+    ['TF_LAMBDA_LOGS_AND_DEAD_LETTERS', (r) => delete r.aws_lambda_function.f.logging_config],
+    ['TF_CHATBOT_GUARDRAILS', (r) => delete r.aws_chatbot_slack_channel_configuration.c.guardrail_policy_arns],
+    ['TF_CHATBOT_GUARDRAILS', (r) => r.aws_chatbot_slack_channel_configuration.c.guardrail_policy_arns = ['arn:aws:iam::aws:policy/AdministratorAccess']],
   ])('%s fails the document that breaks it, and only that rule', (rule, breakIt) => {
     const doc = compliant();
     breakIt(doc.resource);
@@ -164,6 +175,7 @@ describe('Terraform Guard rules (rules/terraform)', () => {
     ['TF_PROD_LB_DELETION_PROTECTION', (r) => r.aws_lb.a.tags = { 'platform:profile': 'PRODUCTION' }],
     ['TF_ECS_TASK_LOGGING', (r) => r.aws_ecs_task_definition.t.container_definitions = '${jsonencode(local.containers)}'],
     ['TF_S3_SSL_ONLY', (r) => r.aws_s3_bucket_policy.b.policy = '${data.aws_iam_policy_document.logs.json}'],
+    ['TF_SQS_DEAD_LETTER_QUEUE', (r) => delete r.aws_sqs_queue.q.redrive_policy],
   ])('%s: an acknowledgement beside the resource silences it there', (rule, breakIt) => {
     const doc = compliant();
     breakIt(doc.resource);
@@ -174,6 +186,7 @@ describe('Terraform Guard rules (rules/terraform)', () => {
       TF_PROD_LB_DELETION_PROTECTION: doc.resource.aws_lb.a,
       TF_ECS_TASK_LOGGING: doc.resource.aws_ecs_task_definition.t,
       TF_S3_SSL_ONLY: doc.resource.aws_s3_bucket_policy.b,
+      TF_SQS_DEAD_LETTER_QUEUE: doc.resource.aws_sqs_queue.q,
     }[rule]!;
     expect(tfGuardFindings(doc).map((f) => f.rule)).toEqual([rule]);
     resource['//'] = { acknowledged: { [rule]: 'a deliberate choice' } };

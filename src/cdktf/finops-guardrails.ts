@@ -1,0 +1,369 @@
+// Deep imports only: the @cdktf/provider-aws root barrel costs ~1.7 s and 550 MB.
+import { BudgetsBudget } from '@cdktf/provider-aws/lib/budgets-budget';
+import { BudgetsBudgetAction } from '@cdktf/provider-aws/lib/budgets-budget-action';
+import { CeAnomalyMonitor } from '@cdktf/provider-aws/lib/ce-anomaly-monitor';
+import { CeAnomalySubscription } from '@cdktf/provider-aws/lib/ce-anomaly-subscription';
+import { ChatbotSlackChannelConfiguration } from '@cdktf/provider-aws/lib/chatbot-slack-channel-configuration';
+import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
+import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
+import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
+import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
+import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
+import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
+import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
+import { Annotations, AssetType, ITerraformDependable, TerraformAsset } from 'cdktf';
+import { Construct } from 'constructs';
+import {
+  acknowledgeGuardRule,
+  awsEnvironment,
+  checkCdktfProps,
+  logGroupNamePrefix,
+  logStreamsArn,
+  markCdktfConstruct,
+  nameTag,
+  physicalName,
+  policyDocument,
+} from './engine';
+import { PlatformCluster } from './platform-cluster';
+import { EnvironmentProfile } from '../constructs/environment-profile';
+import {
+  awsManagedPolicyArn,
+  budgetActionRoleStatements,
+  budgetsTrustStatement,
+  CHATBOT_GUARDRAIL_POLICY,
+  CHATBOT_ROLE_STATEMENTS,
+  CHATBOT_TRUST,
+  DEAD_LETTER_RETENTION_SECONDS,
+  denyLaunchStatements,
+  FINOPS_HANDLER_RUNTIME,
+  FINOPS_OPTIONS_SCHEMA,
+  FinOpsGuardrailsOptions,
+  FinOpsPlan,
+  FunctionPlan,
+  functionRoleStatements,
+  handlerBundleDir,
+  LAMBDA_TRUST,
+  planFinOps,
+} from '../constructs/finops-guardrails';
+import { ALARM_NAME_CHARACTERS } from '../constructs/naming';
+import {
+  allowAccountToAdministerKey,
+  allowCloudWatchLogs,
+  allowPublisherToEncryptForTopics,
+  AwsEnvironment,
+  DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES,
+  denyInsecureTransport,
+  PolicyStatementJson,
+  topicPolicyStatements,
+} from '../constructs/policies';
+import { S } from '../constructs/prop-schema';
+
+/** Props of the CDK for Terraform FinOpsGuardrails. */
+export interface FinOpsGuardrailsProps extends FinOpsGuardrailsOptions {
+  /**
+   * The topic alerts go to, e.g. a PlatformCluster's `alertsTopic`. A PlatformCluster's topic gets
+   * the publishers added to its policy and its key's policy; any other topic's policy is yours to
+   * extend (a warning lists what it must allow).
+   * @default - a new topic encrypted under the construct's key
+   */
+  readonly alertsTopic?: SnsTopic;
+}
+
+/**
+ * Cost guardrails for an AWS account: budgets, Cost Anomaly Detection, EC2
+ * and EBS events, Slack (AWS Chatbot or a webhook) and Jira notification,
+ * idle-instance and unattached-volume workflows, and a deny-launch budget
+ * action, all reporting to one encrypted SNS topic.
+ *
+ * The same plan as the AWS CDK FinOpsGuardrails, rendered as AWS provider resources;
+ * the functions' bundles are Terraform assets (zip archives).
+ */
+export class FinOpsGuardrails extends Construct {
+  /** The profile the defaults were picked from. */
+  public readonly profile: EnvironmentProfile;
+  /** The key encrypting the topic (when created here), the log groups and the dead-letter queue. */
+  public readonly encryptionKey: KmsKey;
+  /** The topic every alert and report goes to (the one given as `alertsTopic`, or a new one). */
+  public readonly topic: SnsTopic;
+  /** The topic's ARN. */
+  public readonly topicArn: string;
+  /** The budgets, in the order given. */
+  public readonly budgets: BudgetsBudget[];
+  /** The Cost Anomaly Detection monitor created (none when an existing one is used). */
+  public readonly anomalyMonitor?: CeAnomalyMonitor;
+  /** The Cost Anomaly Detection subscription. */
+  public readonly anomalySubscription?: CeAnomalySubscription;
+  /** The EventBridge rules that send EC2 and EBS events to the topic. */
+  public readonly rules: CloudwatchEventRule[];
+  /** The functions (idle instances, unattached volumes, Slack webhook, Jira), in that order where configured. */
+  public readonly functions: LambdaFunction[];
+  /** The functions' log groups, in the order of `functions`. */
+  public readonly logGroups: CloudwatchLogGroup[];
+  /** The queue failed asynchronous invocations of the functions land in (none without functions). */
+  public readonly deadLetterQueue?: SqsQueue;
+  /** The AWS Chatbot Slack channel configuration. */
+  public readonly slackChannel?: ChatbotSlackChannelConfiguration;
+  /** The deny-launch budget action. */
+  public readonly budgetAction?: BudgetsBudgetAction;
+  /** The policy the budget action attaches to the roles. */
+  public readonly denyLaunchPolicy?: IamPolicy;
+
+  constructor(scope: Construct, id: string, props: FinOpsGuardrailsProps) {
+    const { v, props: checked } = checkCdktfProps<FinOpsGuardrailsProps>('FinOpsGuardrails', scope, id, props,
+      S.extend(FINOPS_OPTIONS_SCHEMA, {
+        alertsTopic: S.object('an SNS topic (SnsTopic)', (value) => (value instanceof SnsTopic ? undefined : 'expected an SnsTopic resource, e.g. a PlatformCluster\'s alertsTopic')),
+      }));
+    const plan = planFinOps(checked, v);
+    super(scope, id);
+    markCdktfConstruct(this, 'FinOpsGuardrails');
+    this.profile = plan.profile;
+    const env = awsEnvironment(this, 'Env');
+
+    this.encryptionKey = new KmsKey(this, 'Key', {
+      description: `Encrypts the FinOps alerts, logs and dead letters of ${this.node.path}`,
+      enableKeyRotation: true,
+      deletionWindowInDays: plan.keyDeletionWindowDays,
+      policy: policyDocument([
+        allowAccountToAdministerKey(env),
+        allowCloudWatchLogs(env),
+        ...plan.topicPublishers.map((publisher) => allowPublisherToEncryptForTopics(publisher, env)),
+        DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES,
+      ]),
+      lifecycle: plan.retainOnDelete ? { preventDestroy: true } : undefined,
+      tags: nameTag(this),
+    });
+
+    const topicReady: ITerraformDependable[] = [];
+    if (props.alertsTopic) {
+      this.topic = props.alertsTopic;
+      this.admitPublishers(plan, props.alertsTopic);
+    } else {
+      this.topic = new SnsTopic(this, 'Topic', { kmsMasterKeyId: this.encryptionKey.arn, tags: nameTag(this) });
+      // A topic policy replaces SNS's default one: it must allow every service that publishes here.
+      topicReady.push(new SnsTopicPolicy(this, 'TopicPolicy', {
+        arn: this.topic.arn,
+        policy: policyDocument(topicPolicyStatements(this.topic.arn, plan.topicPublishers, env)),
+      }));
+    }
+    this.topicArn = this.topic.arn;
+    plan.topicEmails.forEach((email, i) => new SnsTopicSubscription(this, `TopicEmail${i}`, {
+      topicArn: this.topicArn, protocol: 'email', endpoint: email,
+    }));
+
+    this.budgets = plan.budgets.map((budget) => new BudgetsBudget(this, budget.id, {
+      name: physicalName(this, { suffix: budget.name, maxLength: 100 }),
+      budgetType: 'COST',
+      timeUnit: budget.period,
+      limitAmount: budget.limitAmount,
+      limitUnit: 'USD',
+      costFilter: budget.costFilters.map((f) => ({ name: f.name, values: [...f.values] })),
+      notification: budget.notifications.map((n) => ({
+        notificationType: n.type,
+        comparisonOperator: 'GREATER_THAN',
+        threshold: n.percent,
+        thresholdType: 'PERCENTAGE',
+        subscriberSnsTopicArns: [this.topicArn],
+        subscriberEmailAddresses: n.emails.length ? [...n.emails] : undefined,
+      })),
+      dependsOn: topicReady,
+      tags: nameTag(this),
+    }));
+
+    if (plan.anomaly) {
+      let monitorArn = plan.anomaly.existingMonitorArn;
+      if (monitorArn === undefined) {
+        this.anomalyMonitor = new CeAnomalyMonitor(this, 'AnomalyMonitor', {
+          name: physicalName(this, { suffix: 'services', maxLength: 1024 }),
+          monitorType: 'DIMENSIONAL',
+          monitorDimension: 'SERVICE',
+          tags: nameTag(this),
+        });
+        monitorArn = this.anomalyMonitor.arn;
+      }
+      const threshold = JSON.parse(plan.anomaly.thresholdExpression).Dimensions;
+      this.anomalySubscription = new CeAnomalySubscription(this, 'AnomalySubscription', {
+        name: physicalName(this, { suffix: 'anomalies', maxLength: 1024 }),
+        frequency: 'IMMEDIATE',
+        monitorArnList: [monitorArn],
+        subscriber: [{ type: 'SNS', address: this.topicArn }],
+        thresholdExpression: { dimension: { key: threshold.Key, matchOptions: threshold.MatchOptions, values: threshold.Values } },
+        dependsOn: topicReady,
+        tags: nameTag(this),
+      });
+    }
+
+    this.rules = plan.eventRules.map((rule) => {
+      const resource = new CloudwatchEventRule(this, rule.id, {
+        description: rule.description,
+        eventPattern: JSON.stringify(rule.eventPattern),
+        tags: nameTag(this),
+      });
+      new CloudwatchEventTarget(this, `${rule.id}Target`, {
+        rule: resource.name,
+        arn: this.topicArn,
+        inputTransformer: { inputPaths: { ...rule.inputPathsMap }, inputTemplate: rule.inputTemplate },
+        dependsOn: topicReady,
+      });
+      return resource;
+    });
+
+    if (plan.chatbot) {
+      const role = this.roleFor('SlackChannelRole', CHATBOT_TRUST, CHATBOT_ROLE_STATEMENTS);
+      this.slackChannel = new ChatbotSlackChannelConfiguration(this, 'SlackChannel', {
+        configurationName: physicalName(this, { suffix: 'slack', maxLength: 128 }),
+        iamRoleArn: role.role.arn,
+        slackTeamId: plan.chatbot.workspaceId,
+        slackChannelId: plan.chatbot.channelId,
+        snsTopicArns: [this.topicArn],
+        // Without it AWS Chatbot applies AdministratorAccess to what channel members may run.
+        guardrailPolicyArns: [awsManagedPolicyArn(env.partition, CHATBOT_GUARDRAIL_POLICY)],
+        loggingLevel: 'ERROR',
+        userAuthorizationRequired: false,
+        dependsOn: [role.policy],
+        tags: nameTag(this),
+      });
+    }
+
+    this.functions = [];
+    this.logGroups = [];
+    if (plan.functions.length > 0) {
+      this.deadLetterQueue = new SqsQueue(this, 'DeadLetterQueue', {
+        kmsMasterKeyId: this.encryptionKey.arn,
+        messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
+        tags: nameTag(this),
+      });
+      acknowledgeGuardRule(this.deadLetterQueue, 'TF_SQS_DEAD_LETTER_QUEUE',
+        'This queue is the dead-letter queue of the FinOps functions (Lambda dead_letter_config).');
+      new SqsQueuePolicy(this, 'DeadLetterQueuePolicy', {
+        queueUrl: this.deadLetterQueue.url,
+        policy: policyDocument([denyInsecureTransport(this.deadLetterQueue.arn, 'sqs:*')]),
+      });
+      this.alarm('DeadLettersAlarm', 'A FinOps function failed an event after its retries: the event is in the dead-letter queue.',
+        { namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: this.deadLetterQueue.name }, statistic: 'Maximum' });
+      for (const fn of plan.functions) this.handlerFunction(fn, plan, env);
+    }
+
+    if (plan.budgetAction) {
+      const action = plan.budgetAction;
+      const budget = this.budgets[plan.budgets.findIndex((b) => b.id === action.budgetId)];
+      this.denyLaunchPolicy = new IamPolicy(this, 'DenyLaunchPolicy', {
+        description: `Attached by the budget action of ${this.node.path}: denies launching new compute`,
+        policy: policyDocument(denyLaunchStatements()),
+        tags: nameTag(this),
+      });
+      const role = this.roleFor('BudgetActionRole', budgetsTrustStatement(env),
+        budgetActionRoleStatements(action.roleArns, this.denyLaunchPolicy.arn));
+      this.budgetAction = new BudgetsBudgetAction(this, 'BudgetAction', {
+        budgetName: budget.name,
+        notificationType: 'ACTUAL',
+        actionType: 'APPLY_IAM_POLICY',
+        actionThreshold: { actionThresholdType: 'PERCENTAGE', actionThresholdValue: action.percent },
+        approvalModel: action.approval,
+        executionRoleArn: role.role.arn,
+        definition: { iamActionDefinition: { policyArn: this.denyLaunchPolicy.arn, roles: [...action.roleNames] } },
+        subscriber: [{ subscriptionType: 'SNS', address: this.topicArn }],
+        dependsOn: [role.policy, ...topicReady],
+      });
+    }
+  }
+
+  /** The topic's policy and key must admit every service that publishes to it. */
+  private admitPublishers(plan: FinOpsPlan, topic: SnsTopic): void {
+    const owner = topic.node.scope;
+    if (owner instanceof PlatformCluster && owner.alertsTopic === topic) {
+      owner._admitAlertPublishers(plan.topicPublishers);
+      return;
+    }
+    Annotations.of(this).addWarning(
+      `The alerts topic is not a PlatformCluster's: its policy must allow ${plan.topicPublishers.map((p) => p.principal).join(', ')} to publish (sns:Publish, for this account), and its key must let them encrypt.`);
+  }
+
+  private roleFor(id: string, trust: PolicyStatementJson, statements: readonly PolicyStatementJson[]): { role: IamRole; policy: IamRolePolicy } {
+    const role = new IamRole(this, id, {
+      assumeRolePolicy: policyDocument([trust]),
+      tags: nameTag(this),
+    });
+    const policy = new IamRolePolicy(this, `${id}Policy`, { role: role.id, policy: policyDocument(statements) });
+    return { role, policy };
+  }
+
+  private alarm(id: string, description: string, metric: { namespace: string; metricName: string; dimensions: Record<string, string>; statistic: string }): void {
+    new CloudwatchMetricAlarm(this, id, {
+      alarmName: physicalName(this, { suffix: id, allowed: ALARM_NAME_CHARACTERS }),
+      alarmDescription: description,
+      ...metric,
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+      treatMissingData: 'notBreaching',
+      alarmActions: [this.topicArn],
+      tags: nameTag(this),
+    });
+  }
+
+  private handlerFunction(fn: FunctionPlan, plan: FinOpsPlan, env: AwsEnvironment): void {
+    const logGroup = new CloudwatchLogGroup(this, `${fn.id}LogGroup`, {
+      namePrefix: logGroupNamePrefix(this, fn.handler),
+      retentionInDays: plan.logRetentionDays,
+      kmsKeyId: this.encryptionKey.arn,
+      skipDestroy: plan.retainOnDelete,
+      tags: nameTag(this),
+    });
+    const role = this.roleFor(`${fn.id}Role`, LAMBDA_TRUST, functionRoleStatements(fn, {
+      logStreamsArn: logStreamsArn(logGroup.arn),
+      deadLetterQueueArn: this.deadLetterQueue!.arn,
+      topicArn: this.topicArn,
+      keyArn: this.encryptionKey.arn,
+    }, env));
+    // The bundle is zipped into the stack's output; its hash redeploys the function when the code changes.
+    const asset = new TerraformAsset(this, `${fn.id}Code`, { path: handlerBundleDir(fn.handler), type: AssetType.ARCHIVE });
+    const func = new LambdaFunction(this, `${fn.id}Function`, {
+      functionName: physicalName(this, { suffix: fn.id, maxLength: 64 }),
+      description: fn.description,
+      filename: asset.path,
+      sourceCodeHash: asset.assetHash,
+      handler: 'index.handler',
+      runtime: FINOPS_HANDLER_RUNTIME,
+      architectures: ['arm64'],
+      timeout: fn.timeoutSeconds,
+      memorySize: fn.memoryMiB,
+      role: role.role.arn,
+      environment: { variables: { ...fn.environment, ...(fn.publishes ? { TOPIC_ARN: this.topicArn } : {}) } },
+      loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name },
+      deadLetterConfig: { targetArn: this.deadLetterQueue!.arn },
+      // Lambda checks at creation that the role may send to the dead-letter queue.
+      dependsOn: [role.policy],
+      tags: nameTag(this),
+    });
+    if ('schedule' in fn.trigger) {
+      const rule = new CloudwatchEventRule(this, `${fn.id}Schedule`, {
+        description: `Runs the ${fn.id} FinOps function`,
+        scheduleExpression: fn.trigger.schedule,
+        tags: nameTag(this),
+      });
+      new CloudwatchEventTarget(this, `${fn.id}ScheduleTarget`, { rule: rule.name, arn: func.arn, retryPolicy: { maximumRetryAttempts: 2 } });
+      new LambdaPermission(this, `${fn.id}InvokeFromSchedule`, {
+        action: 'lambda:InvokeFunction', functionName: func.functionName, principal: 'events.amazonaws.com', sourceArn: rule.arn,
+      });
+    } else {
+      new SnsTopicSubscription(this, `${fn.id}Subscription`, { topicArn: this.topicArn, protocol: 'lambda', endpoint: func.arn });
+      new LambdaPermission(this, `${fn.id}InvokeFromTopic`, {
+        action: 'lambda:InvokeFunction', functionName: func.functionName, principal: 'sns.amazonaws.com', sourceArn: this.topicArn,
+      });
+    }
+    this.alarm(`${fn.id}ErrorsAlarm`, `The ${fn.id} FinOps function failed.`,
+      { namespace: 'AWS/Lambda', metricName: 'Errors', dimensions: { FunctionName: func.functionName }, statistic: 'Sum' });
+    this.functions.push(func);
+    this.logGroups.push(logGroup);
+  }
+}
+
