@@ -400,6 +400,38 @@ const DATA_FIXTURES: Fixture[] = [
   }],
 ];
 
+/** Broken copies of finops-guardrails/development (budgets, anomaly subscription, event rules to its topic). */
+const FINOPS_FIXTURES: Fixture[] = [
+  ['TOPIC_ADMITS_ITS_PUBLISHERS', 'cdk', 'topic policy without the Budgets statement', (t) => {
+    const doc = cfnProps(t, 'FinOpsTopicPolicy').PolicyDocument;
+    doc.Statement = doc.Statement.filter((s: Output) => s.Sid !== 'AllowBudgetsToPublish');
+    return cfnId(t, 'FinOpsTopicPolicy');
+  }],
+  ['TOPIC_ADMITS_ITS_PUBLISHERS', 'cdktf', 'Cost Anomaly Detection statement without aws:SourceAccount', (j) => {
+    const address = tfAddress(j, 'aws_sns_topic_policy', 'FinOps_TopicPolicy');
+    editTfPolicy(tfConfig(j, address), 'policy', (doc) => delete bySid(doc, 'AllowCostAnomalyDetectionToPublish').Condition.StringEquals);
+    return address;
+  }],
+  ['TOPIC_KEY_ADMITS_ITS_PUBLISHERS', 'cdk', 'topic key without the EventBridge statement', (t) => {
+    const doc = cfnProps(t, 'FinOpsKey').KeyPolicy;
+    doc.Statement = doc.Statement.filter((s: Output) => s.Sid !== 'AllowEventBridgeRulesToEncryptedTopics');
+    return cfnId(t, 'FinOpsKey');
+  }],
+  ['TOPIC_KEY_ADMITS_ITS_PUBLISHERS', 'cdktf', 'topic key lets Budgets decrypt but not generate data keys', (j) => {
+    const address = tfAddress(j, 'aws_kms_key', 'FinOps_Key');
+    editTfPolicy(tfConfig(j, address), 'policy', (doc) => {
+      bySid(doc, 'AllowBudgetsToEncryptedTopics').Action = 'kms:Decrypt';
+    });
+    return address;
+  }],
+];
+
+test.each(FINOPS_FIXTURES)('%s (%s) reports: %s', (rule, engine, _defect, mutate) => {
+  const broken = clone(golden('finops-guardrails/development', engine));
+  const resource = mutate(broken);
+  expect(pairs(deployabilityFindings(broken, engine))).toEqual([[rule, resource]]);
+});
+
 test.each(DATA_FIXTURES)('%s (%s) reports: %s', (rule, engine, _defect, mutate) => {
   const broken = clone(golden('data-tier/development', engine));
   const resource = mutate(broken);
@@ -407,7 +439,7 @@ test.each(DATA_FIXTURES)('%s (%s) reports: %s', (rule, engine, _defect, mutate) 
 });
 
 test('every rule has a broken fixture in each engine', () => {
-  const covered = new Set([...FIXTURES, ...DATA_FIXTURES].map(([rule, engine]) => `${rule} ${engine}`));
+  const covered = new Set([...FIXTURES, ...DATA_FIXTURES, ...FINOPS_FIXTURES].map(([rule, engine]) => `${rule} ${engine}`));
   const missing = RULES.filter((r) => r !== 'PHYSICAL_NAME_UNIQUE_PER_DEPLOYMENT')
     .flatMap((r) => ENGINES.map((e) => `${r} ${e}`)).filter((key) => !covered.has(key) && !(key in ONE_ENGINE_ONLY));
   expect(missing).toEqual([]);

@@ -41,6 +41,8 @@ export const RULES = [
   'SECURITY_GROUP_EGRESS_EXPLICIT',
   'DB_AFTER_EXPORT_LOG_GROUPS',
   'DB_PASSWORD_MANAGED_BY_RDS',
+  'TOPIC_ADMITS_ITS_PUBLISHERS',
+  'TOPIC_KEY_ADMITS_ITS_PUBLISHERS',
   /** Needs two deployments: see sharedPhysicalNames, not deployabilityFindings. */
   'PHYSICAL_NAME_UNIQUE_PER_DEPLOYMENT',
 ] as const;
@@ -358,6 +360,8 @@ interface Model {
   databases: Array<{ id: string; identifier?: string; logExports: string[]; managedPassword: boolean; literalPassword: boolean }>;
   /** Log groups of the output by their literal name. */
   logGroupNames: Map<string, string>;
+  /** Budgets, budget actions, anomaly subscriptions and event targets: the topics they publish to, as which service. */
+  topicPublishers: Array<{ id: string; topic: string; service: string }>;
 }
 
 function emptyModel(): Model {
@@ -384,7 +388,13 @@ function emptyModel(): Model {
     securityGroups: [],
     databases: [],
     logGroupNames: new Map(),
+    topicPublishers: [],
   };
+}
+
+/** `id` publishes, as AWS service `service`, to each topic of the output among `addresses`. */
+function publishesTo(g: Graph, m: Model, id: string, service: string, addresses: unknown[]): void {
+  for (const topic of refsOf(g, addresses)) m.topicPublishers.push({ id, topic, service });
 }
 
 type Reader = (r: Node, g: Graph, m: Model) => void;
@@ -458,6 +468,13 @@ const CFN_READERS: Record<string, Reader> = {
     const role = g.ref(p.DeliverLogsPermissionArn);
     if (role) m.flowLogs.push({ id, role });
   },
+  'AWS::Budgets::Budget': ({ id, props: p }, g, m) => publishesTo(g, m, id, 'budgets.amazonaws.com',
+    anyItems(p.NotificationsWithSubscribers).flatMap((n) => anyItems(n.Subscribers)).filter((s) => s.SubscriptionType === 'SNS').map((s) => s.Address)),
+  'AWS::Budgets::BudgetsAction': ({ id, props: p }, g, m) => publishesTo(g, m, id, 'budgets.amazonaws.com',
+    anyItems(p.Subscribers).filter((s) => s.Type === 'SNS').map((s) => s.Address)),
+  'AWS::CE::AnomalySubscription': ({ id, props: p }, g, m) => publishesTo(g, m, id, 'costalerts.amazonaws.com',
+    anyItems(p.Subscribers).filter((s) => s.Type === 'SNS').map((s) => s.Address)),
+  'AWS::Events::Rule': ({ id, props: p }, g, m) => publishesTo(g, m, id, 'events.amazonaws.com', anyItems(p.Targets).map((t) => t.Arn)),
 };
 
 function cfnForwardTargets(g: Graph, actions: unknown): string[] {
@@ -496,6 +513,13 @@ const TF_READERS: Record<string, Reader> = {
     m.logGroups.add(id);
     if (typeof p.name === 'string') m.logGroupNames.set(p.name, id);
   },
+  aws_budgets_budget: ({ id, props: p }, g, m) => publishesTo(g, m, id, 'budgets.amazonaws.com',
+    anyItems(p.notification).flatMap((n) => anyItems(n.subscriber_sns_topic_arns))),
+  aws_budgets_budget_action: ({ id, props: p }, g, m) => publishesTo(g, m, id, 'budgets.amazonaws.com',
+    anyItems(p.subscriber).filter((s) => s.subscription_type === 'SNS').map((s) => s.address)),
+  aws_ce_anomaly_subscription: ({ id, props: p }, g, m) => publishesTo(g, m, id, 'costalerts.amazonaws.com',
+    anyItems(p.subscriber).filter((s) => s.type === 'SNS').map((s) => s.address)),
+  aws_cloudwatch_event_target: ({ id, props: p }, g, m) => publishesTo(g, m, id, 'events.amazonaws.com', [p.arn]),
   aws_db_instance: ({ id, props: p }, _g, m) => m.databases.push({
     id,
     identifier: typeof p.identifier === 'string' ? p.identifier : undefined,
@@ -634,6 +658,28 @@ const alarmTopicKeyAdmitsCloudWatch: Rule = ({ g, m }) => alarmTopics(m).flatMap
       + 'kms:Decrypt and kms:GenerateDataKey* to Service cloudwatch.amazonaws.com'));
 });
 
+/**
+ * Budgets, Cost Anomaly Detection and EventBridge deliver to a topic only if its policy allows their
+ * service principal sns:Publish (a topic policy replaces SNS's default one); otherwise the alert is dropped.
+ */
+const topicAdmitsItsPublishers: Rule = ({ g, m }) => unique(m.topicPublishers.map((p) => `${p.topic} ${p.service} ${p.id}`))
+  .map((key) => key.split(' ')).filter(([topic, service], i, all) => all.findIndex(([t, s]) => t === topic && s === service) === i)
+  .flatMap(([topic, service, publisher]) => m.topicPolicies.filter((p) => p.topics.includes(topic))
+    .filter((p) => !admits(g, g.documents(p.document), service, ['sns:Publish'], (s) => conditionKeys(s).includes('aws:sourceaccount')))
+    .map((p) => finding('TOPIC_ADMITS_ITS_PUBLISHERS', p.id, `topic ${topic} (published to by ${publisher}): no Allow of sns:Publish `
+      + `to Service ${service} with an aws:SourceAccount condition`)));
+
+/** ... and, for an SSE-KMS topic, only if the key policy lets the same service use the key. */
+const topicKeyAdmitsItsPublishers: Rule = ({ g, m }) => unique(m.topicPublishers.map((p) => `${p.topic} ${p.service} ${p.id}`))
+  .map((key) => key.split(' ')).filter(([topic, service], i, all) => all.findIndex(([t, s]) => t === topic && s === service) === i)
+  .flatMap(([topic, service, publisher]) => {
+    const key = m.topics.find((t) => t.id === topic)?.key;
+    return m.keyPolicies.filter((k) => key !== undefined && k.key === key)
+      .filter((k) => !admits(g, g.documents(k.document), service, ['kms:Decrypt', 'kms:GenerateDataKey']))
+      .map((k) => finding('TOPIC_KEY_ADMITS_ITS_PUBLISHERS', k.id, `key of topic ${topic} (published to by ${publisher}): no Allow of `
+        + `kms:Decrypt and kms:GenerateDataKey* to Service ${service}`));
+  });
+
 function alarmTopics(m: Model): Array<{ topic: string; alarm: string }> {
   const topics = new Set(m.topics.map((t) => t.id));
   const seen = new Map<string, string>();
@@ -757,12 +803,21 @@ export const EXEMPT_CDK_PROVIDER_ROLES: RegExp[] = [
   /^AWS679f53fac002430cb0da5b7982bd2287ServiceRole[0-9A-F]{8}$/,
 ];
 
+/**
+ * Services that document no aws:SourceAccount / aws:SourceArn when they assume a role: a condition on
+ * a key the request lacks never matches, so such a trust would break the role. Lambda's execution role
+ * (the Lambda guide: aws:SourceArn applies only where the function is the target, i.e. invocation
+ * permissions) and AWS Chatbot's channel role (no confused-deputy keys in its guide).
+ */
+export const TRUST_WITHOUT_SOURCE_CONTEXT: readonly string[] = ['lambda.amazonaws.com', 'chatbot.amazonaws.com'];
+
 /** A service trust policy without aws:SourceAccount / aws:SourceArn lets any account's use of the service assume the role (confused deputy). */
 const serviceRoleTrustHasSourceCondition: Rule = ({ g, m }) => m.roles
   .filter((r) => !(g.nodes.get(r.id)?.type === 'AWS::IAM::Role' && EXEMPT_CDK_PROVIDER_ROLES.some((re) => re.test(r.id))))
   .flatMap((r) => unique(g.documents(r.trust).flatMap((doc) => statements(doc, 'any'))
     .filter((s) => isAllow(s, 'any') && servicePrincipals(g, s, 'any').length && !hasSourceCondition(s))
-    .flatMap((s) => servicePrincipals(g, s, 'any')))
+    .flatMap((s) => servicePrincipals(g, s, 'any'))
+    .filter((svc) => !TRUST_WITHOUT_SOURCE_CONTEXT.includes(svc)))
     .map((svc) => finding('SERVICE_ROLE_TRUST_HAS_SOURCE_CONDITION', r.id, `trust of ${svc} has no aws:SourceAccount or aws:SourceArn condition`)));
 
 /**
@@ -826,6 +881,8 @@ const dbPasswordManagedByRds: Rule = ({ m }) => m.databases.filter((db) => !db.m
 const RULE_FUNCTIONS: Record<Exclude<RuleId, 'PHYSICAL_NAME_UNIQUE_PER_DEPLOYMENT'>, Rule> = {
   DB_AFTER_EXPORT_LOG_GROUPS: dbAfterExportLogGroups,
   DB_PASSWORD_MANAGED_BY_RDS: dbPasswordManagedByRds,
+  TOPIC_ADMITS_ITS_PUBLISHERS: topicAdmitsItsPublishers,
+  TOPIC_KEY_ADMITS_ITS_PUBLISHERS: topicKeyAdmitsItsPublishers,
   SECURITY_GROUP_EGRESS_EXPLICIT: securityGroupEgressExplicit,
   ALARM_TOPIC_ADMITS_CLOUDWATCH: alarmTopicAdmitsCloudWatch,
   ALARM_TOPIC_KEY_ADMITS_CLOUDWATCH: alarmTopicKeyAdmitsCloudWatch,

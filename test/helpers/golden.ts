@@ -39,10 +39,16 @@ export function scrubCdk(template: any): any {
   return JSON.parse(JSON.stringify(template).replace(/[0-9a-f]{64}(\.zip|\.json)?/g, '<asset-hash>$1'));
 }
 
-/** cdktf's version stamp is not our API. */
+/**
+ * cdktf's version stamp is not our API; a Lambda bundle's hash (a TerraformAsset's directory and
+ * `source_code_hash`) changes with the handler's code, which is a deployment, not a replacement.
+ */
 export function scrubTf(json: TfJson): TfJson {
-  const copy = JSON.parse(JSON.stringify(json));
+  const copy = JSON.parse(JSON.stringify(json).replace(/\/[0-9A-F]{32,64}\/archive\.zip/g, '/<asset-hash>/archive.zip'));
   delete copy['//'];
+  for (const fn of Object.values<any>(copy.resource?.aws_lambda_function ?? {})) {
+    if (typeof fn.source_code_hash === 'string') fn.source_code_hash = '<asset-hash>';
+  }
   return copy;
 }
 
@@ -113,6 +119,19 @@ export const TF_FORCE_NEW: Record<string, string[]> = {
   aws_acm_certificate: ['domain_name', 'subject_alternative_names', 'validation_method'],
   aws_acm_certificate_validation: ['certificate_arn'],
   aws_route53_record: ['name', 'type', 'zone_id'],
+  aws_budgets_budget: ['name', 'name_prefix', 'account_id'],
+  aws_budgets_budget_action: ['budget_name', 'account_id'],
+  aws_ce_anomaly_monitor: ['monitor_type', 'monitor_dimension', 'monitor_specification'],
+  aws_ce_anomaly_subscription: ['account_id'],
+  aws_chatbot_slack_channel_configuration: [],
+  aws_cloudwatch_event_rule: ['name', 'name_prefix', 'event_bus_name'],
+  aws_cloudwatch_event_target: ['rule', 'target_id', 'event_bus_name'],
+  aws_iam_policy: ['name', 'name_prefix', 'path', 'description'],
+  aws_lambda_function: ['function_name'],
+  aws_lambda_permission: ['action', 'function_name', 'principal', 'source_arn', 'statement_id', 'qualifier'],
+  aws_sns_topic_subscription: ['topic_arn', 'protocol', 'endpoint'],
+  aws_sqs_queue: ['name', 'name_prefix', 'fifo_queue'],
+  aws_sqs_queue_policy: ['queue_url'],
 };
 
 /**

@@ -6,7 +6,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { TerraformStack } from 'cdktf';
 import { HTTPD, NGINX, NODE, nodeHttpServer } from '../helpers/images';
-import { AttributeType, EnvironmentProfile, ProjectionType } from 'ecs-platform-constructs';
+import { AttributeType, BudgetPeriod, EnvironmentProfile, ProjectionType, RemediationMode } from 'ecs-platform-constructs';
 import * as cdk from 'ecs-platform-constructs/cdk';
 import * as cdktf from 'ecs-platform-constructs/cdktf';
 
@@ -79,6 +79,41 @@ function dataTier(profile: EnvironmentProfile): Pick<GoldenScenario, 'cdk' | 'cd
   };
 }
 
+/** FinOps guardrails: DEVELOPMENT with REPORT workflows; PRODUCTION with everything, alerts to a cluster's topic. */
+function finOps(profile: EnvironmentProfile): Pick<GoldenScenario, 'cdk' | 'cdktf'> {
+  const secret = (name: string) => `arn:aws:secretsmanager:eu-west-1:111122223333:secret:${name}-AbCdEf`;
+  const production = profile === EnvironmentProfile.PRODUCTION;
+  const options = {
+    profile,
+    budgets: [
+      { name: 'daily', period: BudgetPeriod.DAILY, limitUsd: 1000 },
+      { name: 'compute', limitUsd: 20000, costFilters: { Service: ['Amazon Elastic Compute Cloud - Compute'] } },
+    ],
+    notify: {
+      emails: ['finops@example.com'],
+      slack: { workspaceId: 'T0123ABCD', channelId: 'C0456EFGH' },
+      ...(production ? {
+        slackWebhookSecretArn: secret('slack'),
+        jira: { baseUrl: 'https://example.atlassian.net', projectKey: 'OPS', credentialsSecretArn: secret('jira') },
+      } : {}),
+    },
+    anomalyDetection: { minImpactUsd: 100 },
+    idleInstances: production ? { mode: RemediationMode.STOP, lookbackDays: 14 } : {},
+    unattachedVolumes: production ? { mode: RemediationMode.DELETE, graceDays: 14 } : {},
+    budgetAction: production ? { denyLaunchOnRoleArns: ['arn:aws:iam::111122223333:role/developers'] } : undefined,
+  };
+  return {
+    cdk: (s) => {
+      const cluster = production ? new cdk.PlatformCluster(s, 'Cluster', { network: new cdk.PlatformNetwork(s, 'Network', { profile }) }) : undefined;
+      new cdk.FinOpsGuardrails(s, 'FinOps', { ...options, alertsTopic: cluster?.alertsTopic });
+    },
+    cdktf: (s) => {
+      const cluster = production ? new cdktf.PlatformCluster(s, 'Cluster', { network: new cdktf.PlatformNetwork(s, 'Network', { profile }) }) : undefined;
+      new cdktf.FinOpsGuardrails(s, 'FinOps', { ...options, alertsTopic: cluster?.alertsTopic });
+    },
+  };
+}
+
 export const SCENARIOS: GoldenScenario[] = [
   {
     name: 'platform-network/development',
@@ -94,4 +129,6 @@ export const SCENARIOS: GoldenScenario[] = [
   { name: 'web-tier/production', ...webTier(EnvironmentProfile.PRODUCTION) },
   { name: 'data-tier/development', ...dataTier(EnvironmentProfile.DEVELOPMENT) },
   { name: 'data-tier/production', ...dataTier(EnvironmentProfile.PRODUCTION) },
+  { name: 'finops-guardrails/development', ...finOps(EnvironmentProfile.DEVELOPMENT) },
+  { name: 'finops-guardrails/production', ...finOps(EnvironmentProfile.PRODUCTION) },
 ];
