@@ -104,11 +104,13 @@ function installed(app: string, name: string): string[] {
 const CDK_SYNTH = `
 const { App, Stack } = require('aws-cdk-lib');
 const root = require('${PKG}');
-const { PlatformNetwork } = require('${PKG}/cdk');
+const { FinOpsGuardrails, PlatformNetwork } = require('${PKG}/cdk');
 const outdir = process.argv[process.argv.length - 1];
 const app = new App({ outdir });
 const stack = new Stack(app, 'ConsumerStack');
 new PlatformNetwork(stack, 'Network');
+// A Lambda bundle shipped in the package (assets/handlers), found from the installed lib/.
+new FinOpsGuardrails(stack, 'FinOps', { idleInstances: {} });
 app.synth();
 console.log(JSON.stringify({ rootKeys: Object.keys(root), template: stack.templateFile }));
 `;
@@ -117,12 +119,13 @@ const CDKTF_SYNTH = `
 const { App, TerraformStack } = require('cdktf');
 const { AwsProvider } = require('@cdktf/provider-aws/lib/provider');
 const root = require('${PKG}');
-const { PlatformNetwork } = require('${PKG}/cdktf');
+const { FinOpsGuardrails, PlatformNetwork } = require('${PKG}/cdktf');
 const outdir = process.argv[process.argv.length - 1];
 const app = new App({ outdir });
 const stack = new TerraformStack(app, 'consumer');
 new AwsProvider(stack, 'aws', { region: 'eu-west-1' });
 new PlatformNetwork(stack, 'Network');
+new FinOpsGuardrails(stack, 'FinOps', { idleInstances: {} });
 app.synth();
 console.log(JSON.stringify({ rootKeys: Object.keys(root), json: 'stacks/consumer/cdk.tf.json' }));
 `;
@@ -239,7 +242,7 @@ describe('consumer apps install the packed tarball with one engine only', () => 
       expect(installed(app, '@cdktf/')).toEqual([]);
     });
 
-    test('requires the root and /cdk and synthesises a PlatformNetwork: a VPC and 6 subnets', () => {
+    test('requires the root and /cdk and synthesises a PlatformNetwork (a VPC and 6 subnets) and a FinOps function from the shipped bundle', () => {
       const app = apps.cdk;
       const outdir = path.join(app, 'cdk.out');
       const res = nodeJson(app, CDK_SYNTH, outdir);
@@ -250,6 +253,10 @@ describe('consumer apps install the packed tarball with one engine only', () => 
       const count = (type: string) => types.filter((t) => t === type).length;
       expect(count('AWS::EC2::VPC')).toBe(1);
       expect(count('AWS::EC2::Subnet')).toBe(6);
+      // The FinOps function's code is the bundle shipped in the package, staged as an asset.
+      const bundles = fs.readdirSync(outdir).filter((d) => d.startsWith('asset.') && fs.existsSync(path.join(outdir, d, 'index.js'))
+        && fs.readFileSync(path.join(outdir, d, 'index.js'), 'utf8').includes('MAX_CPU_PERCENT'));
+      expect(bundles).toHaveLength(1);
     });
   });
 
@@ -262,7 +269,7 @@ describe('consumer apps install the packed tarball with one engine only', () => 
       expect(installed(app, 'aws-cdk-lib')).toEqual([]);
     });
 
-    test('requires the root and /cdktf and synthesises a PlatformNetwork: aws_vpc and 6 aws_subnet', () => {
+    test('requires the root and /cdktf and synthesises a PlatformNetwork (aws_vpc and 6 aws_subnet) and a FinOps function from the shipped bundle', () => {
       const app = apps.cdktf;
       const outdir = path.join(app, 'cdktf.out');
       const res = nodeJson(app, CDKTF_SYNTH, outdir);
@@ -271,6 +278,9 @@ describe('consumer apps install the packed tarball with one engine only', () => 
       const json = JSON.parse(fs.readFileSync(path.join(outdir, res.json), 'utf8'));
       expect(Object.keys(json.resource?.aws_vpc ?? {})).toHaveLength(1);
       expect(Object.keys(json.resource?.aws_subnet ?? {})).toHaveLength(6);
+      // The FinOps function's code is the bundle shipped in the package, zipped beside the stack.
+      const [fn] = Object.values<any>(json.resource?.aws_lambda_function ?? {});
+      expect(fs.statSync(path.join(outdir, 'stacks', 'consumer', fn.filename)).size).toBeGreaterThan(1000);
     });
   });
 
