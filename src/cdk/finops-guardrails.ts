@@ -200,7 +200,7 @@ export class FinOpsGuardrails extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }).addAlarmAction({ bind: () => ({ alarmActionArn: this.topicArn }) });
-      for (const fn of plan.functions) this.handlerFunction(fn, plan, removalPolicy);
+      for (const fn of plan.functions) this.handlerFunction(fn, plan, removalPolicy, deploymentPath);
     }
 
     if (plan.budgetAction) {
@@ -289,7 +289,7 @@ export class FinOpsGuardrails extends Construct {
     return role;
   }
 
-  private handlerFunction(fn: FunctionPlan, plan: FinOpsPlan, removalPolicy: RemovalPolicy): void {
+  private handlerFunction(fn: FunctionPlan, plan: FinOpsPlan, removalPolicy: RemovalPolicy, deploymentPath: string): void {
     const logGroup = new logs.LogGroup(this, `${fn.id}LogGroup`, {
       retention: plan.logRetentionDays as logs.RetentionDays,
       encryptionKey: this.encryptionKey,
@@ -328,7 +328,7 @@ export class FinOpsGuardrails extends Construct {
       timeout: Duration.seconds(fn.timeoutSeconds),
       memorySize: fn.memoryMiB,
       role,
-      environment: { ...fn.environment, ...(fn.publishes ? { TOPIC_ARN: this.topicArn } : {}) },
+      environment: { ...fn.environment, ...(fn.publishes ? { TOPIC_ARN: this.topicArn, PLATFORM_NAME: deploymentPath } : {}) },
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
     });

@@ -337,7 +337,8 @@ export class FinOpsGuardrails extends Construct {
       timeout: fn.timeoutSeconds,
       memorySize: fn.memoryMiB,
       role: role.role.arn,
-      environment: { variables: { ...fn.environment, ...(fn.publishes ? { TOPIC_ARN: this.topicArn } : {}) } },
+      // The reports name the deployment: the stack and the construct path (as the CDK binding's stack name and path).
+      environment: { variables: { ...fn.environment, ...(fn.publishes ? { TOPIC_ARN: this.topicArn, PLATFORM_NAME: this.node.path } : {}) } },
       loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name },
       deadLetterConfig: { targetArn: this.deadLetterQueue!.arn },
       // Lambda checks at creation that the role may send to the dead-letter queue.

@@ -503,7 +503,7 @@ export interface FinOpsPlan {
 
 const EMAIL = /^[A-Za-z0-9.!#$%&'*+=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
 const BUDGET_NAME = /^[A-Za-z0-9_-]{1,40}$/;
-const SCHEDULE = /^(cron\(\S+( \S+){5}\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/;
+const SCHEDULE = /^(cron\(\S+( \S+){5}\)|rate\((1 (minute|hour|day)|([2-9]|[1-9]\d+) (minutes|hours|days))\))$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/;
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
 const MONITOR_ARN = /^arn:aws[a-z-]*:ce::\d{12}:anomalymonitor\/[A-Za-z0-9-]+$/;
@@ -864,6 +864,14 @@ function planUnattachedVolumes(v: PropsValidator, options: FinOpsUnattachedVolum
           Sid: 'TagUnattachedVolumes',
           Effect: 'Allow',
           Action: 'ec2:CreateTags',
+          Resource: volumes,
+          Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [...VOLUME_STATE_TAGS] }, ...untaggedCondition([excludeTag]) },
+        },
+        {
+          // Volumes attached again lose the clean-up's state tags, so a later detachment starts a new grace period.
+          Sid: 'UntagReattachedVolumes',
+          Effect: 'Allow',
+          Action: 'ec2:DeleteTags',
           Resource: volumes,
           Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [...VOLUME_STATE_TAGS] }, ...untaggedCondition([excludeTag]) },
         },
