@@ -254,7 +254,9 @@ export class FinOpsGuardrails extends Construct {
       description: plan.description,
       eventPattern: { source: pattern.source, detailType: pattern['detail-type'], detail: pattern.detail },
     });
-    const input = { bind: () => ({ inputPathsMap: { ...plan.inputPathsMap }, inputTemplate: plan.inputTemplate }) } as unknown as events.RuleTargetInput;
+    const input = {
+      bind: () => ({ inputPathsMap: { ...plan.inputPathsMap }, inputTemplate: plan.inputTemplate }),
+    } as unknown as events.RuleTargetInput;
     // A target of our own: aws-cdk-lib's SnsTopic target would add a topic-policy statement without source conditions.
     rule.addTarget({ bind: () => ({ arn: this.topicArn, input }) });
     return rule;

@@ -295,7 +295,8 @@ export class FinOpsGuardrails extends Construct {
     return { role, policy };
   }
 
-  private alarm(id: string, description: string, metric: { namespace: string; metricName: string; dimensions: Record<string, string>; statistic: string }): void {
+  private alarm(id: string, description: string,
+    metric: { namespace: string; metricName: string; dimensions: Record<string, string>; statistic: string }): void {
     new CloudwatchMetricAlarm(this, id, {
       alarmName: physicalName(this, { suffix: id, allowed: ALARM_NAME_CHARACTERS }),
       alarmDescription: description,

@@ -71,7 +71,8 @@ function normalise(output: Json, engine: 'cfn' | 'tf'): Json {
   const sym = (v: unknown) => JSON.parse(JSON.stringify(g.symbolic(v) ?? null).replace(/(<other:[A-Za-z0-9]*DenyLaunchPolicy)\.id>/g, '$1.arn>'));
   // Resources by CloudFormation type / Terraform type, with their ids and the construct path.
   const of = (cfnType: string, tfType: string): Array<{ id: string; path: string; p: Json }> => cfn
-    ? Object.entries<Json>(output.Resources).filter(([, r]) => r.Type === cfnType).map(([id, r]) => ({ id, path: g.pathOf(id), p: r.Properties ?? {} }))
+    ? Object.entries<Json>(output.Resources).filter(([, r]) => r.Type === cfnType)
+      .map(([id, r]) => ({ id, path: g.pathOf(id), p: r.Properties ?? {} }))
     : Object.entries<Json>(output.resource?.[tfType] ?? {}).map(([name, r]) => ({ id: `${tfType}.${name}`, path: g.pathOf(`${tfType}.${name}`), p: r }));
   const doc = (v: unknown) => sym(typeof v === 'string' ? JSON.parse(v) : v);
   const refPath = (v: unknown) => {
@@ -104,7 +105,11 @@ function normalise(output: Json, engine: 'cfn' | 'tf'): Json {
     monitors: (cfn ? p.MonitorArnList : p.monitor_arn_list).map(refPath),
     subscribers: (cfn ? p.Subscribers : p.subscriber).map((s: Json) => `${cfn ? s.Type : s.type}:${refPath(cfn ? s.Address : s.address)}`),
     threshold: cfn ? JSON.parse(p.ThresholdExpression).Dimensions
-      : { Key: p.threshold_expression.dimension.key, MatchOptions: p.threshold_expression.dimension.match_options, Values: p.threshold_expression.dimension.values },
+      : {
+        Key: p.threshold_expression.dimension.key,
+        MatchOptions: p.threshold_expression.dimension.match_options,
+        Values: p.threshold_expression.dimension.values,
+      },
   }));
 
   // Event rules and schedules with their targets.
@@ -162,7 +167,11 @@ function normalise(output: Json, engine: 'cfn' | 'tf'): Json {
       memory: cfn ? p.MemorySize : p.memory_size,
       environment: sym(cfn ? p.Environment?.Variables : p.environment?.variables),
       logFormat: cfn ? p.LoggingConfig.LogFormat : p.logging_config.log_format,
-      logGroup: { path: logGroupPath, retention: cfn ? logGroup.p.RetentionInDays : logGroup.p.retention_in_days, key: refPath(cfn ? logGroup.p.KmsKeyId : logGroup.p.kms_key_id) },
+      logGroup: {
+        path: logGroupPath,
+        retention: cfn ? logGroup.p.RetentionInDays : logGroup.p.retention_in_days,
+        key: refPath(cfn ? logGroup.p.KmsKeyId : logGroup.p.kms_key_id),
+      },
       deadLetters: refPath(cfn ? p.DeadLetterConfig.TargetArn : p.dead_letter_config.target_arn),
       role: refPath(cfn ? p.Role : p.role),
     };
