@@ -12,6 +12,14 @@ export const HTTPD = 'public.ecr.aws/docker/library/httpd:2.4.63';
 /** Node.js: runs no server by itself; with NODE_HTTP_SERVER it answers every path with 200. */
 export const NODE = 'public.ecr.aws/docker/library/node:22.14.0-alpine';
 
+/**
+ * OpenOps' app (github.com/openops-cloud/openops, release 0.6.25, published by its release workflow):
+ * nginx in the image serves the UI on port 80 (`/` answers 200) and proxies `/api/` to the server,
+ * which answers `/api/v1/health` with 200 once its PostgreSQL, Redis and openops-tables are reachable
+ * (without them the server exits at start: examples/openops-finops runs no task until they are named).
+ */
+export const OPENOPS_APP = 'public.ecr.aws/openops/openops-app:0.6.25';
+
 /** A one-line HTTP server for the Node.js image: 200 "ok" on every path, on `port`. */
 export function nodeHttpServer(port: number): string[] {
   return ['node', '-e', `require('http').createServer((req, res) => res.end('ok')).listen(${port})`];
@@ -36,6 +44,8 @@ export function servedBy(image: unknown, command: unknown): Served | { problem: 
     case NGINX:
     case HTTPD:
       return cmd === undefined ? { port: 80, answers: (p) => p === '/' } : { problem: `${image} with a command override serves nothing known` };
+    case OPENOPS_APP:
+      return cmd === undefined ? { port: 80, answers: (p) => p === '/' || p === '/api/v1/health' } : { problem: `${image} with a command override serves nothing known` };
     case NODE: {
       const listen = cmd && /createServer\(.*\)\.listen\((\d+)\)/.exec(cmd);
       return listen ? { port: Number(listen[1]), answers: () => true } : { problem: `${image} runs no server without a server command` };
