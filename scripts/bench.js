@@ -29,13 +29,21 @@
 // The examples import the library by its package name, which resolves to lib/
 // inside this repository: compile first (`npx projen compile && npx projen post-compile`).
 //
-// Usage: node scripts/bench.js [--runs N] [--rss time|node]
+// A second table covers the FinOps Lambda bundles (assets/handlers/<name>/index.js,
+// rebuilt first with scripts/bundle-handlers.js so they match src/handlers): size in
+// KiB, raw and gzip (level 9), and the cold-start module load time: the median wall
+// time of N fresh `node -e "require('<bundle>')"` children minus the median of an
+// empty `node -e ""` baseline, interleaved the same way. It needs no compiled lib/:
+// `node scripts/bench.js handlers` prints that table alone.
+//
+// Usage: node scripts/bench.js [handlers] [--runs N] [--rss time|node] [--load-runs N]
 'use strict';
 
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const zlib = require('zlib');
 const { checkLib, cdkStacks, cdktfStacks, printTable } = require('./lib/synth-output');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -43,6 +51,8 @@ const TIME_BIN = '/usr/bin/time';
 const REPORT_RSS = path.join(ROOT, 'bench', 'report-rss.js');
 const TIMEOUT_MS = 10 * 60 * 1000;
 const DEFAULT_RUNS = 3;
+const DEFAULT_LOAD_RUNS = 15;
+const HANDLER_ASSETS = path.join(ROOT, 'assets', 'handlers');
 
 const APPS = [
   {
@@ -73,6 +83,10 @@ const APPS = [
 
 function main(argv) {
   const options = parseArgs(argv);
+  if (options.only === 'handlers') {
+    handlerBench(options.loadRuns);
+    return;
+  }
   const libProblem = APPS.some((a) => a.needsLib) ? checkLib() : undefined;
   if (libProblem) fail(libProblem);
   const tsNode = resolveTsNode();
@@ -140,6 +154,9 @@ function main(argv) {
   );
   console.log('\nMB = MiB (2^20 bytes). "x baseline" = median / the aws-cdk-lib-only app\'s median. resources: in the synthesised output (CloudFormation without AWS::CDK::Metadata; Terraform resources, no data sources).');
 
+  console.log('');
+  handlerBench(options.loadRuns);
+
   if (failures.length) {
     console.error(`\n${failures.length} synth(s) failed:\n${failures.map((f) => `  - ${f}`).join('\n')}`);
     process.exit(1);
@@ -147,11 +164,18 @@ function main(argv) {
 }
 
 function parseArgs(argv) {
-  const options = { runs: DEFAULT_RUNS, rss: undefined };
+  const options = { runs: DEFAULT_RUNS, rss: undefined, loadRuns: DEFAULT_LOAD_RUNS, only: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => (arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i]);
-    if (arg === '--runs' || arg.startsWith('--runs=')) {
+    if (arg === 'handlers') {
+      options.only = 'handlers';
+    } else if (arg === '--load-runs' || arg.startsWith('--load-runs=')) {
+      const v = value();
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) fail(`--load-runs must be a whole number of at least 1, got ${v}`);
+      options.loadRuns = n;
+    } else if (arg === '--runs' || arg.startsWith('--runs=')) {
       const v = value();
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) fail(`--runs must be a whole number of at least 1, got ${v}`);
@@ -162,15 +186,71 @@ function parseArgs(argv) {
       if (v === 'time' && !fs.existsSync(TIME_BIN)) fail(`--rss time: ${TIME_BIN} does not exist`);
       options.rss = v;
     } else if (arg === '-h' || arg === '--help') {
-      console.log('usage: node scripts/bench.js [--runs N] [--rss time|node]\n' +
-        `  --runs N   synth runs per app (default ${DEFAULT_RUNS})\n` +
-        `  --rss      how peak RSS is measured (default: ${TIME_BIN} -v if present, else node)`);
+      console.log('usage: node scripts/bench.js [handlers] [--runs N] [--rss time|node] [--load-runs N]\n' +
+        '  handlers         only the FinOps handler bundle table (no synth, no compiled lib/ needed)\n' +
+        `  --runs N         synth runs per app (default ${DEFAULT_RUNS})\n` +
+        `  --rss            how peak RSS is measured (default: ${TIME_BIN} -v if present, else node)\n` +
+        `  --load-runs N    fresh processes per handler bundle for the load time (default ${DEFAULT_LOAD_RUNS})`);
       process.exit(0);
     } else {
       fail(`unknown argument ${arg}`);
     }
   }
   return options;
+}
+
+/**
+ * FinOps handler bundles: size (raw, gzip) and cold-start module load time. The bundles are
+ * rebuilt first (deterministically, the same script as the pre-compile step) so the numbers
+ * describe the current src/handlers. Each run starts one empty `node -e ""` (the baseline: Node
+ * start-up) and one `node -e "require(<bundle>)"` per handler, interleaved; one unrecorded
+ * warm-up round first fills the disk cache. load ms = median(require) - median(baseline).
+ */
+function handlerBench(runs) {
+  const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'bundle-handlers.js'), '--quiet'], {
+    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: TIMEOUT_MS,
+  });
+  if (build.status !== 0) fail(`scripts/bundle-handlers.js failed:\n${build.stdout || ''}${build.stderr || ''}`);
+  const names = fs.existsSync(HANDLER_ASSETS)
+    ? fs.readdirSync(HANDLER_ASSETS).filter((n) => fs.existsSync(path.join(HANDLER_ASSETS, n, 'index.js'))).sort()
+    : [];
+  if (names.length === 0) fail('no handler bundles in assets/handlers (is src/handlers empty?)');
+
+  console.log(`bench handlers: ${names.length} bundle(s), ${runs} run(s) each, one fresh child process per run`);
+  console.log('  child:    node -e "require(\'<bundle>\')"   baseline: node -e ""');
+  console.log(`  machine:  node ${process.version}, ${os.cpus().length} CPU(s), ${os.platform()} ${os.release()}\n`);
+
+  // No credentials or function configuration: loading a bundle must not need any.
+  const env = { PATH: process.env.PATH || '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  const timeOnce = (script) => {
+    const start = process.hrtime.bigint();
+    const proc = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 60_000 });
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if (proc.status !== 0) fail(`node -e ${JSON.stringify(script)} failed (${proc.signal || `exit ${proc.status}`}):\n${proc.stderr || ''}`);
+    return ms;
+  };
+  const targets = [{ name: '(baseline)', script: '' }, ...names.map((name) => ({
+    name,
+    script: `require(${JSON.stringify(path.join(HANDLER_ASSETS, name, 'index.js'))})`,
+  }))];
+  for (const t of targets) timeOnce(t.script); // warm-up, not recorded
+  const times = targets.map(() => []);
+  for (let run = 0; run < runs; run++) targets.forEach((t, i) => times[i].push(timeOnce(t.script)));
+
+  const base = median(times[0]);
+  const rows = targets.map((t, i) => {
+    const wall = median(times[i]);
+    if (i === 0) return ['node -e "" (baseline)', '-', '-', String(runs), fmt(wall, 1), fmt(min(times[i]), 1), '-'];
+    const bytes = fs.readFileSync(path.join(HANDLER_ASSETS, t.name, 'index.js'));
+    const gzip = zlib.gzipSync(bytes, { level: 9 }).length;
+    return [t.name, fmt(bytes.length / 1024, 1), fmt(gzip / 1024, 1), String(runs), fmt(wall, 1), fmt(min(times[i]), 1), fmt(Math.max(0, wall - base), 1)];
+  });
+  printTable(
+    ['handler bundle', 'raw KiB', 'gzip KiB', 'runs', 'median wall ms', 'min wall ms', 'load ms'],
+    rows,
+    [false, true, true, true, true, true, true],
+  );
+  console.log('\nKiB = 1024 bytes; gzip at level 9. load ms = median wall of `node -e "require(bundle)"` - median wall of the baseline: the cold-start module load (parse, compile and top-level code, AWS SDK clients created), without Lambda\'s own init.');
 }
 
 function resolveTsNode() {
