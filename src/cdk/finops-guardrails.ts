@@ -1,4 +1,4 @@
-import { Annotations, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as budgets from 'aws-cdk-lib/aws-budgets';
 import * as ce from 'aws-cdk-lib/aws-ce';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
@@ -12,7 +12,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CDK_ENVIRONMENT, cdkDeploymentPath, checkCdkProps, markCdkConstruct } from './engine';
+import { CDK_ENVIRONMENT, cdkDeploymentPath, cdkLiteralRegion, checkCdkProps, markCdkConstruct } from './engine';
 import { EnvironmentProfile } from '../constructs/environment-profile';
 import {
   awsManagedPolicyArn,
@@ -31,6 +31,7 @@ import {
   functionRoleStatements,
   handlerBundleDir,
   planFinOps,
+  topicTargetProblem,
 } from '../constructs/finops-guardrails';
 import { physicalNameFromPath } from '../constructs/naming';
 import { ONE_YEAR_DAYS } from '../constructs/platform-network';
@@ -94,10 +95,15 @@ export class FinOpsGuardrails extends Construct {
   /** The policy the budget action attaches to the roles. */
   public readonly denyLaunchPolicy?: iam.ManagedPolicy;
 
-  constructor(scope: Construct, id: string, props: FinOpsGuardrailsProps) {
+  constructor(scope: Construct, id: string, props: FinOpsGuardrailsProps = {}) {
     const { v, props: checked } = checkCdkProps<FinOpsGuardrailsProps>('FinOpsGuardrails', scope, id, props,
       S.extend(FINOPS_OPTIONS_SCHEMA, {
-        alertsTopic: S.object('an SNS topic (sns.ITopic)', (value) => (isTopic(value) ? undefined : 'expected an sns.ITopic, e.g. a PlatformCluster\'s alertsTopic')),
+        alertsTopic: S.object('an SNS topic (sns.ITopic)', (value) => {
+          if (!isTopic(value)) return 'expected an sns.ITopic, e.g. a PlatformCluster\'s alertsTopic';
+          const topic = value as sns.ITopic;
+          const region = Token.isUnresolved(topic.env.region) ? undefined : topic.env.region;
+          return topicTargetProblem(topic.node.root === scope.node.root, region, cdkLiteralRegion(scope));
+        }),
       }));
     const plan = planFinOps(checked, v);
     super(scope, id);

@@ -24,6 +24,7 @@ import { Construct } from 'constructs';
 import {
   acknowledgeGuardRule,
   awsEnvironment,
+  cdktfLiteralRegion,
   checkCdktfProps,
   logGroupNamePrefix,
   logStreamsArn,
@@ -31,6 +32,7 @@ import {
   nameTag,
   physicalName,
   policyDocument,
+  sameStackDependencies,
 } from './engine';
 import { PlatformCluster } from './platform-cluster';
 import { EnvironmentProfile } from '../constructs/environment-profile';
@@ -52,6 +54,7 @@ import {
   handlerBundleDir,
   LAMBDA_TRUST,
   planFinOps,
+  topicTargetProblem,
 } from '../constructs/finops-guardrails';
 import { ALARM_NAME_CHARACTERS } from '../constructs/naming';
 import {
@@ -116,10 +119,12 @@ export class FinOpsGuardrails extends Construct {
   /** The policy the budget action attaches to the roles. */
   public readonly denyLaunchPolicy?: IamPolicy;
 
-  constructor(scope: Construct, id: string, props: FinOpsGuardrailsProps) {
+  constructor(scope: Construct, id: string, props: FinOpsGuardrailsProps = {}) {
     const { v, props: checked } = checkCdktfProps<FinOpsGuardrailsProps>('FinOpsGuardrails', scope, id, props,
       S.extend(FINOPS_OPTIONS_SCHEMA, {
-        alertsTopic: S.object('an SNS topic (SnsTopic)', (value) => (value instanceof SnsTopic ? undefined : 'expected an SnsTopic resource, e.g. a PlatformCluster\'s alertsTopic')),
+        alertsTopic: S.object('an SNS topic (SnsTopic)', (value) => (value instanceof SnsTopic
+          ? topicTargetProblem(value.node.root === scope.node.root, cdktfLiteralRegion(value), cdktfLiteralRegion(scope))
+          : 'expected an SnsTopic resource, e.g. a PlatformCluster\'s alertsTopic')),
       }));
     const plan = planFinOps(checked, v);
     super(scope, id);
@@ -144,7 +149,7 @@ export class FinOpsGuardrails extends Construct {
     const topicReady: ITerraformDependable[] = [];
     if (props.alertsTopic) {
       this.topic = props.alertsTopic;
-      this.admitPublishers(plan, props.alertsTopic);
+      topicReady.push(...this.admitPublishers(plan, props.alertsTopic));
     } else {
       this.topic = new SnsTopic(this, 'Topic', { kmsMasterKeyId: this.encryptionKey.arn, tags: nameTag(this) });
       // A topic policy replaces SNS's default one: it must allow every service that publishes here.
@@ -275,15 +280,18 @@ export class FinOpsGuardrails extends Construct {
     }
   }
 
-  /** The topic's policy and key must admit every service that publishes to it. */
-  private admitPublishers(plan: FinOpsPlan, topic: SnsTopic): void {
+  /** The topic's policy and key must admit every service that publishes to it; returns the policy the publishers wait for. */
+  private admitPublishers(plan: FinOpsPlan, topic: SnsTopic): ITerraformDependable[] {
     const owner = topic.node.scope;
     if (owner instanceof PlatformCluster && owner.alertsTopic === topic) {
       owner._admitAlertPublishers(plan.topicPublishers);
-      return;
+      // Budgets, Cost Anomaly Detection and EventBridge check they may publish when they are set up (as with a topic of our own).
+      const policy = owner.node.tryFindChild('AlertsTopicPolicy') as SnsTopicPolicy | undefined;
+      return policy ? sameStackDependencies(this, [policy]) : [];
     }
     Annotations.of(this).addWarning(
       `The alerts topic is not a PlatformCluster's: its policy must allow ${plan.topicPublishers.map((p) => p.principal).join(', ')} to publish (sns:Publish, for this account), and its key must let them encrypt.`);
+    return [];
   }
 
   private roleFor(id: string, trust: PolicyStatementJson, statements: readonly PolicyStatementJson[]): { role: IamRole; policy: IamRolePolicy } {

@@ -422,6 +422,19 @@ export const COST_ANOMALY_ALERTS: TopicPublisher = {
   sourceArn: (env) => `arn:${env.partition}:ce::${env.accountId}:anomalysubscription/*`,
 };
 
+/**
+ * @internal
+ * What is wrong with an alerts topic of another app or region, in the same words in both engines:
+ * the alarms and rules notify it by reference, and CloudWatch alarms notify topics of their own region.
+ */
+export function topicTargetProblem(sameApp: boolean, topicRegion: string | undefined, ourRegion: string | undefined): string | undefined {
+  if (!sameApp) return 'expected a topic of the same app; this one belongs to another app (constructs cannot reference each other across apps)';
+  if (topicRegion && ourRegion && topicRegion !== ourRegion) {
+    return `expected a topic in this stack's region ${ourRegion}; it is in ${topicRegion} (CloudWatch alarms and EventBridge rules notify topics of their own region)`;
+  }
+  return undefined;
+}
+
 // ---------------------------------------------------------------------------
 // The plan.
 // ---------------------------------------------------------------------------
@@ -592,14 +605,16 @@ function planSlackChannel(v: PropsValidator, slack: FinOpsSlackChannel | undefin
   if (!slack) return undefined;
   let ok = true;
   if (slack.workspaceId === undefined) {
-    ok = v.require(false, 'notify.slack.workspaceId', undefined,
+    // A mistyped ID was reported by the type check (and left out): not missing too.
+    ok = v.hasProblemAt('notify.slack.workspaceId') ? false : v.require(false, 'notify.slack.workspaceId', undefined,
       'expected the Slack workspace ID AWS Chatbot was authorised for (a channel needs its workspace)');
   } else if (!v.isUnresolved(slack.workspaceId)) {
     ok = v.require(SLACK_WORKSPACE.test(slack.workspaceId), 'notify.slack.workspaceId', slack.workspaceId,
       'expected a Slack workspace (team) ID such as T0123ABCD') && ok;
   }
   if (slack.channelId === undefined) {
-    ok = v.require(false, 'notify.slack.channelId', undefined, 'expected the Slack channel ID alerts are posted to') && ok;
+    ok = (v.hasProblemAt('notify.slack.channelId') ? false : v.require(false, 'notify.slack.channelId', undefined,
+      'expected the Slack channel ID alerts are posted to')) && ok;
   } else if (!v.isUnresolved(slack.channelId)) {
     ok = v.require(SLACK_CHANNEL.test(slack.channelId), 'notify.slack.channelId', slack.channelId,
       'expected a Slack channel ID such as C0456EFGH (not the channel name)') && ok;
@@ -649,8 +664,9 @@ function planBudgets(v: PropsValidator, budgets: readonly FinOpsBudget[], emails
       ok = v.require(false, `${at}.name`, budget.name, 'expected a literal name (it is part of construct IDs)') && ok;
     }
     if (budget.limitUsd !== undefined && !v.isUnresolved(budget.limitUsd)) {
-      ok = v.require(budget.limitUsd > 0 && budget.limitUsd <= 1e12, `${at}.limitUsd`, budget.limitUsd,
-        'expected a limit in US dollars greater than 0') && ok;
+      // AWS Budgets takes the amount as a plain decimal string: String() of less than a cent could read 1e-7.
+      ok = v.require(budget.limitUsd >= 0.01 && budget.limitUsd <= 1e12, `${at}.limitUsd`, budget.limitUsd,
+        'expected a limit in US dollars from 0.01 to 1000000000000') && ok;
     }
     const period = budget.period ?? BudgetPeriod.MONTHLY;
     const thresholds = budget.thresholds ?? defaultThresholds(period);

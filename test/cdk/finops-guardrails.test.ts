@@ -670,7 +670,7 @@ describe('FinOpsGuardrails (AWS CDK)', () => {
     test('GIVEN a zero budget limit THEN it throws naming budgets[0].limitUsd, before anything is created', () => {
       const { stack } = cdkStack();
       expect(() => new FinOpsGuardrails(stack, 'F', { budgets: [{ name: 'x', limitUsd: 0 }] }))
-        .toThrow(/Invalid props for FinOpsGuardrails at 'Test\/F' \(1 problem\):\n {2}- budgets\[0\]\.limitUsd: got 0; expected a limit in US dollars greater than 0/);
+        .toThrow(/Invalid props for FinOpsGuardrails at 'Test\/F' \(1 problem\):\n {2}- budgets\[0\]\.limitUsd: got 0; expected a limit in US dollars from 0.01 to 1000000000000/);
       expect(stack.node.tryFindChild('F')).toBeUndefined();
     });
 

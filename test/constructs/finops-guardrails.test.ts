@@ -446,7 +446,7 @@ describe('FinOpsGuardrails plan: budget action', () => {
 
 describe('FinOpsGuardrails validation: every bad value names its prop', () => {
   test.each([0, -1, -0.01])('GIVEN limitUsd %p THEN budgets[0].limitUsd', (limitUsd) => {
-    expect(onlyProblem({ budgets: [{ name: 'b', limitUsd }] })).toBe('budgets[0].limitUsd: expected a limit in US dollars greater than 0');
+    expect(onlyProblem({ budgets: [{ name: 'b', limitUsd }] })).toBe('budgets[0].limitUsd: expected a limit in US dollars from 0.01 to 1000000000000');
   });
 
   test('GIVEN a bad limit in the second budget THEN the index points at it', () => {
@@ -691,7 +691,7 @@ describe('FinOpsGuardrails validation: every bad value names its prop', () => {
       'unattachedVolumes.graceDays',
     ]);
     expect(error!.message).toMatch(/^Invalid props for FinOpsGuardrails at 'Stack\/FinOps' \(14 problems\):\n {2}- /);
-    expect(error!.message).toContain('  - budgets[0].limitUsd: got 0; expected a limit in US dollars greater than 0');
+    expect(error!.message).toContain('  - budgets[0].limitUsd: got 0; expected a limit in US dollars from 0.01 to 1000000000000');
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * The fuzz table: wrong and edge-case props for PlatformNetwork,
- * PlatformCluster, PlatformLoadBalancer and FargateWebService, each written
+ * PlatformCluster, PlatformLoadBalancer, FargateWebService, ManagedDatabase,
+ * ManagedTable and FinOpsGuardrails, each written
  * ONCE with the outcome both engines must produce: a clean construction and
  * synthesis ('ok'), or one PropsValidationError listing exactly the given
  * problem props (in any order).
@@ -10,7 +11,7 @@
  */
 
 export type Engine = 'cdk' | 'cdktf';
-export type Kind = 'network' | 'cluster' | 'loadBalancer' | 'service' | 'database' | 'table';
+export type Kind = 'network' | 'cluster' | 'loadBalancer' | 'service' | 'database' | 'table' | 'finops';
 export type Props = Record<string, unknown>;
 
 /** A network, cluster and load balancer of some other place (app, region, engine). */
@@ -140,7 +141,10 @@ const database = (extra: Extra = {}): PropsOf => (fx) => merge({ network: fx.net
 /** A table with a string partition key. */
 const dynamoTable = (extra: Extra = {}): PropsOf => (fx) => merge({ partitionKey: { name: 'pk', type: 'S' } }, resolve(extra, fx));
 
-const BUILDERS: Record<Kind, (extra: Extra) => PropsOf> = { network, cluster, loadBalancer, service, database, table: dynamoTable };
+/** FinOpsGuardrails: the props as given (every prop is optional). */
+const finops = (extra: Extra = {}): PropsOf => (fx) => resolve(extra, fx);
+
+const BUILDERS: Record<Kind, (extra: Extra) => PropsOf> = { network, cluster, loadBalancer, service, database, table: dynamoTable, finops };
 
 // --- The table ----------------------------------------------------------------------------------
 
@@ -800,6 +804,233 @@ bad('table', 'one attribute with two types', dynamoTable({ globalSecondaryIndexe
 bad('table', "billingMode 'ON_DEMAND' (not a member)", dynamoTable({ billingMode: 'ON_DEMAND' }), ['billingMode']);
 bad('table', 'typo timeToLive (did you mean timeToLiveAttribute?)', dynamoTable({ timeToLive: 'expiresAt' }), ['timeToLive'], ['did you mean timeToLiveAttribute?']);
 bad('table', "environmentVariable 'sessions-table'", dynamoTable({ environmentVariable: 'sessions-table' }), ['environmentVariable']);
+
+// 17. FinOpsGuardrails. Most accepted cases create no function (each function adds a Lambda asset to synthesise).
+const ROLE_ARN = 'arn:aws:iam::111122223333:role/Developers';
+const MONITOR_ARN = 'arn:aws:ce::111122223333:anomalymonitor/12345678-abcd-ef01-2345-6789abcdef01';
+const MONTHLY = { name: 'monthly', limitUsd: 100 };
+/** `n` distinct addresses. */
+const emails = (n: number): string[] => Array.from({ length: n }, (_, i) => `finops${i}@example.com`);
+/** One budget `monthly` of 100 USD with `extra` over it. */
+const budget = (extra: Props): PropsOf => finops({ budgets: [{ ...MONTHLY, ...extra }] });
+/** A Jira target with `extra` over a valid one. */
+const jira = (extra: Props): PropsOf => finops({ notify: { jira: { baseUrl: 'https://example.atlassian.net', projectKey: 'OPS', credentialsSecretArn: SECRET_ARN, ...extra } } });
+
+// Not props at all.
+bad('finops', 'props null', () => null, ['props'], ['props: got null']);
+bad('finops', "props a string ('monthly')", () => 'monthly', ['props']);
+bad('finops', 'props an array of budgets', () => [MONTHLY], ['props']);
+ok('finops', 'props undefined (all defaults)', () => undefined);
+ok('finops', 'props {} (all defaults)', finops());
+
+// Unknown names, with suggestions.
+bad('finops', 'typo budget (did you mean budgets?)', finops({ budget: [MONTHLY] }), ['budget'], ['did you mean budgets?']);
+bad('finops', 'typo notfy (did you mean notify?)', finops({ notfy: { emails: ['a@example.com'] } }), ['notfy'], ['did you mean notify?']);
+bad('finops', 'topic (did you mean alertsTopic?)', finops({ topic: TOPIC_ARN }), ['topic'], ['did you mean alertsTopic?']);
+bad('finops', 'budgets[0].limit (did you mean limitUsd?), so limitUsd is missing', finops({ budgets: [{ name: 'monthly', limit: 100 }] }),
+  ['budgets[0].limit', 'budgets[0].limitUsd'], ['did you mean limitUsd?']);
+bad('finops', 'notify.slack.channel (did you mean channelId?), so channelId is missing',
+  finops({ notify: { slack: { workspaceId: 'T0123ABCD', channel: 'C0456EFGH' } } }), ['notify.slack.channel', 'notify.slack.channelId'], ['did you mean channelId?']);
+bad('finops', 'idleInstances.lookback (did you mean lookbackDays?)', finops({ idleInstances: { lookback: 7 } }), ['idleInstances.lookback'],
+  ['did you mean lookbackDays?']);
+bad('finops', "cost-filter key 'service' (did you mean Service?)", budget({ costFilters: { service: ['Amazon Simple Storage Service'] } }),
+  ['budgets[0].costFilters.service'], ['did you mean Service?']);
+bad('finops', "cost-filter key 'Services' (not a key)", budget({ costFilters: { Services: ['Amazon Simple Storage Service'] } }), ['budgets[0].costFilters.Services']);
+
+// Wrong types at every level.
+bad('finops', "profile 'production' (not a member)", finops({ profile: 'production' }), ['profile']);
+bad('finops', 'budgets: an object for a list', finops({ budgets: MONTHLY }), ['budgets']);
+bad('finops', 'budgets: [null]', finops({ budgets: [null] }), ['budgets[0]']);
+bad('finops', "budgets[0].limitUsd: '100' (a string)", budget({ limitUsd: '100' }), ['budgets[0].limitUsd'], ['budgets[0].limitUsd: got "100"']);
+bad('finops', 'budgets[0].limitUsd: NaN', budget({ limitUsd: NaN }), ['budgets[0].limitUsd'], ['budgets[0].limitUsd: got NaN']);
+bad('finops', 'budgets[0].limitUsd: Infinity', budget({ limitUsd: Infinity }), ['budgets[0].limitUsd']);
+bad('finops', 'budgets[0].name: 5, limitUsd: null', finops({ budgets: [{ name: 5, limitUsd: null }] }), ['budgets[0].name', 'budgets[0].limitUsd']);
+bad('finops', "budgets[0].period 'MONTH' (not a member)", budget({ period: 'MONTH' }), ['budgets[0].period']);
+bad('finops', "budgets[0].thresholds[0].percent: '80'", budget({ thresholds: [{ percent: '80' }] }), ['budgets[0].thresholds[0].percent']);
+bad('finops', "budgets[0].thresholds[1].type 'actual' (not a member)", budget({ thresholds: [{ percent: 80 }, { percent: 100, type: 'actual' }] }),
+  ['budgets[0].thresholds[1].type']);
+bad('finops', "costFilters.Service: 'EC2' (a string for a list)", budget({ costFilters: { Service: 'EC2' } }), ['budgets[0].costFilters.Service']);
+bad('finops', 'costFilters: a list for a map', budget({ costFilters: ['Service'] }), ['budgets[0].costFilters']);
+bad('finops', "notify: 'finops@example.com' (a string for a struct)", finops({ notify: 'finops@example.com' }), ['notify']);
+bad('finops', "notify.emails: 'a@example.com' (a string for a list)", finops({ notify: { emails: 'a@example.com' } }), ['notify.emails']);
+// A mistyped value must not drag in a second, derived problem ("a channel needs its workspace").
+bad('finops', "notify.slack.workspaceId: 5, channelId: ['C0456EFGH'] (each reported once)",
+  finops({ notify: { slack: { workspaceId: 5, channelId: ['C0456EFGH'] } } }), ['notify.slack.workspaceId', 'notify.slack.channelId']);
+bad('finops', 'notify.jira: {} (three required props)', finops({ notify: { jira: {} } }),
+  ['notify.jira.baseUrl', 'notify.jira.projectKey', 'notify.jira.credentialsSecretArn']);
+bad('finops', 'anomalyDetection: true', finops({ anomalyDetection: true }), ['anomalyDetection']);
+bad('finops', 'anomalyDetection.minImpactUsd: null', finops({ anomalyDetection: { minImpactUsd: null } }), ['anomalyDetection.minImpactUsd']);
+bad('finops', "instanceEvents: 'false', volumeEvents: 0", finops({ instanceEvents: 'false', volumeEvents: 0 }), ['instanceEvents', 'volumeEvents'],
+  ['instanceEvents: got "false"']);
+bad('finops', 'idleInstances.lookbackDays: 7.5 (not an integer)', finops({ idleInstances: { lookbackDays: 7.5 } }), ['idleInstances.lookbackDays']);
+bad('finops', "STOP with lookbackDays '14' (reported once, not also as missing)", finops({ idleInstances: { mode: 'STOP', lookbackDays: '14' } }),
+  ['idleInstances.lookbackDays']);
+bad('finops', "idleInstances.includeAutoScaling: 'yes'", finops({ idleInstances: { includeAutoScaling: 'yes' } }), ['idleInstances.includeAutoScaling']);
+bad('finops', 'DELETE with graceDays -Infinity (reported once)', finops({ unattachedVolumes: { mode: 'DELETE', graceDays: -Infinity } }),
+  ['unattachedVolumes.graceDays']);
+bad('finops', 'unattachedVolumes.snapshotBeforeDelete: null', finops({ unattachedVolumes: { snapshotBeforeDelete: null } }),
+  ['unattachedVolumes.snapshotBeforeDelete']);
+bad('finops', 'budgetAction.denyLaunchOnRoleArns: an ARN for a list (reported once)', finops({ budgets: [MONTHLY], budgetAction: { denyLaunchOnRoleArns: ROLE_ARN } }),
+  ['budgetAction.denyLaunchOnRoleArns']);
+bad('finops', 'budgetAction: {} (denyLaunchOnRoleArns is required)', finops({ budgets: [MONTHLY], budgetAction: {} }), ['budgetAction.denyLaunchOnRoleArns']);
+bad('finops', "budgetAction.approval 'auto' (not a member)", finops({ budgets: [MONTHLY], budgetAction: { denyLaunchOnRoleArns: [ROLE_ARN], approval: 'auto' } }),
+  ['budgetAction.approval']);
+bad('finops', "logRetentionDays: '30'", finops({ logRetentionDays: '30' }), ['logRetentionDays']);
+bad('finops', "alertsTopic: 'arn:...' (an ARN, not a topic)", finops({ alertsTopic: TOPIC_ARN }), ['alertsTopic'], [`alertsTopic: got "${TOPIC_ARN}"`]);
+bad('finops', 'alertsTopic: a cluster (not its topic)', finops((fx) => ({ alertsTopic: fx.cluster })), ['alertsTopic']);
+bad('finops', "alertsTopic: the other engine's cluster topic", finops((fx) => ({ alertsTopic: (fx.alien.cluster as { alertsTopic: unknown }).alertsTopic })),
+  ['alertsTopic']);
+bad('finops', 'alertsTopic: null', finops({ alertsTopic: null }), ['alertsTopic'], ['alertsTopic: got null']);
+
+// Every value rule.
+bad('finops', 'logRetentionDays 2 (not a CloudWatch Logs retention)', finops({ logRetentionDays: 2 }), ['logRetentionDays']);
+bad('finops', "budgets[0].name 'my budget' (a space)", budget({ name: 'my budget' }), ['budgets[0].name']);
+bad('finops', 'budgets[0].name of 41 characters', budget({ name: 'b'.repeat(41) }), ['budgets[0].name']);
+bad('finops', "budget names 'Monthly' and 'monthly' (unique regardless of case)", finops({ budgets: [{ ...MONTHLY, name: 'Monthly' }, MONTHLY] }), ['budgets[1].name']);
+bad('finops', "budget names 'team-a' and 'team_a' (one construct ID)", finops({ budgets: [{ ...MONTHLY, name: 'team-a' }, { ...MONTHLY, name: 'team_a' }] }),
+  ['budgets'], ['BudgetTeamA twice']);
+bad('finops', 'budgets[0].limitUsd 0', budget({ limitUsd: 0 }), ['budgets[0].limitUsd'], ['budgets[0].limitUsd: got 0']);
+bad('finops', 'budgets[0].limitUsd -5', budget({ limitUsd: -5 }), ['budgets[0].limitUsd']);
+bad('finops', 'budgets[0].limitUsd 1e13', budget({ limitUsd: 1e13 }), ['budgets[0].limitUsd']);
+// AWS Budgets' Spend.Amount is a decimal string (([0-9]*\.)?[0-9]+): String(1e-7) is "1e-7".
+bad('finops', 'budgets[0].limitUsd 0.0000001 (under a cent; rendered as 1e-7)', budget({ limitUsd: 0.0000001 }), ['budgets[0].limitUsd']);
+bad('finops', 'budgets[0].thresholds: [] (1 to 5)', budget({ thresholds: [] }), ['budgets[0].thresholds']);
+bad('finops', 'budgets[0].thresholds: six', budget({ thresholds: [10, 20, 30, 40, 50, 60].map((percent) => ({ percent })) }), ['budgets[0].thresholds']);
+bad('finops', 'threshold percents 0 and 1001', budget({ thresholds: [{ percent: 0 }, { percent: 1001 }] }),
+  ['budgets[0].thresholds[0].percent', 'budgets[0].thresholds[1].percent']);
+bad('finops', 'a FORECASTED threshold on a DAILY budget', budget({ period: 'DAILY', thresholds: [{ percent: 100, type: 'FORECASTED' }] }),
+  ['budgets[0].thresholds[0].type'], ['DAILY']);
+bad('finops', 'one threshold twice (ACTUAL by default and by name)', budget({ thresholds: [{ percent: 80 }, { percent: 80, type: 'ACTUAL' }] }),
+  ['budgets[0].thresholds[1]']);
+bad('finops', 'costFilters.Service: [] (no values)', budget({ costFilters: { Service: [] } }), ['budgets[0].costFilters.Service']);
+bad('finops', 'notify.emails: eleven addresses', finops({ notify: { emails: emails(11) } }), ['notify.emails'], ['at most 10']);
+bad('finops', "notify.emails ['not-an-address']", finops({ notify: { emails: ['not-an-address'] } }), ['notify.emails[0]']);
+bad('finops', 'notify.emails: one address twice (any case)', finops({ notify: { emails: ['Ops@example.com', 'ops@example.com'] } }), ['notify.emails[1]']);
+bad('finops', "notify.topicEmails ['ops@localhost'] (no domain)", finops({ notify: { topicEmails: ['ops@localhost'] } }), ['notify.topicEmails[0]']);
+bad('finops', 'notify.slack: {} (workspace and channel missing)', finops({ notify: { slack: {} } }), ['notify.slack.workspaceId', 'notify.slack.channelId']);
+bad('finops', "notify.slack: lower-case workspace, channel '#finops' (a name)", finops({ notify: { slack: { workspaceId: 't0123abcd', channelId: '#finops' } } }),
+  ['notify.slack.workspaceId', 'notify.slack.channelId'], ['not the channel name']);
+bad('finops', 'notify.slackWebhookSecretArn: the webhook URL itself', finops({ notify: { slackWebhookSecretArn: 'https://hooks.slack.com/services/T0/B0/x' } }),
+  ['notify.slackWebhookSecretArn']);
+bad('finops', 'notify.jira.baseUrl http://', jira({ baseUrl: 'http://jira.example.com' }), ['notify.jira.baseUrl']);
+bad('finops', 'notify.jira.baseUrl with credentials in it', jira({ baseUrl: 'https://bot:token@example.atlassian.net' }), ['notify.jira.baseUrl']);
+bad('finops', "notify.jira: projectKey 'ops', issueType '', a parameter ARN for the secret", jira({ projectKey: 'ops', issueType: '', credentialsSecretArn: PARAM_ARN }),
+  ['notify.jira.projectKey', 'notify.jira.issueType', 'notify.jira.credentialsSecretArn']);
+bad('finops', 'anomalyDetection.minImpactUsd 0', finops({ anomalyDetection: { minImpactUsd: 0 } }), ['anomalyDetection.minImpactUsd']);
+bad('finops', "anomalyDetection.existingMonitorArn 'Default-Services-Monitor' (a name)", finops({ anomalyDetection: { existingMonitorArn: 'Default-Services-Monitor' } }),
+  ['anomalyDetection.existingMonitorArn']);
+bad('finops', 'idleInstances.mode DELETE (instances are stopped, never deleted)', finops({ idleInstances: { mode: 'DELETE' } }), ['idleInstances.mode']);
+bad('finops', 'idleInstances STOP without lookbackDays', finops({ idleInstances: { mode: 'STOP' } }), ['idleInstances.lookbackDays'], ['explicit lookback']);
+bad('finops', 'idleInstances.lookbackDays 0 and maxCpuPercent 101', finops({ idleInstances: { lookbackDays: 0, maxCpuPercent: 101 } }),
+  ['idleInstances.lookbackDays', 'idleInstances.maxCpuPercent']);
+bad('finops', 'idleInstances.lookbackDays 64, maxNetworkBytesPerDay -1', finops({ idleInstances: { lookbackDays: 64, maxNetworkBytesPerDay: -1 } }),
+  ['idleInstances.lookbackDays', 'idleInstances.maxNetworkBytesPerDay']);
+bad('finops', "idleInstances.excludeTag 'aws:keep' (reserved prefix)", finops({ idleInstances: { excludeTag: 'aws:keep' } }), ['idleInstances.excludeTag']);
+bad('finops', "idleInstances.schedule 'every day'", finops({ idleInstances: { schedule: 'every day' } }), ['idleInstances.schedule']);
+bad('finops', "idleInstances.schedule 'cron(0 6 * * ?)' (five fields)", finops({ idleInstances: { schedule: 'cron(0 6 * * ?)' } }), ['idleInstances.schedule']);
+// EventBridge: a positive value, the unit singular for 1 and plural otherwise (rate(1 days) and rate(5 day) fail at deploy).
+bad('finops', "unattachedVolumes.schedule 'rate(1 week)'", finops({ unattachedVolumes: { schedule: 'rate(1 week)' } }), ['unattachedVolumes.schedule']);
+bad('finops', "unattachedVolumes.schedule 'rate(0 days)'", finops({ unattachedVolumes: { schedule: 'rate(0 days)' } }), ['unattachedVolumes.schedule']);
+bad('finops', "idleInstances.schedule 'rate(1 days)' and unattachedVolumes.schedule 'rate(5 day)'",
+  finops({ idleInstances: { schedule: 'rate(1 days)' }, unattachedVolumes: { schedule: 'rate(5 day)' } }), ['idleInstances.schedule', 'unattachedVolumes.schedule']);
+bad('finops', 'unattachedVolumes.mode STOP (volumes cannot be stopped)', finops({ unattachedVolumes: { mode: 'STOP' } }), ['unattachedVolumes.mode']);
+bad('finops', 'unattachedVolumes DELETE without graceDays', finops({ unattachedVolumes: { mode: 'DELETE' } }), ['unattachedVolumes.graceDays'], ['explicit grace period']);
+bad('finops', "unattachedVolumes.graceDays 366 and excludeTag ''", finops({ unattachedVolumes: { graceDays: 366, excludeTag: '' } }),
+  ['unattachedVolumes.graceDays', 'unattachedVolumes.excludeTag']);
+bad('finops', 'budgetAction without budgets', finops({ budgetAction: { denyLaunchOnRoleArns: [ROLE_ARN] } }), ['budgetAction'], ['at least one budget']);
+bad('finops', "budgetAction.budget 'weekly' (no such budget)", finops({ budgets: [MONTHLY], budgetAction: { denyLaunchOnRoleArns: [ROLE_ARN], budget: 'weekly' } }),
+  ['budgetAction.budget'], ['"monthly"']);
+bad('finops', 'budgetAction.denyLaunchOnRoleArns: [] and atPercent 0', finops({ budgets: [MONTHLY], budgetAction: { denyLaunchOnRoleArns: [], atPercent: 0 } }),
+  ['budgetAction.denyLaunchOnRoleArns', 'budgetAction.atPercent']);
+bad('finops', 'budgetAction: a user ARN and a role name, atPercent 1001',
+  finops({ budgets: [MONTHLY], budgetAction: { denyLaunchOnRoleArns: ['arn:aws:iam::111122223333:user/alice', 'Developers'], atPercent: 1001 } }),
+  ['budgetAction.denyLaunchOnRoleArns[0]', 'budgetAction.denyLaunchOnRoleArns[1]', 'budgetAction.atPercent']);
+bad('finops', 'budgetAction: 101 role ARNs', finops({ budgets: [MONTHLY], budgetAction: { denyLaunchOnRoleArns: Array.from({ length: 101 }, (_, i) => `${ROLE_ARN}${i}`) } }),
+  ['budgetAction.denyLaunchOnRoleArns']);
+bad('finops', "alertsTopic of another app's cluster", finops((fx) => ({ alertsTopic: (fx.foreign.cluster as { alertsTopic: unknown }).alertsTopic })), ['alertsTopic']);
+bad('finops', 'alertsTopic of a cluster in another region (its alarms cannot notify it)',
+  finops((fx) => ({ alertsTopic: (fx.otherRegion.cluster as { alertsTopic: unknown }).alertsTopic })), ['alertsTopic']);
+
+// Several mistakes at once: every one is listed.
+bad('finops', 'every section wrong at once', finops({
+  profile: 'prod',
+  budgets: [{ name: 'ok', limitUsd: 0, period: 'DAILY', thresholds: [{ percent: 90, type: 'FORECASTED' }], costFilters: { region: ['eu-west-1'] } }],
+  notify: { emails: ['x'], slack: { channelId: 'C1' }, jira: { baseUrl: 'ftp://jira', projectKey: 'OPS', credentialsSecretArn: 'secret' } },
+  anomalyDetection: { minImpactUsd: -1 },
+  idleInstances: { mode: 'STOP', maxCpuPercent: 200 },
+  unattachedVolumes: { mode: 'DELETE', schedule: 'daily' },
+  budgetAction: { denyLaunchOnRoleArns: ['role'], budget: 'nope' },
+  logRetentionDays: 0,
+}), [
+  'profile', 'budgets[0].limitUsd', 'budgets[0].thresholds[0].type', 'budgets[0].costFilters.region', 'notify.emails[0]', 'notify.slack.workspaceId',
+  'notify.jira.baseUrl', 'notify.jira.credentialsSecretArn', 'anomalyDetection.minImpactUsd', 'idleInstances.lookbackDays', 'idleInstances.maxCpuPercent',
+  'unattachedVolumes.graceDays', 'unattachedVolumes.schedule', 'budgetAction.denyLaunchOnRoleArns[0]', 'budgetAction.budget', 'logRetentionDays',
+], ['did you mean Region?']);
+bad('finops', 'wrong types beside bad values, and a typo', finops({
+  budgets: [{ name: 'a', limitUsd: '10' }, { name: 'a', limitUsd: 10 }],
+  notify: { topicEmails: ['ok@example.com', 'ok@example.com'], slackWebhookSecretArn: 42 },
+  idleInstances: { mode: 'REPORT', lookbackDays: 100, schedule: null },
+  budgetActon: {},
+}), ['budgets[0].limitUsd', 'budgets[1].name', 'notify.topicEmails[1]', 'notify.slackWebhookSecretArn', 'idleInstances.lookbackDays',
+  'idleInstances.schedule', 'budgetActon'], ['did you mean budgetAction?']);
+
+// Edge-valid values.
+ok('finops', 'limitUsd 0.01, thresholds 1 % and 1000 %', budget({ limitUsd: 0.01, thresholds: [{ percent: 1 }, { percent: 1000, type: 'FORECASTED' }] }));
+ok('finops', 'five thresholds, a DAILY budget with ACTUAL ones only, QUARTERLY and ANNUALLY budgets', finops({
+  budgets: [
+    { ...MONTHLY, thresholds: [{ percent: 50 }, { percent: 80 }, { percent: 100 }, { percent: 90, type: 'FORECASTED' }, { percent: 100, type: 'FORECASTED' }] },
+    { name: 'daily', limitUsd: 5, period: 'DAILY', thresholds: [{ percent: 100, type: 'ACTUAL' }] },
+    { name: 'Quarterly_2', limitUsd: 1e12, period: 'QUARTERLY' },
+    { name: 'b'.repeat(40), limitUsd: 12000.75, period: 'ANNUALLY' },
+  ],
+}));
+ok('finops', 'every cost-filter key', budget({
+  costFilters: {
+    AZ: ['eu-west-1a'],
+    BillingEntity: ['AWS'],
+    CostCategory: ['team$platform'],
+    InstanceType: ['t4g.micro'],
+    InvoicingEntity: ['Amazon Web Services EMEA SARL'],
+    LegalEntityName: ['Amazon Web Services EMEA SARL'],
+    LinkedAccount: ['111122223333'],
+    Operation: ['RunInstances'],
+    PurchaseType: ['On Demand Instances'],
+    Region: ['eu-west-1'],
+    Service: ['Amazon Elastic Compute Cloud - Compute'],
+    TagKeyValue: ['user:team$platform'],
+    UsageType: ['EUW1-BoxUsage:t4g.micro'],
+    UsageTypeGroup: ['EC2: Running Hours'],
+  },
+}));
+ok('finops', 'ten budget emails, topic emails, a Chatbot channel', finops({
+  budgets: [MONTHLY],
+  notify: { emails: emails(10), topicEmails: ["o'brien+finops@mail.example.co.uk"], slack: { workspaceId: 'T0123ABCD', channelId: 'c0456efgh' } },
+}));
+ok('finops', 'anomalyDetection with an existing monitor, minImpactUsd 0.01', finops({ anomalyDetection: { existingMonitorArn: MONITOR_ARN, minImpactUsd: 0.01 } }));
+ok('finops', 'anomalyDetection {} (a new monitor), no EC2 or EBS events', finops({ anomalyDetection: {}, instanceEvents: false, volumeEvents: false }));
+ok('finops', 'budgetAction AUTOMATIC at 1000 % on a role with a path, on the second budget', finops({
+  budgets: [MONTHLY, { name: 'compute', limitUsd: 50 }],
+  budgetAction: { denyLaunchOnRoleArns: ['arn:aws-us-gov:iam::111122223333:role/teams/platform/Developers'], approval: 'AUTOMATIC', atPercent: 1000, budget: 'compute' },
+}));
+ok('finops', 'budgetAction at 1 % on 100 roles', finops({
+  budgets: [MONTHLY], budgetAction: { denyLaunchOnRoleArns: Array.from({ length: 100 }, (_, i) => `${ROLE_ARN}${i}`), atPercent: 1 },
+}));
+ok('finops', "alertsTopic: the cluster's alerts topic", finops((fx) => ({ alertsTopic: (fx.cluster as { alertsTopic: unknown }).alertsTopic, budgets: [MONTHLY], anomalyDetection: {} })));
+ok('finops', 'PRODUCTION, logRetentionDays 3653', finops({ profile: 'PRODUCTION', logRetentionDays: 3653, budgets: [MONTHLY] }));
+ok('finops', "idleInstances STOP, lookbackDays 63, schedule 'rate(1 day)', maxCpuPercent 100, maxNetworkBytesPerDay 0", finops({
+  idleInstances: { mode: 'STOP', lookbackDays: 63, schedule: 'rate(1 day)', maxCpuPercent: 100, maxNetworkBytesPerDay: 0, includeAutoScaling: true, excludeTag: 'cost-centre/keep' },
+}));
+ok('finops', "unattachedVolumes DELETE, graceDays 365, no snapshot, schedule 'rate(12 hours)'", finops({
+  unattachedVolumes: { mode: 'DELETE', graceDays: 365, snapshotBeforeDelete: false, schedule: 'rate(12 hours)' },
+}));
+ok('finops', 'a Slack webhook and Jira (issue type of 60 characters), lookbackDays 1 and graceDays 1 in REPORT mode', finops({
+  notify: {
+    slackWebhookSecretArn: SECRET_ARN,
+    jira: { baseUrl: 'https://jira.example.com:8443/jira', projectKey: 'FIN_OPS2', credentialsSecretArn: PARTIAL_SECRET_ARN, issueType: 'T'.repeat(60) },
+  },
+  idleInstances: { lookbackDays: 1 },
+  unattachedVolumes: { graceDays: 1 },
+}));
 
 export const CASES: readonly FuzzCase[] = table.map(({ title, ...c }, i) => ({
   ...c,

@@ -41,6 +41,7 @@ const CLASS_NAME: Record<Kind, string> = {
   service: 'FargateWebService',
   database: 'ManagedDatabase',
   table: 'ManagedTable',
+  finops: 'FinOpsGuardrails',
 };
 
 // --- The engines --------------------------------------------------------------------------------
@@ -76,6 +77,7 @@ const CDK: Kit = {
       case 'service': return new cdk.FargateWebService(scope, id, props as cdk.FargateWebServiceProps);
       case 'database': return new cdk.ManagedDatabase(scope, id, props as cdk.ManagedDatabaseProps);
       case 'table': return new cdk.ManagedTable(scope, id, props as cdk.ManagedTableProps);
+      case 'finops': return new cdk.FinOpsGuardrails(scope, id, props as cdk.FinOpsGuardrailsProps);
     }
   },
   imagePullEndpoints(_scope, network) {
@@ -107,6 +109,7 @@ const CDKTF: Kit = {
       case 'service': return new cdktf.FargateWebService(scope, id, props as cdktf.FargateWebServiceProps);
       case 'database': return new cdktf.ManagedDatabase(scope, id, props as cdktf.ManagedDatabaseProps);
       case 'table': return new cdktf.ManagedTable(scope, id, props as cdktf.ManagedTableProps);
+      case 'finops': return new cdktf.FinOpsGuardrails(scope, id, props as cdktf.FinOpsGuardrailsProps);
     }
   },
   imagePullEndpoints(scope, network) {
@@ -386,8 +389,10 @@ function shown(value: unknown): string | undefined {
 const ENGINE_WORDS = /\b(an? )?(AWS CDK|CDK for Terraform)\b|ecs-platform-constructs\/cdk(tf)?\b/g;
 /** Props only one binding has, as they appear in lists of valid names. */
 const ENGINE_ONLY_NAMES = /, (containerImage|alarmTopic|secretsFrom|alarmTopicArn|waitForSteadyState)\b/g;
-/** What a problem allows, with the engine's own words and props taken out, for comparing the engines. */
-const neutral = (p: PropProblem) => `${p.prop}: ${p.allowed.replace(ENGINE_WORDS, '<engine>').replace(ENGINE_ONLY_NAMES, '')}`;
+/** The engines' own type names for one kind of collaborator (FinOpsGuardrails' alertsTopic: sns.ITopic, SnsTopic). */
+const ENGINE_TYPES = /\b(sns\.ITopic|SnsTopic resource|SnsTopic)\b/g;
+/** What a problem allows, with the engine's own words, types and props taken out, for comparing the engines. */
+const neutral = (p: PropProblem) => `${p.prop}: ${p.allowed.replace(ENGINE_WORDS, '<engine>').replace(ENGINE_TYPES, '<type>').replace(ENGINE_ONLY_NAMES, '')}`;
 
 function judgeRun(c: FuzzCase, run: Run): string[] {
   const at = `[${run.engine}]`;
