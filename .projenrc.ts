@@ -162,7 +162,6 @@ project.package.addPackageResolutions('unrs-resolver@1.12.2');
 
 // The FinOps handlers' bundles (assets/handlers/<name>/index.js) are built before the library
 // compiles and shipped in the npm package; both engines deploy them as Lambda code.
-project.preCompileTask.exec('node scripts/bundle-handlers.js');
 // The handlers' SDK clients are bundled by esbuild, never required by the library at run time.
 project.eslint?.allowDevDeps('src/handlers/**');
 
@@ -172,6 +171,9 @@ project.postCompileTask.exec('node scripts/lazy-root.js');
 // We develop against the newest engines; jsii would have the dev pins equal the
 // lowest peer versions. (A lowest-versions CI job is the way to cover those.)
 project.compileTask.reset('jsii --silence-warnings reserved-word metadata/missing-dev-dependency');
+// The FinOps handler bundles are part of compile itself: `test` and `examples` spawn compile directly,
+// not the pre-compile step, and lib/ finds the bundles at ../assets/handlers.
+project.compileTask.prependExec('node scripts/bundle-handlers.js');
 
 // ---------------------------------------------------------------------------
 // Tasks
