@@ -20,16 +20,20 @@ import {
   budgetsTrustStatement,
   CHATBOT_GUARDRAIL_POLICY,
   CHATBOT_ROLE_STATEMENTS,
+  CHATBOT_TRUST,
   DEAD_LETTER_RETENTION_SECONDS,
   denyLaunchStatements,
   EventRulePlan,
+  FINOPS_ALARMS,
   FINOPS_HANDLER_RUNTIME,
   FINOPS_OPTIONS_SCHEMA,
+  FINOPS_SETTINGS,
   FinOpsGuardrailsOptions,
   FinOpsPlan,
   FunctionPlan,
   functionRoleStatements,
   handlerBundleDir,
+  LAMBDA_TRUST,
   planFinOps,
   topicTargetProblem,
 } from '../constructs/finops-guardrails';
@@ -138,15 +142,20 @@ export class FinOpsGuardrails extends Construct {
     this.budgets = plan.budgets.map((budget) => new budgets.CfnBudget(this, budget.id, {
       budget: {
         budgetName: physicalNameFromPath(deploymentPath, { suffix: budget.name, maxLength: 100 }),
-        budgetType: 'COST',
+        budgetType: FINOPS_SETTINGS.budget.type,
         timeUnit: budget.period,
-        budgetLimit: { amount: Number(budget.limitAmount), unit: 'USD' },
+        budgetLimit: { amount: Number(budget.limitAmount), unit: FINOPS_SETTINGS.budget.unit },
         costFilters: budget.costFilters.length
           ? Object.fromEntries(budget.costFilters.map((f) => [f.name, [...f.values]]))
           : undefined,
       },
       notificationsWithSubscribers: budget.notifications.map((n) => ({
-        notification: { notificationType: n.type, comparisonOperator: 'GREATER_THAN', threshold: n.percent, thresholdType: 'PERCENTAGE' },
+        notification: {
+          notificationType: n.type,
+          comparisonOperator: FINOPS_SETTINGS.budget.comparisonOperator,
+          threshold: n.percent,
+          thresholdType: FINOPS_SETTINGS.budget.thresholdType,
+        },
         subscribers: [
           { subscriptionType: 'SNS', address: this.topicArn },
           ...n.emails.map((address) => ({ subscriptionType: 'EMAIL', address })),
@@ -159,14 +168,14 @@ export class FinOpsGuardrails extends Construct {
       if (monitorArn === undefined) {
         this.anomalyMonitor = new ce.CfnAnomalyMonitor(this, 'AnomalyMonitor', {
           monitorName: physicalNameFromPath(deploymentPath, { suffix: 'services', maxLength: 1024 }),
-          monitorType: 'DIMENSIONAL',
-          monitorDimension: 'SERVICE',
+          monitorType: FINOPS_SETTINGS.anomaly.monitorType,
+          monitorDimension: FINOPS_SETTINGS.anomaly.monitorDimension,
         });
         monitorArn = this.anomalyMonitor.attrMonitorArn;
       }
       this.anomalySubscription = new ce.CfnAnomalySubscription(this, 'AnomalySubscription', {
         subscriptionName: physicalNameFromPath(deploymentPath, { suffix: 'anomalies', maxLength: 1024 }),
-        frequency: 'IMMEDIATE',
+        frequency: FINOPS_SETTINGS.anomaly.frequency,
         monitorArnList: [monitorArn],
         subscribers: [{ type: 'SNS', address: this.topicArn }],
         thresholdExpression: plan.anomaly.thresholdExpression,
@@ -198,14 +207,7 @@ export class FinOpsGuardrails extends Construct {
         { id: 'AwsSolutions::AwsSolutions-SQS3', reason: dlqReason },
         { id: 'cdk-validator-cfnguard::sqs_dlq_check', reason: dlqReason },
       );
-      new cloudwatch.Alarm(this, 'DeadLettersAlarm', {
-        alarmDescription: 'A FinOps function failed an event after its retries: the event is in the dead-letter queue.',
-        metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }).addAlarmAction({ bind: () => ({ alarmActionArn: this.topicArn }) });
+      this.failureAlarm(FINOPS_ALARMS.deadLetters, this.deadLetterQueue.metricApproximateNumberOfMessagesVisible());
       for (const fn of plan.functions) this.handlerFunction(fn, plan, removalPolicy, deploymentPath);
     }
 
@@ -221,9 +223,9 @@ export class FinOpsGuardrails extends Construct {
         'Lets AWS Budgets attach and detach the deny-launch policy on the named roles');
       this.budgetAction = new budgets.CfnBudgetsAction(this, 'BudgetAction', {
         budgetName: budget.ref,
-        notificationType: 'ACTUAL',
-        actionType: 'APPLY_IAM_POLICY',
-        actionThreshold: { type: 'PERCENTAGE', value: action.percent },
+        notificationType: FINOPS_SETTINGS.budgetAction.notificationType,
+        actionType: FINOPS_SETTINGS.budgetAction.actionType,
+        actionThreshold: { type: FINOPS_SETTINGS.budgetAction.thresholdType, value: action.percent },
         approvalModel: action.approval,
         executionRoleArn: role.roleArn,
         definition: { iamActionDefinition: { policyArn: this.denyLaunchPolicy.managedPolicyArn, roles: [...action.roleNames] } },
@@ -269,7 +271,7 @@ export class FinOpsGuardrails extends Construct {
   }
 
   private chatbotChannel(channel: NonNullable<FinOpsPlan['chatbot']>, deploymentPath: string): chatbot.CfnSlackChannelConfiguration {
-    const role = this.roleFor('SlackChannelRole', { Effect: 'Allow', Principal: { Service: 'chatbot.amazonaws.com' }, Action: 'sts:AssumeRole' },
+    const role = this.roleFor('SlackChannelRole', CHATBOT_TRUST,
       [...CHATBOT_ROLE_STATEMENTS], 'AWS Chatbot: reads the alarms and metrics it shows in Slack');
     Validations.of(role).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
@@ -283,9 +285,22 @@ export class FinOpsGuardrails extends Construct {
       snsTopicArns: [this.topicArn],
       // Without it AWS Chatbot applies AdministratorAccess to what channel members may run.
       guardrailPolicies: [awsManagedPolicyArn(CDK_ENVIRONMENT.partition, CHATBOT_GUARDRAIL_POLICY)],
-      loggingLevel: 'ERROR',
-      userRoleRequired: false,
+      loggingLevel: FINOPS_SETTINGS.chatbot.loggingLevel,
+      userRoleRequired: FINOPS_SETTINGS.chatbot.userRoleRequired,
     });
+  }
+
+  /** One failed event in the alarm's period notifies the topic. */
+  private failureAlarm(alarm: { id: string; description: string; statistic: string }, metric: cloudwatch.Metric): void {
+    const settings = FINOPS_SETTINGS.failureAlarm;
+    new cloudwatch.Alarm(this, alarm.id, {
+      alarmDescription: alarm.description,
+      metric: metric.with({ period: Duration.seconds(settings.periodSeconds), statistic: alarm.statistic }),
+      threshold: settings.threshold,
+      evaluationPeriods: settings.evaluationPeriods,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction({ bind: () => ({ alarmActionArn: this.topicArn }) });
   }
 
   private roleFor(id: string, trust: PolicyStatementJson, statements: readonly PolicyStatementJson[], description: string): iam.Role {
@@ -309,7 +324,7 @@ export class FinOpsGuardrails extends Construct {
         reason: `logRetentionDays is ${plan.logRetentionDays} (${plan.profile} profile or explicit choice); PRODUCTION keeps the FinOps functions' logs ${ONE_YEAR_DAYS} days.`,
       });
     }
-    const role = this.roleFor(`${fn.id}Role`, { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+    const role = this.roleFor(`${fn.id}Role`, LAMBDA_TRUST,
       functionRoleStatements(fn, {
         // aws-cdk-lib's logGroupArn already ends in `:*` (the log streams).
         logStreamsArn: logGroup.logGroupArn,
@@ -356,7 +371,7 @@ export class FinOpsGuardrails extends Construct {
       new events.Rule(this, `${fn.id}Schedule`, {
         description: `Runs the ${fn.id} FinOps function`,
         schedule: events.Schedule.expression(fn.trigger.schedule),
-        targets: [new targets.LambdaFunction(func, { retryAttempts: 2 })],
+        targets: [new targets.LambdaFunction(func, { retryAttempts: FINOPS_SETTINGS.scheduleRetryAttempts })],
       });
     } else {
       new sns.Subscription(this, `${fn.id}Subscription`, {
@@ -367,14 +382,7 @@ export class FinOpsGuardrails extends Construct {
         sourceArn: this.topicArn,
       });
     }
-    new cloudwatch.Alarm(this, `${fn.id}ErrorsAlarm`, {
-      alarmDescription: `The ${fn.id} FinOps function failed.`,
-      metric: func.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    }).addAlarmAction({ bind: () => ({ alarmActionArn: this.topicArn }) });
+    this.failureAlarm(FINOPS_ALARMS.functionErrors(fn), func.metricErrors());
     this.functions.push(func);
     this.logGroups.push(logGroup);
   }

@@ -45,8 +45,10 @@ import {
   CHATBOT_TRUST,
   DEAD_LETTER_RETENTION_SECONDS,
   denyLaunchStatements,
+  FINOPS_ALARMS,
   FINOPS_HANDLER_RUNTIME,
   FINOPS_OPTIONS_SCHEMA,
+  FINOPS_SETTINGS,
   FinOpsGuardrailsOptions,
   FinOpsPlan,
   FunctionPlan,
@@ -165,16 +167,16 @@ export class FinOpsGuardrails extends Construct {
 
     this.budgets = plan.budgets.map((budget) => new BudgetsBudget(this, budget.id, {
       name: physicalName(this, { suffix: budget.name, maxLength: 100 }),
-      budgetType: 'COST',
+      budgetType: FINOPS_SETTINGS.budget.type,
       timeUnit: budget.period,
       limitAmount: budget.limitAmount,
-      limitUnit: 'USD',
+      limitUnit: FINOPS_SETTINGS.budget.unit,
       costFilter: budget.costFilters.map((f) => ({ name: f.name, values: [...f.values] })),
       notification: budget.notifications.map((n) => ({
         notificationType: n.type,
-        comparisonOperator: 'GREATER_THAN',
+        comparisonOperator: FINOPS_SETTINGS.budget.comparisonOperator,
         threshold: n.percent,
-        thresholdType: 'PERCENTAGE',
+        thresholdType: FINOPS_SETTINGS.budget.thresholdType,
         subscriberSnsTopicArns: [this.topicArn],
         subscriberEmailAddresses: n.emails.length ? [...n.emails] : undefined,
       })),
@@ -187,19 +189,20 @@ export class FinOpsGuardrails extends Construct {
       if (monitorArn === undefined) {
         this.anomalyMonitor = new CeAnomalyMonitor(this, 'AnomalyMonitor', {
           name: physicalName(this, { suffix: 'services', maxLength: 1024 }),
-          monitorType: 'DIMENSIONAL',
-          monitorDimension: 'SERVICE',
+          monitorType: FINOPS_SETTINGS.anomaly.monitorType,
+          monitorDimension: FINOPS_SETTINGS.anomaly.monitorDimension,
           tags: nameTag(this),
         });
         monitorArn = this.anomalyMonitor.arn;
       }
-      const threshold = JSON.parse(plan.anomaly.thresholdExpression).Dimensions;
       this.anomalySubscription = new CeAnomalySubscription(this, 'AnomalySubscription', {
         name: physicalName(this, { suffix: 'anomalies', maxLength: 1024 }),
-        frequency: 'IMMEDIATE',
+        frequency: FINOPS_SETTINGS.anomaly.frequency,
         monitorArnList: [monitorArn],
         subscriber: [{ type: 'SNS', address: this.topicArn }],
-        thresholdExpression: { dimension: { key: threshold.Key, matchOptions: threshold.MatchOptions, values: threshold.Values } },
+        thresholdExpression: {
+          dimension: { key: plan.anomaly.threshold.key, matchOptions: [...plan.anomaly.threshold.matchOptions], values: [...plan.anomaly.threshold.values] },
+        },
         dependsOn: topicReady,
         tags: nameTag(this),
       });
@@ -230,8 +233,8 @@ export class FinOpsGuardrails extends Construct {
         snsTopicArns: [this.topicArn],
         // Without it AWS Chatbot applies AdministratorAccess to what channel members may run.
         guardrailPolicyArns: [awsManagedPolicyArn(env.partition, CHATBOT_GUARDRAIL_POLICY)],
-        loggingLevel: 'ERROR',
-        userAuthorizationRequired: false,
+        loggingLevel: FINOPS_SETTINGS.chatbot.loggingLevel,
+        userAuthorizationRequired: FINOPS_SETTINGS.chatbot.userRoleRequired,
         dependsOn: [role.policy],
         tags: nameTag(this),
       });
@@ -251,8 +254,7 @@ export class FinOpsGuardrails extends Construct {
         queueUrl: this.deadLetterQueue.url,
         policy: policyDocument([denyInsecureTransport(this.deadLetterQueue.arn, 'sqs:*')]),
       });
-      this.alarm('DeadLettersAlarm', 'A FinOps function failed an event after its retries: the event is in the dead-letter queue.',
-        { namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: this.deadLetterQueue.name }, statistic: 'Maximum' });
+      this.failureAlarm(FINOPS_ALARMS.deadLetters, { QueueName: this.deadLetterQueue.name });
       for (const fn of plan.functions) this.handlerFunction(fn, plan, env);
     }
 
@@ -268,9 +270,9 @@ export class FinOpsGuardrails extends Construct {
         budgetActionRoleStatements(action.roleArns, this.denyLaunchPolicy.arn));
       this.budgetAction = new BudgetsBudgetAction(this, 'BudgetAction', {
         budgetName: budget.name,
-        notificationType: 'ACTUAL',
-        actionType: 'APPLY_IAM_POLICY',
-        actionThreshold: { actionThresholdType: 'PERCENTAGE', actionThresholdValue: action.percent },
+        notificationType: FINOPS_SETTINGS.budgetAction.notificationType,
+        actionType: FINOPS_SETTINGS.budgetAction.actionType,
+        actionThreshold: { actionThresholdType: FINOPS_SETTINGS.budgetAction.thresholdType, actionThresholdValue: action.percent },
         approvalModel: action.approval,
         executionRoleArn: role.role.arn,
         definition: { iamActionDefinition: { policyArn: this.denyLaunchPolicy.arn, roles: [...action.roleNames] } },
@@ -303,15 +305,19 @@ export class FinOpsGuardrails extends Construct {
     return { role, policy };
   }
 
-  private alarm(id: string, description: string,
-    metric: { namespace: string; metricName: string; dimensions: Record<string, string>; statistic: string }): void {
-    new CloudwatchMetricAlarm(this, id, {
-      alarmName: physicalName(this, { suffix: id, allowed: ALARM_NAME_CHARACTERS }),
-      alarmDescription: description,
-      ...metric,
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: 1,
+  /** One failed event in the alarm's period notifies the topic. */
+  private failureAlarm(alarm: { id: string; description: string; namespace: string; metricName: string; statistic: string },
+    dimensions: Record<string, string>): void {
+    new CloudwatchMetricAlarm(this, alarm.id, {
+      alarmName: physicalName(this, { suffix: alarm.id, allowed: ALARM_NAME_CHARACTERS }),
+      alarmDescription: alarm.description,
+      namespace: alarm.namespace,
+      metricName: alarm.metricName,
+      statistic: alarm.statistic,
+      dimensions,
+      period: FINOPS_SETTINGS.failureAlarm.periodSeconds,
+      evaluationPeriods: FINOPS_SETTINGS.failureAlarm.evaluationPeriods,
+      threshold: FINOPS_SETTINGS.failureAlarm.threshold,
       comparisonOperator: 'GreaterThanOrEqualToThreshold',
       treatMissingData: 'notBreaching',
       alarmActions: [this.topicArn],
@@ -360,7 +366,7 @@ export class FinOpsGuardrails extends Construct {
         scheduleExpression: fn.trigger.schedule,
         tags: nameTag(this),
       });
-      new CloudwatchEventTarget(this, `${fn.id}ScheduleTarget`, { rule: rule.name, arn: func.arn, retryPolicy: { maximumRetryAttempts: 2 } });
+      new CloudwatchEventTarget(this, `${fn.id}ScheduleTarget`, { rule: rule.name, arn: func.arn, retryPolicy: { maximumRetryAttempts: FINOPS_SETTINGS.scheduleRetryAttempts } });
       new LambdaPermission(this, `${fn.id}InvokeFromSchedule`, {
         action: 'lambda:InvokeFunction', functionName: func.functionName, principal: 'events.amazonaws.com', sourceArn: rule.arn,
       });
@@ -370,8 +376,7 @@ export class FinOpsGuardrails extends Construct {
         action: 'lambda:InvokeFunction', functionName: func.functionName, principal: 'sns.amazonaws.com', sourceArn: this.topicArn,
       });
     }
-    this.alarm(`${fn.id}ErrorsAlarm`, `The ${fn.id} FinOps function failed.`,
-      { namespace: 'AWS/Lambda', metricName: 'Errors', dimensions: { FunctionName: func.functionName }, statistic: 'Sum' });
+    this.failureAlarm(FINOPS_ALARMS.functionErrors(fn), { FunctionName: func.functionName });
     this.functions.push(func);
     this.logGroups.push(logGroup);
   }

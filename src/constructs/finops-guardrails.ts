@@ -506,7 +506,13 @@ export interface FinOpsPlan {
   /** The services that publish to the topic: its policy and key admit exactly these. */
   readonly topicPublishers: readonly TopicPublisher[];
   readonly budgets: readonly BudgetPlan[];
-  readonly anomaly?: { readonly existingMonitorArn?: string; readonly thresholdExpression: string; readonly minImpactUsd: number };
+  readonly anomaly?: {
+    readonly existingMonitorArn?: string;
+    readonly minImpactUsd: number;
+    /** The threshold, and the same as CloudFormation's ThresholdExpression JSON string. */
+    readonly threshold: AnomalyThreshold;
+    readonly thresholdExpression: string;
+  };
   readonly eventRules: readonly EventRulePlan[];
   readonly chatbot?: { readonly workspaceId: string; readonly channelId: string };
   readonly functions: readonly FunctionPlan[];
@@ -728,11 +734,13 @@ function planAnomaly(v: PropsValidator, options: FinOpsAnomalyDetection): FinOps
     v.require(MONITOR_ARN.test(options.existingMonitorArn), 'anomalyDetection.existingMonitorArn', options.existingMonitorArn,
       'expected a Cost Anomaly Detection monitor ARN, arn:aws:ce::<account>:anomalymonitor/<id>');
   }
+  const threshold: AnomalyThreshold = { key: 'ANOMALY_TOTAL_IMPACT_ABSOLUTE', matchOptions: ['GREATER_THAN_OR_EQUAL'], values: [String(minImpactUsd)] };
   return {
     existingMonitorArn: options.existingMonitorArn,
     minImpactUsd,
+    threshold,
     thresholdExpression: JSON.stringify({
-      Dimensions: { Key: 'ANOMALY_TOTAL_IMPACT_ABSOLUTE', MatchOptions: ['GREATER_THAN_OR_EQUAL'], Values: [String(minImpactUsd)] },
+      Dimensions: { Key: threshold.key, MatchOptions: [...threshold.matchOptions], Values: [...threshold.values] },
     }),
   };
 }
@@ -1094,6 +1102,48 @@ export const CHATBOT_GUARDRAIL_POLICY = 'ReadOnlyAccess';
 /** @internal an AWS-managed policy's ARN. */
 export function awsManagedPolicyArn(partition: string, name: string): string {
   return `arn:${partition}:iam::aws:policy/${name}`;
+}
+
+/**
+ * @internal
+ * The fixed settings both engines render, in one place: what a budget and its alerts are, the
+ * anomaly monitor and subscription, the budget action's trigger, the Chatbot channel, retries of
+ * scheduled runs, and the failure alarms (one failed event in five minutes notifies the topic).
+ */
+export const FINOPS_SETTINGS = {
+  budget: { type: 'COST', unit: 'USD', comparisonOperator: 'GREATER_THAN', thresholdType: 'PERCENTAGE' },
+  anomaly: { monitorType: 'DIMENSIONAL', monitorDimension: 'SERVICE', frequency: 'IMMEDIATE' },
+  budgetAction: { actionType: 'APPLY_IAM_POLICY', notificationType: 'ACTUAL', thresholdType: 'PERCENTAGE' },
+  /** Errors only in the channel's log; channel members need no IAM role of their own (the guardrail limits them). */
+  chatbot: { loggingLevel: 'ERROR', userRoleRequired: false },
+  /** EventBridge retries a failed scheduled invocation twice more (Lambda's async retries come on top). */
+  scheduleRetryAttempts: 2,
+  failureAlarm: { periodSeconds: 300, threshold: 1, evaluationPeriods: 1 },
+} as const;
+
+/** @internal the failure alarms: the dead-letter queue holding a message, and each function's errors. */
+export const FINOPS_ALARMS = {
+  deadLetters: {
+    id: 'DeadLettersAlarm',
+    description: 'A FinOps function failed an event after its retries: the event is in the dead-letter queue.',
+    namespace: 'AWS/SQS',
+    metricName: 'ApproximateNumberOfMessagesVisible',
+    statistic: 'Maximum',
+  },
+  functionErrors: (fn: FunctionPlan) => ({
+    id: `${fn.id}ErrorsAlarm`,
+    description: `The ${fn.id} FinOps function failed.`,
+    namespace: 'AWS/Lambda',
+    metricName: 'Errors',
+    statistic: 'Sum',
+  }),
+};
+
+/** @internal the anomaly alert threshold, as Cost Anomaly Detection's ThresholdExpression spells it. */
+export interface AnomalyThreshold {
+  readonly key: string;
+  readonly matchOptions: readonly string[];
+  readonly values: readonly string[];
 }
 
 /** @internal SQS: a dead-letter queue keeps failed events 14 days, the most SQS allows. */

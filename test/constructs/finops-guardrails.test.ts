@@ -186,7 +186,12 @@ describe('FinOpsGuardrails plan: defaults', () => {
 
   test('GIVEN anomalyDetection {} THEN a new monitor and a threshold expression: total impact >= 100 USD', () => {
     const { anomaly } = plan({ anomalyDetection: {} });
-    expect(anomaly).toEqual({ existingMonitorArn: undefined, minImpactUsd: 100, thresholdExpression: expect.any(String) });
+    expect(anomaly).toEqual({
+      existingMonitorArn: undefined,
+      minImpactUsd: 100,
+      threshold: { key: 'ANOMALY_TOTAL_IMPACT_ABSOLUTE', matchOptions: ['GREATER_THAN_OR_EQUAL'], values: ['100'] },
+      thresholdExpression: expect.any(String),
+    });
     expect(JSON.parse(anomaly!.thresholdExpression)).toEqual({
       Dimensions: { Key: 'ANOMALY_TOTAL_IMPACT_ABSOLUTE', MatchOptions: ['GREATER_THAN_OR_EQUAL'], Values: ['100'] },
     });

@@ -24,6 +24,7 @@
 import { App, CfnOutput, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { companionsFrom, finOpsOptions, OPENOPS_DATABASE, OPENOPS_READ_ACTIONS, openOpsServiceOptions } from '../openops';
 import { EnvironmentProfile } from 'ecs-platform-constructs';
 import {
   FargateWebService,
@@ -33,7 +34,6 @@ import {
   PlatformLoadBalancer,
   PlatformNetwork,
 } from 'ecs-platform-constructs/cdk';
-import { companionsFrom, finOpsOptions, OPENOPS_DATABASE, OPENOPS_READ_ACTIONS, openOpsServiceOptions } from '../openops';
 
 /** Add the example's three stacks to `app` (a new App when none is given) and return it. */
 export function buildApp(app: App = new App(), profile: EnvironmentProfile = EnvironmentProfile.DEVELOPMENT): App {

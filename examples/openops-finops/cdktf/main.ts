@@ -30,6 +30,7 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { App, dependable, TerraformOutput, TerraformStack } from 'cdktf';
+import { companionsFrom, finOpsOptions, OPENOPS_DATABASE, OPENOPS_READ_ACTIONS, openOpsServiceOptions } from '../openops';
 import { EnvironmentProfile } from 'ecs-platform-constructs';
 import {
   FargateWebService,
@@ -39,7 +40,6 @@ import {
   PlatformLoadBalancer,
   PlatformNetwork,
 } from 'ecs-platform-constructs/cdktf';
-import { companionsFrom, finOpsOptions, OPENOPS_DATABASE, OPENOPS_READ_ACTIONS, openOpsServiceOptions } from '../openops';
 
 /** The region the example's stacks deploy to. */
 const REGION = 'eu-west-1';
