@@ -201,7 +201,11 @@ export class FinOpsGuardrails extends Construct {
         monitorArnList: [monitorArn],
         subscriber: [{ type: 'SNS', address: this.topicArn }],
         thresholdExpression: {
-          dimension: { key: plan.anomaly.threshold.key, matchOptions: [...plan.anomaly.threshold.matchOptions], values: [...plan.anomaly.threshold.values] },
+          dimension: {
+            key: plan.anomaly.threshold.key,
+            matchOptions: [...plan.anomaly.threshold.matchOptions],
+            values: [...plan.anomaly.threshold.values],
+          },
         },
         dependsOn: topicReady,
         tags: nameTag(this),
