@@ -15,6 +15,8 @@ import { Construct } from 'constructs';
 import { CDK_ENVIRONMENT, cdkDeploymentPath, cdkLiteralRegion, checkCdkProps, markCdkConstruct } from './engine';
 import { EnvironmentProfile } from '../constructs/environment-profile';
 import {
+  ACCOUNT_SCOPED_NAME_LIMITS,
+  accountScopedName,
   awsManagedPolicyArn,
   budgetActionRoleStatements,
   budgetsTrustStatement,
@@ -37,7 +39,6 @@ import {
   planFinOps,
   topicTargetProblem,
 } from '../constructs/finops-guardrails';
-import { physicalNameFromPath } from '../constructs/naming';
 import { ONE_YEAR_DAYS } from '../constructs/platform-network';
 import {
   allowCloudWatchLogs,
@@ -141,7 +142,7 @@ export class FinOpsGuardrails extends Construct {
 
     this.budgets = plan.budgets.map((budget) => new budgets.CfnBudget(this, budget.id, {
       budget: {
-        budgetName: physicalNameFromPath(deploymentPath, { suffix: budget.name, maxLength: 100 }),
+        budgetName: accountScopedName(deploymentPath, budget.name, CDK_ENVIRONMENT.region, ACCOUNT_SCOPED_NAME_LIMITS.budget),
         budgetType: FINOPS_SETTINGS.budget.type,
         timeUnit: budget.period,
         budgetLimit: { amount: Number(budget.limitAmount), unit: FINOPS_SETTINGS.budget.unit },
@@ -167,14 +168,14 @@ export class FinOpsGuardrails extends Construct {
       let monitorArn = plan.anomaly.existingMonitorArn;
       if (monitorArn === undefined) {
         this.anomalyMonitor = new ce.CfnAnomalyMonitor(this, 'AnomalyMonitor', {
-          monitorName: physicalNameFromPath(deploymentPath, { suffix: 'services', maxLength: 1024 }),
+          monitorName: accountScopedName(deploymentPath, 'services', CDK_ENVIRONMENT.region, ACCOUNT_SCOPED_NAME_LIMITS.anomaly),
           monitorType: FINOPS_SETTINGS.anomaly.monitorType,
           monitorDimension: FINOPS_SETTINGS.anomaly.monitorDimension,
         });
         monitorArn = this.anomalyMonitor.attrMonitorArn;
       }
       this.anomalySubscription = new ce.CfnAnomalySubscription(this, 'AnomalySubscription', {
-        subscriptionName: physicalNameFromPath(deploymentPath, { suffix: 'anomalies', maxLength: 1024 }),
+        subscriptionName: accountScopedName(deploymentPath, 'anomalies', CDK_ENVIRONMENT.region, ACCOUNT_SCOPED_NAME_LIMITS.anomaly),
         frequency: FINOPS_SETTINGS.anomaly.frequency,
         monitorArnList: [monitorArn],
         subscribers: [{ type: 'SNS', address: this.topicArn }],
@@ -278,7 +279,7 @@ export class FinOpsGuardrails extends Construct {
       reason: 'CloudWatch DescribeAlarms, GetMetricData, GetMetricStatistics and ListMetrics have no resource-level permissions.',
     });
     return new chatbot.CfnSlackChannelConfiguration(this, 'SlackChannel', {
-      configurationName: physicalNameFromPath(deploymentPath, { suffix: 'slack', maxLength: 128 }),
+      configurationName: accountScopedName(deploymentPath, 'slack', CDK_ENVIRONMENT.region, ACCOUNT_SCOPED_NAME_LIMITS.chatbot),
       iamRoleArn: role.roleArn,
       slackWorkspaceId: channel.workspaceId,
       slackChannelId: channel.channelId,

@@ -37,6 +37,8 @@ import {
 import { PlatformCluster } from './platform-cluster';
 import { EnvironmentProfile } from '../constructs/environment-profile';
 import {
+  ACCOUNT_SCOPED_NAME_LIMITS,
+  accountScopedName,
   awsManagedPolicyArn,
   budgetActionRoleStatements,
   budgetsTrustStatement,
@@ -166,7 +168,7 @@ export class FinOpsGuardrails extends Construct {
     }));
 
     this.budgets = plan.budgets.map((budget) => new BudgetsBudget(this, budget.id, {
-      name: physicalName(this, { suffix: budget.name, maxLength: 100 }),
+      name: accountScopedName(this.node.path, budget.name, env.region, ACCOUNT_SCOPED_NAME_LIMITS.budget),
       budgetType: FINOPS_SETTINGS.budget.type,
       timeUnit: budget.period,
       limitAmount: budget.limitAmount,
@@ -188,7 +190,7 @@ export class FinOpsGuardrails extends Construct {
       let monitorArn = plan.anomaly.existingMonitorArn;
       if (monitorArn === undefined) {
         this.anomalyMonitor = new CeAnomalyMonitor(this, 'AnomalyMonitor', {
-          name: physicalName(this, { suffix: 'services', maxLength: 1024 }),
+          name: accountScopedName(this.node.path, 'services', env.region, ACCOUNT_SCOPED_NAME_LIMITS.anomaly),
           monitorType: FINOPS_SETTINGS.anomaly.monitorType,
           monitorDimension: FINOPS_SETTINGS.anomaly.monitorDimension,
           tags: nameTag(this),
@@ -196,7 +198,7 @@ export class FinOpsGuardrails extends Construct {
         monitorArn = this.anomalyMonitor.arn;
       }
       this.anomalySubscription = new CeAnomalySubscription(this, 'AnomalySubscription', {
-        name: physicalName(this, { suffix: 'anomalies', maxLength: 1024 }),
+        name: accountScopedName(this.node.path, 'anomalies', env.region, ACCOUNT_SCOPED_NAME_LIMITS.anomaly),
         frequency: FINOPS_SETTINGS.anomaly.frequency,
         monitorArnList: [monitorArn],
         subscriber: [{ type: 'SNS', address: this.topicArn }],
@@ -230,7 +232,7 @@ export class FinOpsGuardrails extends Construct {
     if (plan.chatbot) {
       const role = this.roleFor('SlackChannelRole', CHATBOT_TRUST, CHATBOT_ROLE_STATEMENTS);
       this.slackChannel = new ChatbotSlackChannelConfiguration(this, 'SlackChannel', {
-        configurationName: physicalName(this, { suffix: 'slack', maxLength: 128 }),
+        configurationName: accountScopedName(this.node.path, 'slack', env.region, ACCOUNT_SCOPED_NAME_LIMITS.chatbot),
         iamRoleArn: role.role.arn,
         slackTeamId: plan.chatbot.workspaceId,
         slackChannelId: plan.chatbot.channelId,

@@ -9,6 +9,7 @@
 import { existsSync } from 'fs';
 import { join } from 'path';
 import { ENVIRONMENT_PROFILES, EnvironmentProfile, profileDefaults } from './environment-profile';
+import { physicalNameFromPath } from './naming';
 import { LOG_RETENTION_DAYS } from './platform-network';
 import {
   AwsEnvironment,
@@ -1138,6 +1139,21 @@ export const FINOPS_ALARMS = {
     statistic: 'Sum',
   }),
 };
+
+/**
+ * @internal
+ * Budgets, anomaly monitors and subscriptions, and AWS Chatbot channel configurations are named per
+ * account, not per region: the same stack deployed in two regions would collide ("already exists"),
+ * so their names end in the region. `path` is the deployment-scoped construct path; the name is cut
+ * (with a hash) to leave room for the region within AWS's limit.
+ */
+export function accountScopedName(path: string, suffix: string, region: string, maxLength: number): string {
+  // The longest region names today have 14 characters (ap-southeast-5); keep room for 20 and the '-'.
+  return `${physicalNameFromPath(path, { suffix, maxLength: maxLength - 21 })}-${region}`;
+}
+
+/** @internal AWS's length limits of the account-scoped names. */
+export const ACCOUNT_SCOPED_NAME_LIMITS = { budget: 100, anomaly: 1024, chatbot: 128 } as const;
 
 /** @internal the anomaly alert threshold, as Cost Anomaly Detection's ThresholdExpression spells it. */
 export interface AnomalyThreshold {

@@ -151,13 +151,13 @@ describe('FinOpsGuardrails (AWS CDK)', () => {
     test('THEN a daily and a monthly COST budget in USD, with cost filters, physical names from the stack name and path', () => {
       t.resourceCountIs('AWS::Budgets::Budget', 2);
       expect(resourceOf(t, 'AWS::Budgets::Budget', 'FinOpsBudgetDaily').Properties.Budget).toEqual({
-        BudgetName: 'Test-FinOps-daily',
+        BudgetName: { 'Fn::Join': ['', ['Test-FinOps-daily-', { Ref: 'AWS::Region' }]] },
         BudgetType: 'COST',
         TimeUnit: 'DAILY',
         BudgetLimit: { Amount: 50, Unit: 'USD' },
       });
       expect(resourceOf(t, 'AWS::Budgets::Budget', 'FinOpsBudgetMonthlyCompute').Properties.Budget).toEqual({
-        BudgetName: 'Test-FinOps-monthly-compute',
+        BudgetName: { 'Fn::Join': ['', ['Test-FinOps-monthly-compute-', { Ref: 'AWS::Region' }]] },
         BudgetType: 'COST',
         TimeUnit: 'MONTHLY',
         BudgetLimit: { Amount: 1000, Unit: 'USD' },
@@ -183,10 +183,10 @@ describe('FinOpsGuardrails (AWS CDK)', () => {
 
     test('THEN an AWS-services anomaly monitor and an IMMEDIATE subscription to the topic above 250 USD of impact', () => {
       const monitorId = idOf(t, 'AWS::CE::AnomalyMonitor', 'FinOpsAnomalyMonitor');
-      t.hasResourceProperties('AWS::CE::AnomalyMonitor', { MonitorName: 'Test-FinOps-services', MonitorType: 'DIMENSIONAL', MonitorDimension: 'SERVICE' });
+      t.hasResourceProperties('AWS::CE::AnomalyMonitor', { MonitorName: { 'Fn::Join': ['', ['Test-FinOps-services-', { Ref: 'AWS::Region' }]] }, MonitorType: 'DIMENSIONAL', MonitorDimension: 'SERVICE' });
       const subscription = resourceOf(t, 'AWS::CE::AnomalySubscription', 'FinOpsAnomalySubscription').Properties;
       expect(subscription).toEqual({
-        SubscriptionName: 'Test-FinOps-anomalies',
+        SubscriptionName: { 'Fn::Join': ['', ['Test-FinOps-anomalies-', { Ref: 'AWS::Region' }]] },
         Frequency: 'IMMEDIATE',
         MonitorArnList: [{ 'Fn::GetAtt': [monitorId, 'MonitorArn'] }],
         Subscribers: [{ Type: 'SNS', Address: ref(topicId) }],
@@ -246,7 +246,7 @@ describe('FinOpsGuardrails (AWS CDK)', () => {
     test('THEN a Chatbot Slack channel on the topic, its members limited by ReadOnlyAccess, its role trusted by AWS Chatbot only', () => {
       const roleId = idOf(t, 'AWS::IAM::Role', 'FinOpsSlackChannelRole');
       expect(resourceOf(t, 'AWS::Chatbot::SlackChannelConfiguration', 'FinOpsSlackChannel').Properties).toEqual({
-        ConfigurationName: 'Test-FinOps-slack',
+        ConfigurationName: { 'Fn::Join': ['', ['Test-FinOps-slack-', { Ref: 'AWS::Region' }]] },
         IamRoleArn: arnOf(roleId),
         SlackWorkspaceId: 'T0123ABCD',
         SlackChannelId: 'C0456EFGH',
@@ -546,7 +546,7 @@ describe('FinOpsGuardrails (AWS CDK)', () => {
     });
   });
 
-  test('GIVEN the same app deployed under two stack names THEN the budgets, monitor and subscription names differ', () => {
+  test('GIVEN the same app deployed under two stack names THEN the budgets, monitor and subscription names differ, and each ends in the region', () => {
     const app = new App();
     const stacks = [['Dev', 'finops-dev'], ['Staging', 'finops-staging']].map(([id, stackName]) => {
       const stack = new Stack(app, id, { stackName });
@@ -561,9 +561,11 @@ describe('FinOpsGuardrails (AWS CDK)', () => {
         resourceOf(t, 'AWS::CE::AnomalySubscription', 'FinOpsAnomalySubscription').Properties.SubscriptionName,
       ];
     });
+    // Named per account, not per region: the region keeps two regions' deployments apart too.
+    const inRegion = (name: string) => ({ 'Fn::Join': ['', [`${name}-`, { Ref: 'AWS::Region' }]] });
     expect(names).toEqual([
-      ['finops-dev-FinOps-monthly', 'finops-dev-FinOps-services', 'finops-dev-FinOps-anomalies'],
-      ['finops-staging-FinOps-monthly', 'finops-staging-FinOps-services', 'finops-staging-FinOps-anomalies'],
+      ['finops-dev-FinOps-monthly', 'finops-dev-FinOps-services', 'finops-dev-FinOps-anomalies'].map(inRegion),
+      ['finops-staging-FinOps-monthly', 'finops-staging-FinOps-services', 'finops-staging-FinOps-anomalies'].map(inRegion),
     ]);
   });
 

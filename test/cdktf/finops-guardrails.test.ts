@@ -228,7 +228,7 @@ describe('FinOpsGuardrails (CDK for Terraform)', () => {
       });
       const { '//': _d, ...dailyConfig } = daily;
       expect(dailyConfig).toEqual({
-        name: 'test-FinOps-daily-compute',
+        name: `test-FinOps-daily-compute-${env.region}`,
         budget_type: 'COST',
         time_unit: 'DAILY',
         limit_amount: '50',
@@ -240,7 +240,7 @@ describe('FinOpsGuardrails (CDK for Terraform)', () => {
         tags: { Name: 'test/FinOps' },
       });
       expect(monthly).toMatchObject({
-        name: 'test-FinOps-monthly',
+        name: `test-FinOps-monthly-${env.region}`,
         time_unit: 'MONTHLY',
         limit_amount: '1000.5',
         cost_filter: [{ name: 'TagKeyValue', values: ['user:team$platform'] }],
@@ -252,11 +252,11 @@ describe('FinOpsGuardrails (CDK for Terraform)', () => {
 
     test('THEN a DIMENSIONAL / SERVICE anomaly monitor, and an IMMEDIATE subscription to the topic from the minimum impact, after the topic policy', () => {
       expect(tfResourceAt(json, 'aws_ce_anomaly_monitor', 'FinOps/AnomalyMonitor')).toMatchObject({
-        name: 'test-FinOps-services', monitor_type: 'DIMENSIONAL', monitor_dimension: 'SERVICE',
+        name: `test-FinOps-services-${env.region}`, monitor_type: 'DIMENSIONAL', monitor_dimension: 'SERVICE',
       });
       const { '//': _, ...subscription } = tfResourceAt(json, 'aws_ce_anomaly_subscription', 'FinOps/AnomalySubscription');
       expect(subscription).toEqual({
-        name: 'test-FinOps-anomalies',
+        name: `test-FinOps-anomalies-${env.region}`,
         frequency: 'IMMEDIATE',
         monitor_arn_list: [tfRefTo(json, 'aws_ce_anomaly_monitor', 'FinOps/AnomalyMonitor', 'arn')],
         subscriber: [{ type: 'SNS', address: topicArn }],
@@ -304,7 +304,7 @@ describe('FinOpsGuardrails (CDK for Terraform)', () => {
       const { '//': _, ...channel } = tfResourceAt(json, 'aws_chatbot_slack_channel_configuration', 'FinOps/SlackChannel');
       const rolePolicy = tfAddress(json, 'aws_iam_role_policy', 'FinOps/SlackChannelRolePolicy');
       expect(channel).toEqual({
-        configuration_name: 'test-FinOps-slack',
+        configuration_name: `test-FinOps-slack-${env.region}`,
         iam_role_arn: tfRefTo(json, 'aws_iam_role', 'FinOps/SlackChannelRole', 'arn'),
         slack_team_id: 'T0123ABCD',
         slack_channel_id: 'C0456EFGH',
@@ -636,7 +636,7 @@ describe('FinOpsGuardrails (CDK for Terraform)', () => {
       .toEqual(['cloudwatch.amazonaws.com', 'costalerts.amazonaws.com', 'DenyInsecureTransport']);
   });
 
-  test('GIVEN a long construct path and a 40-character budget name THEN the budget name is cut to 100 characters and ends in a hash', () => {
+  test('GIVEN a long construct path and a 40-character budget name THEN the budget name is cut, ends in a hash and the region, and stays within 100 characters', () => {
     const { stack } = tfStack();
     const deep = new Construct(new Construct(stack, 'OrganisationWideCostGovernance'), 'ProductionWorkloadsInEveryRegionAndAccount');
     new FinOpsGuardrails(deep, 'FinOpsGuardrailsForTheWholeCompany', {
@@ -647,7 +647,8 @@ describe('FinOpsGuardrails (CDK for Terraform)', () => {
     const json = tfSynthFull(stack);
     const names = tfResources(json, 'aws_budgets_budget').map(([, b]) => b.name);
     expect(names).toHaveLength(2);
-    for (const name of names) expect(name).toMatch(/^[A-Za-z0-9_-]{91}-[0-9a-f]{8}$/);
+    // 79 characters of path and hash leave 21 for '-' and the region (the longest region names have 14).
+    for (const name of names) expect(name).toMatch(/^[A-Za-z0-9_-]{70}-[0-9a-f]{8}-\$\{data\.aws_region\.[A-Za-z0-9_]+\.name\}$/);
     expect(new Set(names).size).toBe(2);
     expect(tfResources(json, 'aws_budgets_budget').map(([, b]) => b.limit_amount)).toEqual(['0.01', '10']);
   });

@@ -424,6 +424,15 @@ const FINOPS_FIXTURES: Fixture[] = [
     });
     return address;
   }],
+  ['ACCOUNT_SCOPED_NAME_INCLUDES_REGION', 'cdk', 'a budget named without the region', (t) => {
+    cfnProps(t, 'FinOpsBudgetDaily').Budget.BudgetName = 'Test-FinOps-daily';
+    return cfnId(t, 'FinOpsBudgetDaily');
+  }],
+  ['ACCOUNT_SCOPED_NAME_INCLUDES_REGION', 'cdktf', 'a Chatbot channel named without the region', (j) => {
+    const address = tfAddress(j, 'aws_chatbot_slack_channel_configuration', 'FinOps_SlackChannel');
+    tfConfig(j, address).configuration_name = 'test-FinOps-slack';
+    return address;
+  }],
 ];
 
 test.each(FINOPS_FIXTURES)('%s (%s) reports: %s', (rule, engine, _defect, mutate) => {

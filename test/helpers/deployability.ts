@@ -43,6 +43,7 @@ export const RULES = [
   'DB_PASSWORD_MANAGED_BY_RDS',
   'TOPIC_ADMITS_ITS_PUBLISHERS',
   'TOPIC_KEY_ADMITS_ITS_PUBLISHERS',
+  'ACCOUNT_SCOPED_NAME_INCLUDES_REGION',
   /** Needs two deployments: see sharedPhysicalNames, not deployabilityFindings. */
   'PHYSICAL_NAME_UNIQUE_PER_DEPLOYMENT',
 ] as const;
@@ -362,6 +363,8 @@ interface Model {
   logGroupNames: Map<string, string>;
   /** Budgets, budget actions, anomaly subscriptions and event targets: the topics they publish to, as which service. */
   topicPublishers: Array<{ id: string; topic: string; service: string }>;
+  /** Names unique per account, not per region (budgets, anomaly monitors and subscriptions, Chatbot channels). */
+  accountScopedNames: Array<{ id: string; name: unknown }>;
 }
 
 function emptyModel(): Model {
@@ -389,6 +392,7 @@ function emptyModel(): Model {
     databases: [],
     logGroupNames: new Map(),
     topicPublishers: [],
+    accountScopedNames: [],
   };
 }
 
@@ -468,13 +472,24 @@ const CFN_READERS: Record<string, Reader> = {
     const role = g.ref(p.DeliverLogsPermissionArn);
     if (role) m.flowLogs.push({ id, role });
   },
-  'AWS::Budgets::Budget': ({ id, props: p }, g, m) => publishesTo(g, m, id, 'budgets.amazonaws.com',
-    anyItems(p.NotificationsWithSubscribers).flatMap((n) => anyItems(n.Subscribers)).filter((s) => s.SubscriptionType === 'SNS').map((s) => s.Address)),
+  'AWS::Budgets::Budget': ({ id, props: p }, g, m) => {
+    if (p.Budget?.BudgetName !== undefined) m.accountScopedNames.push({ id, name: p.Budget.BudgetName });
+    CFN_PUBLISHERS.budget({ id, props: p } as Node, g, m);
+  },
+  'AWS::CE::AnomalyMonitor': ({ id, props: p }, _g, m) => m.accountScopedNames.push({ id, name: p.MonitorName }),
+  'AWS::Chatbot::SlackChannelConfiguration': ({ id, props: p }, _g, m) => m.accountScopedNames.push({ id, name: p.ConfigurationName }),
   'AWS::Budgets::BudgetsAction': ({ id, props: p }, g, m) => publishesTo(g, m, id, 'budgets.amazonaws.com',
     anyItems(p.Subscribers).filter((s) => s.Type === 'SNS').map((s) => s.Address)),
-  'AWS::CE::AnomalySubscription': ({ id, props: p }, g, m) => publishesTo(g, m, id, 'costalerts.amazonaws.com',
-    anyItems(p.Subscribers).filter((s) => s.Type === 'SNS').map((s) => s.Address)),
+  'AWS::CE::AnomalySubscription': ({ id, props: p }, g, m) => {
+    m.accountScopedNames.push({ id, name: p.SubscriptionName });
+    publishesTo(g, m, id, 'costalerts.amazonaws.com', anyItems(p.Subscribers).filter((s) => s.Type === 'SNS').map((s) => s.Address));
+  },
   'AWS::Events::Rule': ({ id, props: p }, g, m) => publishesTo(g, m, id, 'events.amazonaws.com', anyItems(p.Targets).map((t) => t.Arn)),
+};
+
+const CFN_PUBLISHERS: Record<'budget', Reader> = {
+  budget: ({ id, props: p }, g, m) => publishesTo(g, m, id, 'budgets.amazonaws.com',
+    anyItems(p.NotificationsWithSubscribers).flatMap((n) => anyItems(n.Subscribers)).filter((s) => s.SubscriptionType === 'SNS').map((s) => s.Address)),
 };
 
 function cfnForwardTargets(g: Graph, actions: unknown): string[] {
@@ -513,12 +528,19 @@ const TF_READERS: Record<string, Reader> = {
     m.logGroups.add(id);
     if (typeof p.name === 'string') m.logGroupNames.set(p.name, id);
   },
-  aws_budgets_budget: ({ id, props: p }, g, m) => publishesTo(g, m, id, 'budgets.amazonaws.com',
-    anyItems(p.notification).flatMap((n) => anyItems(n.subscriber_sns_topic_arns))),
+  aws_budgets_budget: ({ id, props: p }, g, m) => {
+    // name_prefix makes Terraform add a unique suffix; a name is the user's to make unique.
+    if (p.name !== undefined) m.accountScopedNames.push({ id, name: p.name });
+    publishesTo(g, m, id, 'budgets.amazonaws.com', anyItems(p.notification).flatMap((n) => anyItems(n.subscriber_sns_topic_arns)));
+  },
+  aws_ce_anomaly_monitor: ({ id, props: p }, _g, m) => m.accountScopedNames.push({ id, name: p.name }),
+  aws_chatbot_slack_channel_configuration: ({ id, props: p }, _g, m) => m.accountScopedNames.push({ id, name: p.configuration_name }),
   aws_budgets_budget_action: ({ id, props: p }, g, m) => publishesTo(g, m, id, 'budgets.amazonaws.com',
     anyItems(p.subscriber).filter((s) => s.subscription_type === 'SNS').map((s) => s.address)),
-  aws_ce_anomaly_subscription: ({ id, props: p }, g, m) => publishesTo(g, m, id, 'costalerts.amazonaws.com',
-    anyItems(p.subscriber).filter((s) => s.type === 'SNS').map((s) => s.address)),
+  aws_ce_anomaly_subscription: ({ id, props: p }, g, m) => {
+    m.accountScopedNames.push({ id, name: p.name });
+    publishesTo(g, m, id, 'costalerts.amazonaws.com', anyItems(p.subscriber).filter((s) => s.type === 'SNS').map((s) => s.address));
+  },
   aws_cloudwatch_event_target: ({ id, props: p }, g, m) => publishesTo(g, m, id, 'events.amazonaws.com', [p.arn]),
   aws_db_instance: ({ id, props: p }, _g, m) => m.databases.push({
     id,
@@ -679,6 +701,16 @@ const topicKeyAdmitsItsPublishers: Rule = ({ g, m }) => unique(m.topicPublishers
       .map((k) => finding('TOPIC_KEY_ADMITS_ITS_PUBLISHERS', k.id, `key of topic ${topic} (published to by ${publisher}): no Allow of `
         + `kms:Decrypt and kms:GenerateDataKey* to Service ${service}`));
   });
+
+/**
+ * Budgets, anomaly monitors and subscriptions and AWS Chatbot channels are named per account: a name
+ * without the region collides when the same stack is deployed in a second region ("already exists").
+ */
+const REGION_REFERENCE = /\$\{(AWS::Region|data\.aws_region\.[^}]+)\}/;
+const accountScopedNameIncludesRegion: Rule = ({ g, m }) => m.accountScopedNames
+  .filter(({ name }) => g.render(name).some((text) => !REGION_REFERENCE.test(text)))
+  .map(({ id, name }) => finding('ACCOUNT_SCOPED_NAME_INCLUDES_REGION', id,
+    `"${g.render(name)[0]}" is unique per account, not per region: include the region, or the stack cannot be deployed in a second region`));
 
 function alarmTopics(m: Model): Array<{ topic: string; alarm: string }> {
   const topics = new Set(m.topics.map((t) => t.id));
@@ -883,6 +915,7 @@ const RULE_FUNCTIONS: Record<Exclude<RuleId, 'PHYSICAL_NAME_UNIQUE_PER_DEPLOYMEN
   DB_PASSWORD_MANAGED_BY_RDS: dbPasswordManagedByRds,
   TOPIC_ADMITS_ITS_PUBLISHERS: topicAdmitsItsPublishers,
   TOPIC_KEY_ADMITS_ITS_PUBLISHERS: topicKeyAdmitsItsPublishers,
+  ACCOUNT_SCOPED_NAME_INCLUDES_REGION: accountScopedNameIncludesRegion,
   SECURITY_GROUP_EGRESS_EXPLICIT: securityGroupEgressExplicit,
   ALARM_TOPIC_ADMITS_CLOUDWATCH: alarmTopicAdmitsCloudWatch,
   ALARM_TOPIC_KEY_ADMITS_CLOUDWATCH: alarmTopicKeyAdmitsCloudWatch,
