@@ -433,6 +433,16 @@ const FINOPS_FIXTURES: Fixture[] = [
     tfConfig(j, address).configuration_name = 'test-FinOps-slack';
     return address;
   }],
+  ['FUNCTION_AFTER_ROLE_POLICIES', 'cdk', 'the idle-instances function no longer waits for its role policy', (t) => {
+    const id = cfnId(t, 'FinOpsIdleInstancesFunction');
+    t.Resources[id].DependsOn = t.Resources[id].DependsOn.filter((d: string) => d !== cfnId(t, 'FinOpsIdleInstancesRoleDefaultPolicy'));
+    return id;
+  }],
+  ['FUNCTION_AFTER_ROLE_POLICIES', 'cdktf', 'the idle-instances function no longer waits for its role policy', (j) => {
+    const address = tfAddress(j, 'aws_lambda_function', 'FinOps_IdleInstancesFunction');
+    delete tfConfig(j, address).depends_on;
+    return address;
+  }],
 ];
 
 test.each(FINOPS_FIXTURES)('%s (%s) reports: %s', (rule, engine, _defect, mutate) => {

@@ -44,6 +44,7 @@ export const RULES = [
   'TOPIC_ADMITS_ITS_PUBLISHERS',
   'TOPIC_KEY_ADMITS_ITS_PUBLISHERS',
   'ACCOUNT_SCOPED_NAME_INCLUDES_REGION',
+  'FUNCTION_AFTER_ROLE_POLICIES',
   /** Needs two deployments: see sharedPhysicalNames, not deployabilityFindings. */
   'PHYSICAL_NAME_UNIQUE_PER_DEPLOYMENT',
 ] as const;
@@ -365,6 +366,8 @@ interface Model {
   topicPublishers: Array<{ id: string; topic: string; service: string }>;
   /** Names unique per account, not per region (budgets, anomaly monitors and subscriptions, Chatbot channels). */
   accountScopedNames: Array<{ id: string; name: unknown }>;
+  /** Lambda functions with a dead-letter target: Lambda checks at creation that the role may send to it. */
+  deadLetterFunctions: Array<{ id: string; role: string }>;
 }
 
 function emptyModel(): Model {
@@ -393,6 +396,7 @@ function emptyModel(): Model {
     logGroupNames: new Map(),
     topicPublishers: [],
     accountScopedNames: [],
+    deadLetterFunctions: [],
   };
 }
 
@@ -476,6 +480,10 @@ const CFN_READERS: Record<string, Reader> = {
     if (p.Budget?.BudgetName !== undefined) m.accountScopedNames.push({ id, name: p.Budget.BudgetName });
     CFN_PUBLISHERS.budget({ id, props: p } as Node, g, m);
   },
+  'AWS::Lambda::Function': ({ id, props: p }, g, m) => {
+    const role = g.ref(p.Role);
+    if (role && p.DeadLetterConfig?.TargetArn !== undefined) m.deadLetterFunctions.push({ id, role });
+  },
   'AWS::CE::AnomalyMonitor': ({ id, props: p }, _g, m) => m.accountScopedNames.push({ id, name: p.MonitorName }),
   'AWS::Chatbot::SlackChannelConfiguration': ({ id, props: p }, _g, m) => m.accountScopedNames.push({ id, name: p.ConfigurationName }),
   'AWS::Budgets::BudgetsAction': ({ id, props: p }, g, m) => publishesTo(g, m, id, 'budgets.amazonaws.com',
@@ -532,6 +540,10 @@ const TF_READERS: Record<string, Reader> = {
     // name_prefix makes Terraform add a unique suffix; a name is the user's to make unique.
     if (p.name !== undefined) m.accountScopedNames.push({ id, name: p.name });
     publishesTo(g, m, id, 'budgets.amazonaws.com', anyItems(p.notification).flatMap((n) => anyItems(n.subscriber_sns_topic_arns)));
+  },
+  aws_lambda_function: ({ id, props: p }, g, m) => {
+    const role = g.ref(p.role);
+    if (role && anyItems(p.dead_letter_config)[0]?.target_arn !== undefined) m.deadLetterFunctions.push({ id, role });
   },
   aws_ce_anomaly_monitor: ({ id, props: p }, _g, m) => m.accountScopedNames.push({ id, name: p.name }),
   aws_chatbot_slack_channel_configuration: ({ id, props: p }, _g, m) => m.accountScopedNames.push({ id, name: p.configuration_name }),
@@ -764,6 +776,15 @@ const flowLogAfterRolePolicies: Rule = ({ g, m }) => m.flowLogs.flatMap((flowLog
 });
 
 /**
+ * Lambda refuses to create a function with a dead-letter target its role may not send to ("The provided
+ * execution role does not have permissions to call SendMessage"): the function waits for the role's policies.
+ */
+const functionAfterRolePolicies: Rule = ({ g, m }) => m.deadLetterFunctions.flatMap((fn) => {
+  const missing = missingFrom(closure(g, fn.id), m.roleGrants.filter((rg) => rg.role === fn.role).map((rg) => rg.id));
+  return missing.length ? [finding('FUNCTION_AFTER_ROLE_POLICIES', fn.id, `function does not wait for its role's ${missing.join(', ')}`)] : [];
+});
+
+/**
  * A service names its deployment alarms (the ones that roll a failing deployment back) by alarm name. A
  * name no alarm of the output carries (a reference to another alarm, or a literal that drifted from the
  * alarm's own name) silently disables the rollback.
@@ -916,6 +937,7 @@ const RULE_FUNCTIONS: Record<Exclude<RuleId, 'PHYSICAL_NAME_UNIQUE_PER_DEPLOYMEN
   TOPIC_ADMITS_ITS_PUBLISHERS: topicAdmitsItsPublishers,
   TOPIC_KEY_ADMITS_ITS_PUBLISHERS: topicKeyAdmitsItsPublishers,
   ACCOUNT_SCOPED_NAME_INCLUDES_REGION: accountScopedNameIncludesRegion,
+  FUNCTION_AFTER_ROLE_POLICIES: functionAfterRolePolicies,
   SECURITY_GROUP_EGRESS_EXPLICIT: securityGroupEgressExplicit,
   ALARM_TOPIC_ADMITS_CLOUDWATCH: alarmTopicAdmitsCloudWatch,
   ALARM_TOPIC_KEY_ADMITS_CLOUDWATCH: alarmTopicKeyAdmitsCloudWatch,
