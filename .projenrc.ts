@@ -55,6 +55,8 @@ const project = new cdk.JsiiProject({
     '@aws-sdk/client-sns@^3.1164.0',
     'aws-sdk-client-mock@^4.1.0',
     '@types/aws-lambda@^8.10.152',
+    // Tests parse the Teleport configuration the core renders.
+    'yaml@^2.8.1',
   ],
   // Lambda runtime code is not part of the jsii API: esbuild bundles it (scripts/bundle-handlers.js).
   excludeTypescript: ['src/handlers/**'],

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -20,10 +20,13 @@ import {
   errorLogMetricName,
   executionRoleStatements,
   FargateWebServiceOptions,
+  InitContainerPlan,
   planAddedEnvironment,
+  planInitContainer,
   planAddedSecret,
   planWebService,
   secretReadStatements,
+  TargetProtocol,
   taskRoleStatements,
   WEB_CONTAINER_NAME,
   WEB_SERVICE_OPTIONS_SCHEMA,
@@ -119,6 +122,8 @@ export class FargateWebService extends Construct {
   public readonly loadBalancer: PlatformLoadBalancer;
   /** The listener rule on the shared load balancer; none when the service owns its load balancer. */
   public readonly listenerRule?: elbv2.ApplicationListenerRule;
+  /** The port the container listens on (what the load balancer and granted peers reach). */
+  public readonly containerPort: number;
   /** The load balancer's DNS name. */
   public readonly dnsName: string;
 
@@ -130,6 +135,7 @@ export class FargateWebService extends Construct {
     super(scope, id);
     markCdkConstruct(this, 'FargateWebService');
     this.plan = plan;
+    this.containerPort = plan.containerPort;
     this.profile = plan.profile;
     const cluster = props.cluster;
     const network = cluster.network;
@@ -177,11 +183,11 @@ export class FargateWebService extends Construct {
     this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
       vpc: network.vpc,
       targetType: elbv2.TargetType.IP,
-      protocol: elbv2.ApplicationProtocol.HTTP,
+      protocol: plan.targetProtocol === TargetProtocol.HTTPS ? elbv2.ApplicationProtocol.HTTPS : elbv2.ApplicationProtocol.HTTP,
       port: plan.containerPort,
       deregistrationDelay: Duration.seconds(plan.deregistrationDelaySeconds),
       healthCheck: {
-        protocol: elbv2.Protocol.HTTP,
+        protocol: plan.targetProtocol === TargetProtocol.HTTPS ? elbv2.Protocol.HTTPS : elbv2.Protocol.HTTP,
         port: 'traffic-port',
         path: plan.healthCheck.path,
         interval: Duration.seconds(plan.healthCheck.intervalSeconds),
@@ -325,6 +331,34 @@ export class FargateWebService extends Construct {
     }
   }
 
+  /**
+   * @internal
+   * Run `init` to completion before the web container starts, handing it files
+   * on a task volume (how TeleportCluster configures a distroless image).
+   */
+  public _addInitContainer(init: InitContainerPlan): void {
+    const grants = planInitContainer(this.plan, init, this.methodContext('_addInitContainer'));
+    this.taskDefinition.addVolume({ name: init.volumeName });
+    const container = this.taskDefinition.addContainer(init.name, {
+      containerName: init.name,
+      image: ecs.ContainerImage.fromRegistry(init.image),
+      entryPoint: init.entryPoint,
+      command: init.command,
+      essential: false,
+      // Produced at synth: later calls may change the values.
+      environment: Object.fromEntries(init.environmentNames.map((name) => [name, Lazy.string({ produce: () => init.environment()[name] })])),
+      secrets: Object.fromEntries(init.secrets.map((s) => [s.name, new PlannedSecret(s.arn)])),
+      logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: init.name }),
+    });
+    container.addMountPoints({ sourceVolume: init.volumeName, containerPath: init.mountPath, readOnly: false });
+    this.container.addMountPoints({ sourceVolume: init.volumeName, containerPath: init.mountPath, readOnly: true });
+    this.container.addContainerDependencies({ container, condition: ecs.ContainerDependencyCondition.SUCCESS });
+    // The execution role reads the init container's secrets too.
+    for (const statement of secretReadStatements(grants, CDK_ENVIRONMENT)) {
+      this.executionRole.addToPolicy(iam.PolicyStatement.fromJson(statement));
+    }
+  }
+
   private methodContext(method: string) {
     return cdkValidationContext(`FargateWebService.${method}`, this.node.scope!, this.node.id);
   }
@@ -389,6 +423,7 @@ export class FargateWebService extends Construct {
       environment: plan.environment,
       secrets: Object.fromEntries(plan.secrets.map((s) => [s.name, new PlannedSecret(s.arn, s.jsonKey)])),
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: plan.logStreamPrefix }),
+      stopTimeout: plan.stopTimeoutSeconds !== undefined ? Duration.seconds(plan.stopTimeoutSeconds) : undefined,
       healthCheck: chc
         ? {
           command: chc.command,

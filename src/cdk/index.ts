@@ -5,3 +5,4 @@ export * from './fargate-web-service';
 export * from './managed-database';
 export * from './managed-table';
 export * from './finops-guardrails';
+export * from './teleport-cluster';

@@ -54,6 +54,8 @@ export class ManagedDatabase extends Construct {
   /** The instance's DNS name. */
   public readonly endpointAddress: string;
   /** The port the instance listens on. */
+  /** The database engine. */
+  public readonly engine: DatabaseEngine;
   public readonly port: number;
   /** The database created in the instance. */
   public readonly databaseName: string;
@@ -79,6 +81,7 @@ export class ManagedDatabase extends Construct {
     this.profile = plan.profile;
     this.port = plan.port;
     this.databaseName = plan.databaseName;
+    this.engine = plan.engine;
     const network = props.network;
     // Stateful: PRODUCTION keeps a snapshot of the instance and keeps the key and logs.
     const keep = plan.snapshotOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;

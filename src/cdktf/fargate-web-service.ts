@@ -38,7 +38,11 @@ import {
   errorLogMetricName,
   executionRoleStatements,
   FargateWebServiceOptions,
+  initContainerDefinition,
+  InitContainerPlan,
+  mergeSecretGrants,
   planAddedEnvironment,
+  planInitContainer,
   planAddedSecret,
   planWebService,
   taskRoleStatements,
@@ -112,6 +116,8 @@ export class FargateWebService extends Construct {
   public readonly loadBalancer: PlatformLoadBalancer;
   /** The listener rule on the shared load balancer, when shared. */
   public readonly listenerRule?: LbListenerRule;
+  /** The port the container listens on (what the load balancer and granted peers reach). */
+  public readonly containerPort: number;
   /** The load balancer's DNS name. */
   public readonly dnsName: string;
 
@@ -122,6 +128,7 @@ export class FargateWebService extends Construct {
     super(scope, id);
     markCdktfConstruct(this, 'FargateWebService');
     this.plan = plan;
+    this.containerPort = plan.containerPort;
     const shared = props.loadBalancer;
     const cluster = props.cluster;
     const network = cluster.network;
@@ -171,7 +178,10 @@ export class FargateWebService extends Construct {
       executionRoleArn: this.executionRole.arn,
       taskRoleArn: this.taskRole.arn,
       // Lazy: addEnvironment and addSecret may add to the container after construction.
-      containerDefinitions: Lazy.stringValue({ produce: () => JSON.stringify([containerDefinition(this.plan, this.logGroup, env.region)]) }),
+      containerDefinitions: Lazy.stringValue({ produce: () => JSON.stringify([
+        containerDefinition(this.plan, this.logGroup, env.region),
+        ...this.plan.initContainers.map((init) => initContainerDefinition(init, { group: this.logGroup.name, region: env.region })),
+      ]) }),
       tags: nameTag(this),
     });
 
@@ -212,7 +222,7 @@ export class FargateWebService extends Construct {
     const hc = plan.healthCheck;
     this.targetGroup = new LbTargetGroup(this, 'TargetGroup', {
       targetType: 'ip',
-      protocol: 'HTTP',
+      protocol: plan.targetProtocol,
       port: plan.containerPort,
       vpcId: network.vpcId,
       deregistrationDelay: String(plan.deregistrationDelaySeconds),
@@ -221,7 +231,7 @@ export class FargateWebService extends Construct {
       healthCheck: {
         enabled: true,
         path: hc.path,
-        protocol: 'HTTP',
+        protocol: plan.targetProtocol,
         port: 'traffic-port',
         interval: hc.intervalSeconds,
         timeout: hc.timeoutSeconds,
@@ -375,16 +385,17 @@ export class FargateWebService extends Construct {
   public addSecret(name: string, secret: ContainerSecret): void {
     const added = planAddedSecret(this.plan, name, secret, this.methodContext('addSecret'));
     this.plan.secrets.push(...added.secrets);
-    for (const grant of added.secretGrants) {
-      const same = this.plan.secretGrants.find((g) => g.action === grant.action);
-      if (same) same.resources.push(...grant.resources.filter((r) => !same.resources.includes(r)));
-      else this.plan.secretGrants.push(grant);
-    }
-    for (const grant of added.secretKeyGrants) {
-      const same = this.plan.secretKeyGrants.find((g) => g.keyArn === grant.keyArn);
-      if (same) same.viaServices.push(...grant.viaServices.filter((x) => !same.viaServices.includes(x)));
-      else this.plan.secretKeyGrants.push(grant);
-    }
+    mergeSecretGrants(this.plan, added);
+  }
+
+  /**
+   * @internal
+   * Run `init` to completion before the web container starts, handing it files
+   * on a task volume (how TeleportCluster configures a distroless image).
+   */
+  public _addInitContainer(init: InitContainerPlan): void {
+    planInitContainer(this.plan, init, this.methodContext('_addInitContainer'));
+    this.taskDefinition.putVolume(this.plan.initContainers.map((c) => ({ name: c.volumeName })));
   }
 
   private methodContext(method: string) {
@@ -407,6 +418,11 @@ function containerDefinition(plan: WebServicePlan, logGroup: CloudwatchLogGroup,
     // Left out when empty, as aws-cdk-lib does.
     ...(environment.length > 0 ? { environment } : {}),
     ...(secrets.length > 0 ? { secrets } : {}),
+    ...(plan.stopTimeoutSeconds !== undefined ? { stopTimeout: plan.stopTimeoutSeconds } : {}),
+    ...(plan.initContainers.length > 0 ? {
+      mountPoints: plan.initContainers.map((init) => ({ sourceVolume: init.volumeName, containerPath: init.mountPath, readOnly: true })),
+      dependsOn: plan.initContainers.map((init) => ({ containerName: init.name, condition: 'SUCCESS' })),
+    } : {}),
     logConfiguration: {
       logDriver: 'awslogs',
       options: { 'awslogs-group': logGroup.name, 'awslogs-region': region, 'awslogs-stream-prefix': plan.logStreamPrefix },

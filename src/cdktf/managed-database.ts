@@ -25,6 +25,7 @@ import { FargateWebService } from './fargate-web-service';
 import { PlatformNetwork } from './platform-network';
 import { EnvironmentProfile } from '../constructs/environment-profile';
 import {
+  DatabaseEngine,
   DATABASE_OPTIONS_SCHEMA,
   DatabaseConnectionOptions,
   databaseIdentifier,
@@ -69,6 +70,8 @@ export class ManagedDatabase extends Construct {
   /** The instance's DNS name. */
   public readonly endpointAddress: string;
   /** The port the instance listens on. */
+  /** The database engine. */
+  public readonly engine: DatabaseEngine;
   public readonly port: number;
   /** The database created in the instance. */
   public readonly databaseName: string;
@@ -94,6 +97,7 @@ export class ManagedDatabase extends Construct {
     this.profile = plan.profile;
     this.port = plan.port;
     this.databaseName = plan.databaseName;
+    this.engine = plan.engine;
     const network = props.network;
     const env = awsEnvironment(this);
 

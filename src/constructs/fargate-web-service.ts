@@ -13,6 +13,18 @@ export enum CpuArchitecture {
   ARM64 = 'ARM64',
 }
 
+/** The protocol the load balancer speaks to the tasks. */
+export enum TargetProtocol {
+  /** Plain HTTP inside the VPC. */
+  HTTP = 'HTTP',
+  /**
+   * HTTPS to the task, for containers that serve TLS themselves (Teleport's
+   * proxy, end-to-end encryption). The load balancer accepts any certificate the
+   * container presents, self-signed included; health checks use HTTPS too.
+   */
+  HTTPS = 'HTTPS',
+}
+
 /** The target-group (and optional container) health check. */
 export interface WebServiceHealthCheck {
   /**
@@ -181,6 +193,17 @@ export interface FargateWebServiceOptions {
    */
   readonly containerPort?: number;
   /**
+   * The protocol the load balancer uses to reach the container port.
+   * @default TargetProtocol.HTTP
+   */
+  readonly targetProtocol?: TargetProtocol;
+  /**
+   * Seconds ECS waits after the stop signal before it kills the container, 2 to
+   * 120: the time a stopping task gets to finish its work and close connections.
+   * @default - ECS's 30 seconds
+   */
+  readonly stopTimeoutSeconds?: number;
+  /**
    * Task CPU units (256, 512, 1024, 2048, 4096, 8192, 16384).
    * @default 256
    */
@@ -264,6 +287,8 @@ export const WEB_SERVICE_OPTIONS_SCHEMA = S.struct<FargateWebServiceOptions>({
   entryPoint: S.strings,
   cpuArchitecture: S.enumOf('CpuArchitecture', CpuArchitecture),
   containerPort: S.integer,
+  targetProtocol: S.enumOf('TargetProtocol', TargetProtocol),
+  stopTimeoutSeconds: S.integer,
   cpu: S.integer,
   memoryMiB: S.integer,
   desiredCount: S.integer,
@@ -381,6 +406,11 @@ export interface WebServicePlan {
   readonly entryPoint?: string[];
   readonly cpuArchitecture: CpuArchitecture;
   readonly containerPort: number;
+  readonly targetProtocol: TargetProtocol;
+  /** Seconds between the stop signal and the kill; undefined for ECS's default. */
+  readonly stopTimeoutSeconds?: number;
+  /** Containers that run to completion before the web container starts (added by other constructs, e.g. TeleportCluster). */
+  readonly initContainers: InitContainerPlan[];
   readonly cpu: number;
   readonly memoryMiB: number;
   /** Ephemeral storage in GiB; undefined for Fargate's default 20 GiB. */
@@ -428,6 +458,28 @@ export interface WebServicePlan {
   readonly retainOnDelete: boolean;
   readonly deployment: { minimumHealthyPercent: 100; maximumPercent: 200; circuitBreakerRollback: true };
   readonly enableExecuteCommand: true;
+}
+
+/**
+ * @internal
+ * A container that runs to completion before the web container starts and
+ * hands it files on a task volume (ECS `dependsOn` SUCCESS): how a distroless
+ * image gets configuration and secrets written at task start.
+ */
+export interface InitContainerPlan {
+  readonly name: string;
+  readonly image: string;
+  readonly entryPoint: string[];
+  readonly command: string[];
+  /** The plain variables' names. */
+  readonly environmentNames: readonly string[];
+  /** Produced at synth: later calls (e.g. TeleportCluster.addDatabase) may change the values. */
+  readonly environment: () => Record<string, string>;
+  /** Secret variables, read by the execution role (granted through the web service's secret grants). */
+  readonly secrets: Array<{ readonly name: string; readonly arn: string }>;
+  /** The task volume both containers mount at mountPath: read-write here, read-only in the web container. */
+  readonly volumeName: string;
+  readonly mountPath: string;
 }
 
 /** @internal what the planner needs to know about the load balancer the service is attached to. */
@@ -508,6 +560,9 @@ export function planWebService(
 
   const containerPort = o.containerPort ?? d.containerPort;
   v.integerInRange('containerPort', containerPort, 1, 65535);
+  const targetProtocol = v.oneOf('targetProtocol', o.targetProtocol, Object.values(TargetProtocol)) && o.targetProtocol !== undefined
+    ? o.targetProtocol : TargetProtocol.HTTP;
+  if (o.stopTimeoutSeconds !== undefined) v.integerInRange('stopTimeoutSeconds', o.stopTimeoutSeconds, 2, 120);
 
   const cpu = o.cpu ?? d.cpu;
   const memoryMiB = o.memoryMiB ?? d.memoryMiB;
@@ -650,6 +705,9 @@ export function planWebService(
     entryPoint: o.entryPoint ? [...o.entryPoint] : undefined,
     cpuArchitecture,
     containerPort,
+    targetProtocol,
+    stopTimeoutSeconds: o.stopTimeoutSeconds,
+    initContainers: [],
     cpu,
     memoryMiB,
     ephemeralStorageGiB: o.ephemeralStorageGiB,
@@ -947,4 +1005,62 @@ function describeSizes(sizes: readonly number[]): string {
 
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+/**
+ * @internal
+ * Add to the plan's secret grants what `added` needs (each ARN and key once),
+ * so the execution role reads exactly the secrets of every container.
+ */
+export function mergeSecretGrants(plan: WebServicePlan, added: Pick<WebServicePlan, 'secretGrants' | 'secretKeyGrants'>): void {
+  for (const grant of added.secretGrants) {
+    const same = plan.secretGrants.find((g) => g.action === grant.action);
+    if (same) same.resources.push(...grant.resources.filter((r) => !same.resources.includes(r)));
+    else plan.secretGrants.push({ action: grant.action, resources: [...grant.resources] });
+  }
+  for (const grant of added.secretKeyGrants) {
+    const same = plan.secretKeyGrants.find((g) => g.keyArn === grant.keyArn);
+    if (same) same.viaServices.push(...grant.viaServices.filter((x) => !same.viaServices.includes(x)));
+    else plan.secretKeyGrants.push({ keyArn: grant.keyArn, viaServices: [...grant.viaServices] });
+  }
+}
+
+/**
+ * @internal
+ * Add an init container to the plan: its Secrets Manager secrets join the
+ * execution role's grants. The construct adding it has validated the ARNs.
+ */
+export function planInitContainer(plan: WebServicePlan, init: InitContainerPlan, context: ValidationContext): Pick<WebServicePlan, 'secretGrants' | 'secretKeyGrants'> {
+  const v = new PropsValidator(context);
+  if (plan.initContainers.some((c) => c.name === init.name) || init.name === WEB_CONTAINER_NAME) {
+    v.report('name', init.name, 'expected a container name the task does not have yet');
+  }
+  const planned = planSecrets(v, Object.fromEntries(init.secrets.map((s) => [s.name, { secretsManagerArn: s.arn }])), {});
+  v.throwIfInvalid();
+  mergeSecretGrants(plan, planned);
+  plan.initContainers.push(init);
+  return planned;
+}
+
+/**
+ * @internal
+ * An init container as ECS container-definition JSON (the CDKTF binding's form;
+ * aws-cdk-lib renders the same from its container API).
+ */
+export function initContainerDefinition(init: InitContainerPlan, log: { group: string; region: string }): object {
+  const environment = Object.entries(init.environment()).map(([name, value]) => ({ name, value }));
+  return {
+    name: init.name,
+    image: init.image,
+    entryPoint: init.entryPoint,
+    command: init.command,
+    essential: false,
+    ...(environment.length > 0 ? { environment } : {}),
+    ...(init.secrets.length > 0 ? { secrets: init.secrets.map((s) => ({ name: s.name, valueFrom: s.arn })) } : {}),
+    mountPoints: [{ sourceVolume: init.volumeName, containerPath: init.mountPath, readOnly: false }],
+    logConfiguration: {
+      logDriver: 'awslogs',
+      options: { 'awslogs-group': log.group, 'awslogs-region': log.region, 'awslogs-stream-prefix': init.name },
+    },
+  };
 }

@@ -3,7 +3,7 @@ export { FlowLogTraffic, SubnetTier } from './platform-network';
 export type { NetworkFlowLogOptions, PlatformNetworkOptions } from './platform-network';
 export type { PlatformClusterOptions } from './platform-cluster';
 export type { LoadBalancerDomain, PlatformLoadBalancerOptions } from './platform-load-balancer';
-export { CpuArchitecture } from './fargate-web-service';
+export { CpuArchitecture, TargetProtocol } from './fargate-web-service';
 export type {
   ContainerSecret,
   FargateWebServiceOptions,
@@ -29,3 +29,11 @@ export type {
   FinOpsSlackChannel,
   FinOpsUnattachedVolumes,
 } from './finops-guardrails';
+export { TELEPORT_VERSION } from './teleport-cluster';
+export type {
+  TeleportAppOptions,
+  TeleportClusterOptions,
+  TeleportDatabaseOptions,
+  TeleportGitHubOptions,
+  TeleportGitHubTeam,
+} from './teleport-cluster';
