@@ -1,24 +1,37 @@
 /**
  * The fuzz table: wrong and edge-case props for PlatformNetwork,
  * PlatformCluster, PlatformLoadBalancer, FargateWebService, ManagedDatabase,
- * ManagedTable and FinOpsGuardrails, each written
+ * ManagedTable, FinOpsGuardrails and TeleportCluster, each written
  * ONCE with the outcome both engines must produce: a clean construction and
  * synthesis ('ok'), or one PropsValidationError listing exactly the given
  * problem props (in any order).
  *
  * Collaborators come from a `Fixture` (one per engine), so the same case hands
  * the CDK construct a CDK cluster and the CDKTF construct a CDKTF cluster.
+ *
+ * A case may also call methods of the construct it built (TeleportCluster's
+ * addDatabase and addApp): a problem found by a call is reported by the call.
+ * A case rejected only when the app is synthesised (TeleportCluster's check of
+ * its teams' roles, which needs every addDatabase) is rebuilt in an app of its
+ * own and synthesised there.
  */
 
 export type Engine = 'cdk' | 'cdktf';
-export type Kind = 'network' | 'cluster' | 'loadBalancer' | 'service' | 'database' | 'table' | 'finops';
+export type Kind = 'network' | 'cluster' | 'loadBalancer' | 'service' | 'database' | 'table' | 'finops' | 'teleport';
 export type Props = Record<string, unknown>;
 
 /** A network, cluster and load balancer of some other place (app, region, engine). */
 export interface Collaborators {
   readonly network: unknown;
   readonly cluster: unknown;
+  /** A load balancer without a certificate (plain HTTP). */
   readonly lb: unknown;
+  /** A load balancer on the same network with a certificate (HTTPS), CERTIFICATE_ARN. */
+  readonly httpsLb: unknown;
+  /** A ManagedDatabase on the network. */
+  readonly database: unknown;
+  /** A FargateWebService in the cluster. */
+  readonly app: unknown;
 }
 
 /** aws-cdk-lib objects for the props only the AWS CDK FargateWebService has. */
@@ -53,9 +66,39 @@ export interface Fixture extends Collaborators {
   readonly alien: Collaborators;
   /** aws-cdk-lib objects (the CDK fixture's own; the CDKTF fixture hands the CDK ones). */
   readonly cdk: CdkObjects;
+  /** An HTTPS load balancer (CERTIFICATE_ARN) on the second network. */
+  readonly otherHttpsLb: unknown;
+  /** A cluster on the second network. */
+  readonly otherCluster: unknown;
+  /** A deploy-time string token of the engine, resolving to `value`. */
+  token(value: string): string;
+  /**
+   * A new ManagedDatabase for this case alone, with the construct ID `id` (its
+   * default Teleport name) and `props` over `{ network }`.
+   */
+  newDatabase(id?: string, props?: Props): unknown;
+  /**
+   * A new FargateWebService for this case alone, with the construct ID `id` and
+   * `props` over a service routed on `httpsLb` (a listener priority of its own).
+   */
+  newApp(id?: string, props?: Props): unknown;
 }
 
 export type PropsOf = (fx: Fixture) => unknown;
+
+/** A method call on the construct a case built. */
+export interface Call {
+  readonly method: 'addDatabase' | 'addApp';
+  /** The database (addDatabase) or web service (addApp) handed over. */
+  readonly target: unknown;
+  readonly options: unknown;
+}
+export type CallsOf = (fx: Fixture) => readonly Call[];
+/** Props and the calls to make on the construct built with them. */
+export interface Scenario {
+  readonly props: PropsOf;
+  readonly calls: CallsOf;
+}
 
 export interface FuzzCase {
   /** Unique, numbered: the jest test name. */
@@ -70,6 +113,8 @@ export interface FuzzCase {
   readonly only: 'both' | Engine;
   /** For an engine-only case: the problems the other engine must report (its unknown props). */
   readonly other: readonly string[];
+  /** Calls on the construct once built, in order (their collaborators made with the props). */
+  readonly calls?: CallsOf;
 }
 
 // --- Values -------------------------------------------------------------------------------------
@@ -85,6 +130,16 @@ const PARAM_ARN = 'arn:aws:ssm:eu-west-1:111122223333:parameter/app/feature-flag
 const KMS_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const ZONE = 'Z0123456789ABCDEFGHIJ';
 const DOMAIN = { domainName: 'app.example.com', hostedZoneId: ZONE };
+/** The certificate of the fixture's HTTPS load balancers. */
+export const CERTIFICATE_ARN = 'arn:aws:acm:eu-west-1:111122223333:certificate/abc-123';
+/** TeleportCluster: GitHub sign-on of one team with preset roles, on teleport.example.com. */
+const GITHUB = {
+  clientId: 'Iv1.0123456789abcdef',
+  clientSecretArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:teleport/github-AbCdEf',
+  organization: 'my-org',
+  teamsToRoles: [{ team: 'platform', roles: ['access', 'editor'] }],
+};
+const TELEPORT = { domainName: 'teleport.example.com', github: GITHUB };
 
 /** `n` distinct client CIDRs (TEST-NET-2 hosts). */
 const cidrs = (n: number): string[] => Array.from({ length: n }, (_, i) => `198.51.100.${i}/32`);
@@ -144,17 +199,21 @@ const dynamoTable = (extra: Extra = {}): PropsOf => (fx) => merge({ partitionKey
 /** FinOpsGuardrails: the props as given (every prop is optional). */
 const finops = (extra: Extra = {}): PropsOf => (fx) => resolve(extra, fx);
 
-const BUILDERS: Record<Kind, (extra: Extra) => PropsOf> = { network, cluster, loadBalancer, service, database, table: dynamoTable, finops };
+/** TeleportCluster on the shared HTTPS load balancer (a listener rule for its domain and wildcard). */
+const teleport = (extra: Extra = {}): PropsOf => (fx) => merge({ cluster: fx.cluster, loadBalancer: fx.httpsLb, ...TELEPORT }, resolve(extra, fx));
+
+const BUILDERS: Record<Kind, (extra: Extra) => PropsOf> = { network, cluster, loadBalancer, service, database, table: dynamoTable, finops, teleport };
 
 // --- The table ----------------------------------------------------------------------------------
 
 const table: Array<Omit<FuzzCase, 'name'> & { title: string }> = [];
 
-function ok(kind: Kind, title: string, props: PropsOf): void {
-  table.push({ kind, title, props, expect: 'ok', says: [], only: 'both', other: [] });
+const scenario = (given: PropsOf | Scenario) => (typeof given === 'function' ? { props: given } : given);
+function ok(kind: Kind, title: string, props: PropsOf | Scenario): void {
+  table.push({ kind, title, ...scenario(props), expect: 'ok', says: [], only: 'both', other: [] });
 }
-function bad(kind: Kind, title: string, props: PropsOf, problems: string[], says: string[] = []): void {
-  table.push({ kind, title, props, expect: problems, says, only: 'both', other: [] });
+function bad(kind: Kind, title: string, props: PropsOf | Scenario, problems: string[], says: string[] = []): void {
+  table.push({ kind, title, ...scenario(props), expect: problems, says, only: 'both', other: [] });
 }
 /** A FargateWebService case using props only `engine` has; the other engine must report `other` as unknown props. */
 function only(engine: Engine, title: string, props: PropsOf, expected: 'ok' | string[], other: string[], says: string[] = []): void {
@@ -226,33 +285,40 @@ const INTEGERS: IntegerProp[] = [
   { kind: 'service', path: 'loadBalancerOptions.idleTimeoutSeconds', valid: 60, range: [1, 4000] },
   { kind: 'service', path: 'loadBalancerOptions.accessLogRetentionDays', valid: 90, range: [1, 3653] },
 ];
-for (const p of INTEGERS) {
-  const build = p.build ?? BUILDERS[p.kind];
-  const withValue = (value: unknown) => build(merge(p.context ?? {}, nest(p.path, value)));
-  bad(p.kind, `${p.path}: NaN`, withValue(NaN), [p.path], [`${p.path}: got NaN`]);
-  bad(p.kind, `${p.path}: Infinity`, withValue(Infinity), [p.path]);
-  bad(p.kind, `${p.path}: -Infinity`, withValue(-Infinity), [p.path]);
-  bad(p.kind, `${p.path}: ${p.valid + 0.5} (not an integer)`, withValue(p.valid + 0.5), [p.path]);
-  bad(p.kind, `${p.path}: '${p.valid}' (a number as a string)`, withValue(String(p.valid)), [p.path]);
-  bad(p.kind, `${p.path}: null`, withValue(null), [p.path]);
-  if (p.range) {
-    const [min, max] = p.range;
-    ok(p.kind, `${p.path}: ${min} (the minimum)`, withValue(min));
-    ok(p.kind, `${p.path}: ${max} (the maximum)`, withValue(max));
-    bad(p.kind, `${p.path}: ${min - 1} (one below the minimum)`, withValue(min - 1), [p.path], [`${p.path}: got ${min - 1}`]);
-    bad(p.kind, `${p.path}: ${max + 1} (one above the maximum)`, withValue(max + 1), [p.path], [`${p.path}: got ${max + 1}`]);
-  }
+/** The integer cases of each prop of `props`. */
+function integerCases(props: readonly IntegerProp[]): void {
+  for (const p of props) {
+    const build = p.build ?? BUILDERS[p.kind];
+    const withValue = (value: unknown) => build(merge(p.context ?? {}, nest(p.path, value)));
+    bad(p.kind, `${p.path}: NaN`, withValue(NaN), [p.path], [`${p.path}: got NaN`]);
+    bad(p.kind, `${p.path}: Infinity`, withValue(Infinity), [p.path]);
+    bad(p.kind, `${p.path}: -Infinity`, withValue(-Infinity), [p.path]);
+    bad(p.kind, `${p.path}: ${p.valid + 0.5} (not an integer)`, withValue(p.valid + 0.5), [p.path]);
+    bad(p.kind, `${p.path}: '${p.valid}' (a number as a string)`, withValue(String(p.valid)), [p.path]);
+    bad(p.kind, `${p.path}: null`, withValue(null), [p.path]);
+    if (p.range) {
+      const [min, max] = p.range;
+      ok(p.kind, `${p.path}: ${min} (the minimum)`, withValue(min));
+      ok(p.kind, `${p.path}: ${max} (the maximum)`, withValue(max));
+      bad(p.kind, `${p.path}: ${min - 1} (one below the minimum)`, withValue(min - 1), [p.path], [`${p.path}: got ${min - 1}`]);
+      bad(p.kind, `${p.path}: ${max + 1} (one above the maximum)`, withValue(max + 1), [p.path], [`${p.path}: got ${max + 1}`]);
+    }
+    }
 }
+integerCases(INTEGERS);
 
 // Log retention: one of the values CloudWatch Logs accepts.
-for (const [kind, path] of [['network', 'flowLogs.retentionDays'], ['cluster', 'execLogRetentionDays'], ['service', 'logRetentionDays']] as const) {
-  const build = BUILDERS[kind];
-  ok(kind, `${path}: 1 (the shortest retention)`, build(nest(path, 1)));
-  ok(kind, `${path}: 3653 (the longest retention)`, build(nest(path, 3653)));
-  bad(kind, `${path}: 0`, build(nest(path, 0)), [path]);
-  bad(kind, `${path}: 2 (not a CloudWatch Logs retention)`, build(nest(path, 2)), [path]);
-  bad(kind, `${path}: 3654`, build(nest(path, 3654)), [path]);
+function logRetentionCases(props: ReadonlyArray<readonly [Kind, string]>): void {
+  for (const [kind, path] of props) {
+    const build = BUILDERS[kind];
+    ok(kind, `${path}: 1 (the shortest retention)`, build(nest(path, 1)));
+    ok(kind, `${path}: 3653 (the longest retention)`, build(nest(path, 3653)));
+    bad(kind, `${path}: 0`, build(nest(path, 0)), [path]);
+    bad(kind, `${path}: 2 (not a CloudWatch Logs retention)`, build(nest(path, 2)), [path]);
+    bad(kind, `${path}: 3654`, build(nest(path, 3654)), [path]);
+    }
 }
+logRetentionCases([['network', 'flowLogs.retentionDays'], ['cluster', 'execLogRetentionDays'], ['service', 'logRetentionDays']]);
 
 // 3. Booleans given as strings, numbers and null.
 const BOOLEANS: Array<[Kind, string]> = [

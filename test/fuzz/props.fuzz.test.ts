@@ -9,21 +9,27 @@
  * and its fixture. Accepted cases go into a few small apps, each with its own
  * fixture, and every app is synthesised once, in bulk; a synthesis error is
  * pinned on the case whose construct path it names.
+ *
+ * A case may call methods on its construct (TeleportCluster's addDatabase and
+ * addApp) once built; an error a call throws is the case's error. A rejected
+ * case that constructs (and calls) without an error is built again in an app
+ * of its own, which is then synthesised: some problems show only then
+ * (TeleportCluster checks its teams' roles when its configuration is rendered).
  */
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
-import { App, CfnResource, Stack } from 'aws-cdk-lib';
+import { App, CfnResource, Lazy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import { App as TfApp, TerraformResource, TerraformStack, Testing } from 'cdktf';
+import { Lazy as TfLazy, App as TfApp, TerraformResource, TerraformStack, Testing } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
-import { AZS, CASES, CdkObjects, Collaborators, Engine, Fixture, FuzzCase, IMAGE, Kind, TOPIC_ARN } from './cases';
+import { AZS, Call, CASES, CdkObjects, CERTIFICATE_ARN, Collaborators, Engine, Fixture, FuzzCase, IMAGE, Kind, Props, TOPIC_ARN } from './cases';
 import { PropProblem, PropsValidationError } from '../../src/constructs/validation';
 import * as cdk from 'ecs-platform-constructs/cdk';
 import * as cdktf from 'ecs-platform-constructs/cdktf';
@@ -42,6 +48,7 @@ const CLASS_NAME: Record<Kind, string> = {
   database: 'ManagedDatabase',
   table: 'ManagedTable',
   finops: 'FinOpsGuardrails',
+  teleport: 'TeleportCluster',
 };
 
 // --- The engines --------------------------------------------------------------------------------
@@ -51,6 +58,8 @@ interface Kit {
   /** A stack `id` in `region`, in `app` or (without one) in a new app. */
   stack(app: IConstruct | undefined, id: string, region: string): { app: IConstruct; stack: Construct };
   build(kind: Kind, scope: Construct, id: string, props: unknown): Construct;
+  /** A string token resolving to `value` at synthesis. */
+  token(value: string): string;
   /** Interface endpoints for ecr.api, ecr.dkr and logs in the network's private subnets. */
   imagePullEndpoints(scope: Construct, network: unknown): void;
   resourceCount(stack: Construct): number;
@@ -78,8 +87,10 @@ const CDK: Kit = {
       case 'database': return new cdk.ManagedDatabase(scope, id, props as cdk.ManagedDatabaseProps);
       case 'table': return new cdk.ManagedTable(scope, id, props as cdk.ManagedTableProps);
       case 'finops': return new cdk.FinOpsGuardrails(scope, id, props as cdk.FinOpsGuardrailsProps);
+      case 'teleport': return new cdk.TeleportCluster(scope, id, props as cdk.TeleportClusterProps);
     }
   },
+  token: (value) => Lazy.string({ produce: () => value }),
   imagePullEndpoints(_scope, network) {
     const n = network as cdk.PlatformNetwork;
     const services = {
@@ -110,8 +121,10 @@ const CDKTF: Kit = {
       case 'database': return new cdktf.ManagedDatabase(scope, id, props as cdktf.ManagedDatabaseProps);
       case 'table': return new cdktf.ManagedTable(scope, id, props as cdktf.ManagedTableProps);
       case 'finops': return new cdktf.FinOpsGuardrails(scope, id, props as cdktf.FinOpsGuardrailsProps);
+      case 'teleport': return new cdktf.TeleportCluster(scope, id, props as cdktf.TeleportClusterProps);
     }
   },
+  token: (value) => TfLazy.stringValue({ produce: () => value }),
   imagePullEndpoints(scope, network) {
     const n = network as cdktf.PlatformNetwork;
     for (const service of ['ecr.api', 'ecr.dkr', 'logs']) {
@@ -148,6 +161,9 @@ function collaboratorsOf(world: () => World): Collaborators {
     get network() { return world().network; },
     get cluster() { return world().cluster; },
     get lb() { return world().lb; },
+    get httpsLb() { return world().httpsLb; },
+    get database() { return world().database; },
+    get app() { return world().app; },
   };
 }
 
@@ -173,10 +189,16 @@ interface Peers {
   readonly cdk: () => CdkObjects;
 }
 
+/** Listener priorities of the apps made by newApp (the cases' own priorities are below 40000). */
+let appPriority = 40000;
+
 /** The collaborators of one stack, each built on first use. */
 class World implements Fixture {
   public peers!: Peers;
+  /** The scope of the case being set up: what newDatabase and newApp make goes there. */
+  public caseScope?: Construct;
   private readonly made = new Map<string, unknown>();
+  private fresh = 0;
 
   constructor(
     private readonly kit: Kit,
@@ -198,10 +220,30 @@ class World implements Fixture {
       return lb;
     });
   }
+  /** The shared HTTPS load balancer (with a service on priority 10 where the other load balancer has one). */
+  public get httpsLb(): unknown {
+    return this.once('httpsLb', () => {
+      const lb = this.build('loadBalancer', 'HttpsLoadBalancer', { network: this.network, certificateArn: CERTIFICATE_ARN });
+      if (this.takePriority10) {
+        this.build('service', 'HttpsPriorityTen', { cluster: this.cluster, image: IMAGE, loadBalancer: lb, routing: { pathPatterns: ['/ten/*'], priority: 10 } });
+      }
+      return lb;
+    });
+  }
+  public get database(): unknown { return this.once('database', () => this.build('database', 'Database', { network: this.network })); }
+  public get app(): unknown {
+    return this.once('app', () => this.build('service', 'App', {
+      cluster: this.cluster, image: IMAGE, loadBalancer: this.httpsLb, routing: { pathPatterns: ['/app/*'], priority: 11 },
+    }));
+  }
   public get otherNetwork(): unknown {
     return this.once('otherNetwork', () => this.build('network', 'OtherNetwork', { availabilityZones: this.azs, cidr: '10.1.0.0/16' }));
   }
   public get otherLb(): unknown { return this.once('otherLb', () => this.build('loadBalancer', 'OtherLoadBalancer', { network: this.otherNetwork })); }
+  public get otherHttpsLb(): unknown {
+    return this.once('otherHttpsLb', () => this.build('loadBalancer', 'OtherHttpsLoadBalancer', { network: this.otherNetwork, certificateArn: CERTIFICATE_ARN }));
+  }
+  public get otherCluster(): unknown { return this.once('otherCluster', () => this.build('cluster', 'OtherCluster', { network: this.otherNetwork })); }
   public get natlessCluster(): unknown {
     return this.once('natlessCluster', () => {
       const network = this.build('network', 'NatlessNetwork', { availabilityZones: this.azs, natGateways: 0 });
@@ -220,6 +262,19 @@ class World implements Fixture {
   public get alien(): Collaborators { return collaboratorsOf(this.peers.alien); }
   public get cdk(): CdkObjects { return this.peers.cdk(); }
 
+  public token(value: string): string { return this.kit.token(value); }
+
+  public newDatabase(id = `Database${++this.fresh}`, props: Props = {}): unknown {
+    return this.kit.build('database', this.caseScope ?? this.stack, id, { network: this.network, ...props });
+  }
+
+  public newApp(id = `App${++this.fresh}`, props: Props = {}): unknown {
+    const priority = ++appPriority;
+    return this.kit.build('service', this.caseScope ?? this.stack, id, {
+      cluster: this.cluster, image: IMAGE, loadBalancer: this.httpsLb, routing: { pathPatterns: [`/app${priority}/*`], priority }, ...props,
+    });
+  }
+
   private once<T>(key: string, make: () => T): T {
     if (!this.made.has(key)) this.made.set(key, make());
     return this.made.get(key) as T;
@@ -232,6 +287,9 @@ class World implements Fixture {
 
 // --- Running the cases --------------------------------------------------------------------------
 
+/** Where a case's error came from: its constructor, one of its calls, or the synthesis of its app. */
+type Step = 'construct' | Call['method'] | 'synth';
+
 /** What one case did in one engine. */
 interface Run {
   readonly engine: Engine;
@@ -241,8 +299,12 @@ interface Run {
   readonly scope: Construct;
   /** The props given to the constructor. */
   props?: unknown;
-  /** What the constructor threw, if anything. */
+  /** What the constructor (or a call, or the synthesis of the case's own app) threw, if anything. */
   error?: unknown;
+  /** Where `error` came from. */
+  step?: Step;
+  /** For an error a call threw: the call's arguments by the names its problems use ({ database | app, options }). */
+  callArguments?: Props;
   /** What building the case's props (its fixture) threw: a harness problem, not a finding. */
   fixtureError?: unknown;
   /** Set once the run's app was synthesised (accepted cases only). */
@@ -308,6 +370,65 @@ function groupFor(side: Side): Group {
   return group;
 }
 
+/** The argument names a call's problems use. */
+const TARGET_NAME: Record<Call['method'], string> = { addDatabase: 'database', addApp: 'app' };
+
+/** Set up case `i` under `parent` with `world`'s collaborators, construct it and make its calls. */
+function attempt(kit: Kit, c: FuzzCase, i: number, world: World, parent: Construct, expected: 'ok' | readonly string[]): Run {
+  const scope = new Construct(parent, `Case${String(i + 1).padStart(3, '0')}`);
+  const run: Run = { engine: kit.engine, expected, scope, path: `${scope.node.path}/Subject` };
+  let props: unknown;
+  let calls: readonly Call[];
+  world.caseScope = scope;
+  try {
+    props = c.props(world);
+    calls = c.calls?.(world) ?? [];
+  } catch (e) {
+    run.fixtureError = e;
+    return run;
+  } finally {
+    world.caseScope = undefined;
+  }
+  run.props = props;
+  let subject: Construct;
+  try {
+    subject = kit.build(c.kind, scope, 'Subject', props);
+  } catch (e) {
+    run.error = e;
+    run.step = 'construct';
+    return run;
+  }
+  for (const call of calls) {
+    try {
+      (subject as unknown as Record<string, (target: unknown, options: unknown) => void>)[call.method](call.target, call.options);
+    } catch (e) {
+      run.error = e;
+      run.step = call.method;
+      run.callArguments = { [TARGET_NAME[call.method]]: call.target, options: call.options };
+      return run;
+    }
+  }
+  return run;
+}
+
+/** Case `i` built again in an app of its own, with its own fixture, then synthesised. */
+function soloRun(side: Side, c: FuzzCase, i: number, expected: 'ok' | readonly string[]): Run {
+  const { app, stack } = side.kit.stack(undefined, `Solo${String(i + 1).padStart(3, '0')}`, REGION);
+  const world = new World(side.kit, stack, AZS, true);
+  world.peers = { ...side.reject.peers, cdk: side.kit.engine === 'cdk' ? lazy(() => cdkObjectsIn(stack)) : cdkRejectObjects };
+  const run = attempt(side.kit, c, i, world, stack, expected);
+  if (run.fixtureError === undefined && run.error === undefined) {
+    run.synthesised = true;
+    try {
+      side.kit.synth(app, stack);
+    } catch (e) {
+      run.error = e;
+      run.step = 'synth';
+    }
+  }
+  return run;
+}
+
 function runAll(): void {
   const sides = setUp();
   for (const engine of ['cdk', 'cdktf'] as const) {
@@ -316,25 +437,15 @@ function runAll(): void {
       const expected = expectationIn(c, engine);
       const group = expected === 'ok' ? groupFor(side) : undefined;
       const world = group?.world ?? side.reject;
-      const scope = new Construct(world.stack, `Case${String(i + 1).padStart(3, '0')}`);
-      const run: Run = { engine, expected, scope, path: `${scope.node.path}/Subject` };
+      let run = attempt(side.kit, c, i, world, world.stack, expected);
+      // A construct that threw half-way (or whose call did) must not break the bulk synthesis of the other accepted cases.
+      if (group && run.error !== undefined) {
+        for (const child of [...run.scope.node.children]) run.scope.node.tryRemoveChild(child.node.id);
+      }
+      // Rejected props that constructed: the problem may show only when the app is synthesised.
+      if (!group && run.fixtureError === undefined && run.error === undefined) run = soloRun(side, c, i, expected);
       runs.set(`${engine} ${c.name}`, run);
       group?.runs.push(run);
-      let props: unknown;
-      try {
-        props = c.props(world);
-      } catch (e) {
-        run.fixtureError = e;
-        return;
-      }
-      run.props = props;
-      try {
-        side.kit.build(c.kind, scope, 'Subject', props);
-      } catch (e) {
-        run.error = e;
-        // A construct that threw half-way must not break the bulk synthesis of the other accepted cases.
-        if (group) scope.node.tryRemoveChild('Subject');
-      }
     });
     for (const group of side.groups) {
       for (const r of group.runs) r.synthesised = true;
@@ -417,10 +528,15 @@ function judgeRun(c: FuzzCase, run: Run): string[] {
   }
 
   const expected = [...run.expected].sort();
-  if (run.error === undefined) return [`${at} accepted; expected a PropsValidationError listing ${expected.join(', ')}`];
+  if (run.error === undefined) {
+    return [`${at} accepted${run.synthesised ? ' (and synthesised)' : ''}; expected a PropsValidationError listing ${expected.join(', ')}`];
+  }
+  const step = run.step ?? 'construct';
+  const subjectLeft = step === 'construct' && run.scope.node.tryFindChild('Subject') !== undefined;
+  const during = step === 'construct' ? '' : step === 'synth' ? ' at synthesis' : ` in ${step}`;
   if (!isValidationError(run.error)) {
-    const left = run.scope.node.children.length > 0 ? ', leaving a half-built construct in the tree' : '';
-    return [`${at} threw ${errorText(run.error)}${left} instead of a PropsValidationError listing ${expected.join(', ')}`];
+    const left = subjectLeft ? ', leaving a half-built construct in the tree' : '';
+    return [`${at} threw ${errorText(run.error)}${during}${left} instead of a PropsValidationError listing ${expected.join(', ')}`];
   }
   const e = run.error;
   const failures: string[] = [];
@@ -429,9 +545,11 @@ function judgeRun(c: FuzzCase, run: Run): string[] {
     failures.push(`${at} problems [${got.join(', ')}], expected [${expected.join(', ')}]: ${e.message.replace(/\n/g, ' | ')}`);
   }
   const n = e.problems.length;
-  const header = `Invalid props for ${CLASS_NAME[c.kind]} at '${run.path}' (${n} problem${n === 1 ? '' : 's'}):`;
-  if (!e.message.startsWith(header)) failures.push(`${at} message does not start with ${JSON.stringify(header)}: ${e.message.split('\n')[0]}`);
-  const props = run.props;
+  // A call's problems are its own: TeleportCluster.addDatabase, with the names of its arguments.
+  const construct = step === 'construct' || step === 'synth' ? CLASS_NAME[c.kind] : `${CLASS_NAME[c.kind]}.${step}`;
+  const header = `Invalid props for ${construct} at '${run.path}' (${n} problem${n === 1 ? '' : 's'}):`;
+  if (!e.message.startsWith(header)) failures.push(`${at} message${during} does not start with ${JSON.stringify(header)}: ${e.message.split('\n')[0]}`);
+  const props = run.callArguments ?? run.props;
   for (const p of e.problems) {
     if (!e.message.includes(`  - ${p.prop}: got `)) failures.push(`${at} message has no line for ${p.prop}`);
     if (!p.allowed || p.allowed.trim().length === 0) failures.push(`${at} ${p.prop}: no "allowed" text`);
@@ -450,7 +568,7 @@ function judgeRun(c: FuzzCase, run: Run): string[] {
   } else if (!/unknown prop/.test(e.message)) {
     failures.push(`${at} the other engine's prop is not reported as an unknown prop: ${e.message.replace(/\n/g, ' | ')}`);
   }
-  if (run.scope.node.children.length > 0) failures.push(`${at} the rejected construct left ${run.scope.node.children.length} construct(s) behind`);
+  if (subjectLeft) failures.push(`${at} the rejected construct left itself in the tree (with ${run.scope.node.findChild('Subject').node.findAll().length - 1} construct(s))`);
   return failures;
 }
 

@@ -28,7 +28,7 @@ export interface Graph {
 
 export type Kind = 'service' | 'taskdef' | 'tg' | 'rule' | 'listener' | 'lb' | 'alarm' | 'ingress' | 'egress' | 'sg'
   | 'loggroup' | 'target' | 'policy' | 'iampolicy' | 'cluster' | 'capacity' | 'topic' | 'topicpolicy' | 'role' | 'key'
-  | 'bucket' | 'bucketpolicy' | 'igw' | 'route';
+  | 'bucket' | 'bucketpolicy' | 'igw' | 'route' | 'table' | 'database' | 'discovery';
 
 const CFN_KIND: Record<string, Kind> = {
   'AWS::ECS::Service': 'service',
@@ -56,6 +56,9 @@ const CFN_KIND: Record<string, Kind> = {
   // The gateway's attachment to the VPC is what a public route waits for.
   'AWS::EC2::VPCGatewayAttachment': 'igw',
   'AWS::EC2::Route': 'route',
+  'AWS::DynamoDB::Table': 'table',
+  'AWS::RDS::DBInstance': 'database',
+  'AWS::ServiceDiscovery::Service': 'discovery',
 };
 const TF_KIND: Record<string, Kind> = {
   aws_ecs_service: 'service',
@@ -82,6 +85,9 @@ const TF_KIND: Record<string, Kind> = {
   aws_s3_bucket_policy: 'bucketpolicy',
   aws_internet_gateway: 'igw',
   aws_route: 'route',
+  aws_dynamodb_table: 'table',
+  aws_db_instance: 'database',
+  aws_service_discovery_service: 'discovery',
 };
 
 /** Construct IDs that differ between the engines for the same resource (aws-cdk-lib's FlowLog names its role IAMRole). */
@@ -142,8 +148,9 @@ function tfGraph(json: TfJson): Graph {
     },
     pathOf: (id) => {
       const path: string = byAddress[id]?.['//']?.metadata?.path ?? '';
-      // Joined as aws-cdk-lib joins logical IDs: a component repeating its parent's name appears once.
-      return path.split('/').slice(1).filter((c, i, all) => i === 0 || c !== all[i - 1]).join('');
+      // Joined as aws-cdk-lib joins logical IDs: a component its parent's name ends with appears once (StateTable/Table).
+      // Logical IDs keep letters and digits only (App-api: Appapi).
+      return path.split('/').slice(1).filter((c, i, all) => i === 0 || !all[i - 1].endsWith(c)).join('').replace(/[^A-Za-z0-9]/g, '');
     },
     kindOf: (id) => TF_KIND[id.split('.')[0]],
     symbolic: (value, deployment) => tfSymbolic(json, value, g, deployment),
@@ -416,7 +423,7 @@ function normalise(g: Graph, engine: 'cfn' | 'tf'): NormalisedPlatform {
         loadBalancer: lbKeyOfTg(g, tgId),
       },
       routing: sorted(routing),
-      ingress: sorted(ingressOf(g, sgId, cfn).map((r) => `${r.port} from ${r.sourceSg ? (Object.values(sgOfLb).includes(r.sourceSg) ? 'load balancer' : r.sourceSg) : r.cidr}`)),
+      ingress: sorted(ingressOf(g, sgId, cfn).map((r) => `${r.port} from ${r.sourceSg ? (Object.values(sgOfLb).includes(r.sourceSg) ? 'load balancer' : g.pathOf(r.sourceSg)) : r.cidr}`)),
       loadBalancerEgress: sorted(g.all('egress').filter(([, e]) => g.ref(pick(e, 'DestinationSecurityGroupId', 'referenced_security_group_id')) === sgId)
         .map(([, e]) => pick(e, 'FromPort', 'from_port'))),
       log: { retentionDays: pick(logGroup, 'RetentionInDays', 'retention_in_days'), encrypted: Boolean(pick(logGroup, 'KmsKeyId', 'kms_key_id')) },

@@ -38,6 +38,17 @@ const REF_ATTRIBUTE: Record<string, string> = {
   lb: 'arn',
   taskdef: 'arn',
   rule: 'arn',
+  table: 'name',
+  database: 'identifier',
+  discovery: 'id',
+};
+
+/** CloudFormation attribute names (lower-cased) spelled as Terraform's for the same value. */
+const ATTRIBUTE_ALIASES: Record<string, string> = {
+  'dbiresourceid': 'resource_id',
+  'dbinstancearn': 'arn',
+  'endpoint.address': 'address',
+  'groupid': 'id',
 };
 
 function symbol(naming: ResourceNaming, id: string, attribute: string): string {
@@ -45,6 +56,7 @@ function symbol(naming: ResourceNaming, id: string, attribute: string): string {
   let attr = attribute.toLowerCase();
   if (attr === 'ref' || attr === 'id') attr = REF_ATTRIBUTE[kind] ?? 'id';
   if (kind === 'bucket' && attr === 'bucket') attr = 'name';
+  attr = ATTRIBUTE_ALIASES[attr] ?? attr;
   return `<${kind}:${naming.pathOf(id)}.${attr}>`;
 }
 

@@ -114,6 +114,44 @@ function finOps(profile: EnvironmentProfile): Pick<GoldenScenario, 'cdk' | 'cdkt
   };
 }
 
+/** Teleport on a shared HTTPS load balancer, with a PostgreSQL database and a web service registered. */
+export function teleport(profile: EnvironmentProfile): Pick<GoldenScenario, 'cdk' | 'cdktf'> {
+  const options = {
+    domainName: 'teleport.example.com',
+    clusterName: 'platform',
+    certificateArn: 'arn:aws:acm:eu-west-1:111122223333:certificate/66666666-7777-8888-9999-000000000000',
+    github: {
+      clientId: 'Iv1.0123456789abcdef',
+      clientSecretArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:teleport/github-AbCdEf',
+      organization: 'my-org',
+      teamsToRoles: [{ team: 'platform', roles: ['access', 'editor', 'db-main-db', 'platform-apps'] }, { team: 'security', roles: ['auditor'] }],
+    },
+  };
+  const api = { image: NGINX, containerPort: 80, routing: { pathPatterns: ['/*'], priority: 100 } };
+  return {
+    cdk: (s) => {
+      const network = new cdk.PlatformNetwork(s, 'Network', { profile });
+      const cluster = new cdk.PlatformCluster(s, 'Cluster', { network });
+      const ingress = new cdk.PlatformLoadBalancer(s, 'Ingress', { network, certificateArn: CERT, idleTimeoutSeconds: 350 });
+      const db = new cdk.ManagedDatabase(s, 'MainDb', { network, databaseName: 'main' });
+      const service = new cdk.FargateWebService(s, 'Api', { cluster, loadBalancer: ingress, ...api });
+      const teleportCluster = new cdk.TeleportCluster(s, 'Teleport', { cluster, loadBalancer: ingress, ...options });
+      teleportCluster.addDatabase(db, { name: 'main-db', users: ['app_readonly'] });
+      teleportCluster.addApp(service, { name: 'api' });
+    },
+    cdktf: (s) => {
+      const network = new cdktf.PlatformNetwork(s, 'Network', { profile });
+      const cluster = new cdktf.PlatformCluster(s, 'Cluster', { network });
+      const ingress = new cdktf.PlatformLoadBalancer(s, 'Ingress', { network, certificateArn: CERT, idleTimeoutSeconds: 350 });
+      const db = new cdktf.ManagedDatabase(s, 'MainDb', { network, databaseName: 'main' });
+      const service = new cdktf.FargateWebService(s, 'Api', { cluster, loadBalancer: ingress, ...api });
+      const teleportCluster = new cdktf.TeleportCluster(s, 'Teleport', { cluster, loadBalancer: ingress, ...options });
+      teleportCluster.addDatabase(db, { name: 'main-db', users: ['app_readonly'] });
+      teleportCluster.addApp(service, { name: 'api' });
+    },
+  };
+}
+
 export const SCENARIOS: GoldenScenario[] = [
   {
     name: 'platform-network/development',
@@ -131,4 +169,6 @@ export const SCENARIOS: GoldenScenario[] = [
   { name: 'data-tier/production', ...dataTier(EnvironmentProfile.PRODUCTION) },
   { name: 'finops-guardrails/development', ...finOps(EnvironmentProfile.DEVELOPMENT) },
   { name: 'finops-guardrails/production', ...finOps(EnvironmentProfile.PRODUCTION) },
+  { name: 'teleport-cluster/development', ...teleport(EnvironmentProfile.DEVELOPMENT) },
+  { name: 'teleport-cluster/production', ...teleport(EnvironmentProfile.PRODUCTION) },
 ];
