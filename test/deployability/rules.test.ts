@@ -457,8 +457,54 @@ test.each(DATA_FIXTURES)('%s (%s) reports: %s', (rule, engine, _defect, mutate) 
   expect(pairs(deployabilityFindings(broken, engine))).toEqual([[rule, resource]]);
 });
 
+/** Broken copies of teleport-cluster/development (a task with a config container, a shared volume and a secret). */
+const withoutSecretGrant = (doc: Output) => {
+  doc.Statement = doc.Statement.filter((s: Output) => s.Action !== 'secretsmanager:GetSecretValue');
+};
+const tfContainers = (j: Output, address: string) => JSON.parse(tfConfig(j, address).container_definitions);
+const setTfContainers = (j: Output, address: string, containers: Output[]) => {
+  tfConfig(j, address).container_definitions = JSON.stringify(containers);
+};
+const TELEPORT_FIXTURES: Fixture[] = [
+  ['TASK_SECRETS_READABLE', 'cdk', 'the execution role may not read the GitHub client secret', (t) => {
+    withoutSecretGrant(cfnProps(t, 'TeleportServiceExecutionRoleDefaultPolicy').PolicyDocument);
+    return cfnId(t, 'TeleportServiceTaskDefinition');
+  }],
+  ['TASK_SECRETS_READABLE', 'cdktf', 'the execution role reads another secret than the container\'s', (j) => {
+    editTfPolicy(tfConfig(j, tfAddress(j, 'aws_iam_role_policy', 'Teleport_Service_ExecutionRolePolicy')), 'policy', (doc) => {
+      doc.Statement.find((s: Output) => s.Action === 'secretsmanager:GetSecretValue').Resource = ['arn:aws:secretsmanager:eu-west-1:111122223333:secret:other-AbCdEf'];
+    });
+    return tfAddress(j, 'aws_ecs_task_definition', 'Teleport_Service_TaskDefinition');
+  }],
+  ['TASK_CONTAINER_DEPENDENCIES_VALID', 'cdk', 'the config container Teleport waits for (SUCCESS) is essential', (t) => {
+    const containers = cfnProps(t, 'TeleportServiceTaskDefinition').ContainerDefinitions;
+    containers.find((c: Output) => c.Name === 'teleport-config').Essential = true;
+    return cfnId(t, 'TeleportServiceTaskDefinition');
+  }],
+  ['TASK_CONTAINER_DEPENDENCIES_VALID', 'cdktf', 'the config container mounts a volume the task does not declare', (j) => {
+    const address = tfAddress(j, 'aws_ecs_task_definition', 'Teleport_Service_TaskDefinition');
+    const containers = tfContainers(j, address);
+    containers[1].mountPoints[0].sourceVolume = 'teleport-configuration';
+    setTfContainers(j, address, containers);
+    return address;
+  }],
+  ['TASK_CONTAINER_DEPENDENCIES_VALID', 'cdktf', 'Teleport waits for a container the task does not have', (j) => {
+    const address = tfAddress(j, 'aws_ecs_task_definition', 'Teleport_Service_TaskDefinition');
+    const containers = tfContainers(j, address);
+    containers[0].dependsOn[0].containerName = 'teleport-init';
+    setTfContainers(j, address, containers);
+    return address;
+  }],
+];
+
+test.each(TELEPORT_FIXTURES)('%s (%s) reports: %s', (rule, engine, _defect, mutate) => {
+  const broken = clone(golden('teleport-cluster/development', engine));
+  const resource = mutate(broken);
+  expect(pairs(deployabilityFindings(broken, engine))).toEqual([[rule, resource]]);
+});
+
 test('every rule has a broken fixture in each engine', () => {
-  const covered = new Set([...FIXTURES, ...DATA_FIXTURES, ...FINOPS_FIXTURES].map(([rule, engine]) => `${rule} ${engine}`));
+  const covered = new Set([...FIXTURES, ...DATA_FIXTURES, ...FINOPS_FIXTURES, ...TELEPORT_FIXTURES].map(([rule, engine]) => `${rule} ${engine}`));
   const missing = RULES.filter((r) => r !== 'PHYSICAL_NAME_UNIQUE_PER_DEPLOYMENT')
     .flatMap((r) => ENGINES.map((e) => `${r} ${e}`)).filter((key) => !covered.has(key) && !(key in ONE_ENGINE_ONLY));
   expect(missing).toEqual([]);

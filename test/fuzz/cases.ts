@@ -1098,6 +1098,201 @@ ok('finops', 'a Slack webhook and Jira (issue type of 60 characters), lookbackDa
   unattachedVolumes: { graceDays: 1 },
 }));
 
+// 18. TeleportCluster: on the shared HTTPS load balancer unless said otherwise, then addDatabase and addApp.
+/** Teleport's own certificate (teleport.example.com and *.teleport.example.com). */
+const TELEPORT_CERT = 'arn:aws:acm:eu-west-1:111122223333:certificate/def-456';
+/** TeleportCluster props with `extra` put in place of whole props (no merging: `github: {}` is an empty github). */
+const teleportSet = (extra: Extra): PropsOf => (fx) => ({ ...(teleport()(fx) as Props), ...resolve(extra, fx) });
+/** TeleportCluster with a load balancer of its own: certificateArn is required. */
+const ownTeleport = (extra: Extra = {}): PropsOf => (fx) => merge({ cluster: fx.cluster, ...TELEPORT, certificateArn: TELEPORT_CERT }, resolve(extra, fx));
+/** TeleportCluster with `extra` over the valid GitHub options. */
+const github = (extra: Props): PropsOf => teleport({ github: extra });
+/** TeleportCluster with these teams and their roles. */
+const teams = (...teamsToRoles: unknown[]): PropsOf => teleport({ github: { teamsToRoles } });
+const addDatabase = (target: unknown, options: unknown): Call => ({ method: 'addDatabase', target, options });
+const addApp = (target: unknown, options: unknown): Call => ({ method: 'addApp', target, options });
+/** A TeleportCluster of `props`, then `calls`. */
+const calling = (props: PropsOf, calls: CallsOf): Scenario => ({ props, calls });
+/** A TeleportCluster, then addDatabase of a new PostgreSQL database with `options`. */
+const withDatabase = (options: unknown): Scenario => calling(teleport(), (fx) => [addDatabase(fx.newDatabase(), options)]);
+/** A TeleportCluster, then addApp of a new web service with `options`. */
+const withApp = (options: unknown): Scenario => calling(teleport(), (fx) => [addApp(fx.newApp(), options)]);
+
+// Numbers. The ranges come first, so the accepted listener priorities 1 and 50000 find their listener free.
+integerCases([
+  { kind: 'teleport', path: 'listenerPriority', valid: 20, range: [1, 50000] },
+  { kind: 'teleport', path: 'replicas', valid: 1, range: [1, 2] },
+  { kind: 'teleport', path: 'auditRetentionDays', valid: 30, range: [1, 3650] },
+]);
+logRetentionCases([['teleport', 'logRetentionDays']]);
+bad('teleport', 'replicas -1', teleport({ replicas: -1 }), ['replicas'], ['replicas: got -1']);
+bad('teleport', 'replicas 3 in PRODUCTION (at most two auth servers on DynamoDB)', teleport({ profile: 'PRODUCTION', replicas: 3 }), ['replicas'], ['DynamoDB']);
+bad('teleport', 'cpu 256 with memoryMiB 4096 (a size of cpu 512 and up)', teleport({ cpu: 256, memoryMiB: 4096 }), ['memoryMiB'], ['memoryMiB: got 4096']);
+bad('teleport', 'cpu 300 and memoryMiB 100 (both wrong: both reported)', teleport({ cpu: 300, memoryMiB: 100 }), ['cpu', 'memoryMiB']);
+bad('teleport', "cpu '2048' with memoryMiB 8192 (memory is not judged against the default cpu)", teleport({ cpu: '2048', memoryMiB: 8192 }), ['cpu']);
+bad('teleport', 'listenerPriority 10, taken by a service on the shared listener', teleport({ listenerPriority: 10 }), ['listenerPriority'],
+  ['listenerPriority: got 10']);
+bad('teleport', 'listenerPriority without a shared load balancer (Teleport has a listener of its own)', ownTeleport({ listenerPriority: 20 }), ['listenerPriority']);
+
+// Not props, missing and mistyped props.
+bad('teleport', 'props undefined (cluster, domainName, github and, with no loadBalancer, certificateArn are required)', () => undefined,
+  ['cluster', 'domainName', 'github', 'certificateArn']);
+bad('teleport', 'props null', () => null, ['props'], ['props: got null']);
+bad('teleport', 'cluster: null', teleport({ cluster: null }), ['cluster'], ['cluster: got null']);
+bad('teleport', 'domainName: 443 (a number)', teleport({ domainName: 443 }), ['domainName'], ['domainName: got 443']);
+bad('teleport', 'github: {} (its four props are required)', teleportSet({ github: {} }),
+  ['github.clientId', 'github.clientSecretArn', 'github.organization', 'github.teamsToRoles']);
+bad('teleport', 'github.teamsToRoles: an object for a list', github({ teamsToRoles: { team: 'platform', roles: ['access'] } }), ['github.teamsToRoles']);
+
+// Unknown names, with suggestions.
+bad('teleport', 'typo domain (did you mean domainName?), so domainName is missing', teleport({ domainName: undefined, domain: 'teleport.example.com' }),
+  ['domain', 'domainName'], ['did you mean domainName?']);
+bad('teleport', 'priority (did you mean listenerPriority?)', teleport({ priority: 20 }), ['priority'], ['did you mean listenerPriority?']);
+bad('teleport', 'github.clientSecret (did you mean clientSecretArn?), so clientSecretArn is missing',
+  github({ clientSecretArn: undefined, clientSecret: GITHUB.clientSecretArn }), ['github.clientSecret', 'github.clientSecretArn'], ['did you mean clientSecretArn?']);
+bad('teleport', 'teamsToRoles[0].role (did you mean roles?), so roles is missing', teams({ team: 'platform', role: ['access'] }),
+  ['github.teamsToRoles[0].role', 'github.teamsToRoles[0].roles'], ['did you mean roles?']);
+
+// The domain: a literal, lower-case host name, whose wildcard fits a listener rule.
+for (const [domainName, why] of [
+  ['https://teleport.example.com', 'a scheme'],
+  ['teleport.example.com:443', 'a port'],
+  ['teleport.example.com/login', 'a path'],
+  ['*.example.com', 'a wildcard'],
+  ['Teleport.Example.com', 'upper case'],
+  ['teleport.example.com.', 'a trailing dot'],
+]) {
+  bad('teleport', `domainName ${JSON.stringify(domainName)} (${why})`, teleport({ domainName }), ['domainName'], [`domainName: got ${JSON.stringify(domainName)}`]);
+}
+bad('teleport', 'domainName of 254 characters', teleport({ domainName: domainOfLength(254) }), ['domainName']);
+bad('teleport', 'domainName a deploy-time token', teleport((fx) => ({ domainName: fx.token('teleport.example.com') })), ['domainName'], ['literal host name']);
+bad('teleport', "domainName of 127 characters (its wildcard, 129, is over the ALB's 128 per host header)", teleport({ domainName: domainOfLength(127) }), ['domainName']);
+for (const [clusterName, why] of [['Platform', 'upper case'], ['c'.repeat(64), '64 characters']]) {
+  bad('teleport', `clusterName ${JSON.stringify(clusterName.slice(0, 20))} (${why})`, teleport({ clusterName }), ['clusterName']);
+}
+
+// GitHub sign-on.
+for (const prop of ['clientId', 'clientSecretArn', 'organization', 'teamsToRoles']) {
+  bad('teleport', `github without ${prop}`, github({ [prop]: undefined }), [`github.${prop}`], [`github.${prop}: got undefined`]);
+}
+bad('teleport', 'github.clientSecretArn an SSM parameter ARN', github({ clientSecretArn: PARAM_ARN }), ['github.clientSecretArn'], ['Secrets Manager']);
+bad('teleport', 'github.clientSecretArn a KMS key ARN', github({ clientSecretArn: KMS_ARN }), ['github.clientSecretArn']);
+bad('teleport', 'github.clientSecretArn: the client secret itself (40 hex digits)', github({ clientSecretArn: '3f9c2e7a1b0d4c8e9f6a5b2c1d0e9f8a7b6c5d4e' }),
+  ['github.clientSecretArn']);
+bad('teleport', 'github.teamsToRoles: [] (nobody could sign in)', teams(), ['github.teamsToRoles'], ['at least one team']);
+bad('teleport', 'one team twice', teams({ team: 'platform', roles: ['access'] }, { team: 'platform', roles: ['editor'] }), ['github.teamsToRoles[1].team'],
+  ['each team once']);
+bad('teleport', "team 'Platform Team' twice (not a slug, and repeated: each entry reported once)",
+  teams({ team: 'Platform Team', roles: ['access'] }, { team: 'Platform Team', roles: ['editor'] }), ['github.teamsToRoles[0].team', 'github.teamsToRoles[1].team']);
+bad('teleport', 'teamsToRoles[0].roles: [] (no role)', teams({ team: 'platform', roles: [] }), ['github.teamsToRoles[0].roles']);
+bad('teleport', "roles 'db admin' and 'on call' (spaces: each role reported at its index)", teams({ team: 'platform', roles: ['access', 'db admin', 'on call'] }),
+  ['github.teamsToRoles[0].roles[1]', 'github.teamsToRoles[0].roles[2]']);
+// A team's roles are checked once every addDatabase is known: when the configuration is rendered.
+bad('teleport', "a team mapped to 'db-missing' (no database registered)", teams({ team: 'platform', roles: ['access', 'db-missing'] }),
+  ['github.teamsToRoles[0].roles[1]'], ['db-<name> roles come from addDatabase']);
+bad('teleport', "a team mapped to 'acess' (a typo of access)", teams({ team: 'platform', roles: ['acess'] }), ['github.teamsToRoles[0].roles[0]'],
+  ['access, editor, auditor']);
+bad('teleport', "the second team mapped to 'db-orders', the database registered as 'order'",
+  calling(teams({ team: 'platform', roles: ['access'] }, { team: 'data', roles: ['db-orders'] }), (fx) => [addDatabase(fx.newDatabase(), { users: ['app'], name: 'order' })]),
+  ['github.teamsToRoles[1].roles[0]'], ['db-order']);
+
+// Versions, certificates and load balancers.
+for (const teleportVersion of ['latest', '18', 'v18.10.0']) {
+  bad('teleport', `teleportVersion ${JSON.stringify(teleportVersion)}`, teleport({ teleportVersion }), ['teleportVersion'], [`teleportVersion: got ${JSON.stringify(teleportVersion)}`]);
+}
+bad('teleport', "certificateArn 'my-cert' (not an ARN)", teleport({ certificateArn: 'my-cert' }), ['certificateArn'], ['certificateArn: got "my-cert"']);
+bad('teleport', 'no loadBalancer and no certificateArn', ownTeleport({ certificateArn: undefined }), ['certificateArn'], ['no shared loadBalancer']);
+bad('teleport', 'a loadBalancer without HTTPS (created without certificateArn)', teleport((fx) => ({ loadBalancer: fx.lb })), ['loadBalancer'], ['HTTPS']);
+bad('teleport', 'loadBalancer: null (reported once, not also as a missing certificateArn)', teleport({ loadBalancer: null }), ['loadBalancer']);
+bad('teleport', 'loadBalancer: of the other engine', teleport((fx) => ({ loadBalancer: fx.alien.httpsLb })), ['loadBalancer'], ['one app uses one engine']);
+bad('teleport', 'loadBalancer: of another app', teleport((fx) => ({ loadBalancer: fx.foreign.httpsLb })), ['loadBalancer'], ['another app']);
+bad('teleport', 'loadBalancer: in another region', teleport((fx) => ({ loadBalancer: fx.otherRegion.httpsLb })), ['loadBalancer'], ['us-east-1']);
+bad('teleport', 'loadBalancer: on a different network than the cluster', teleport((fx) => ({ loadBalancer: fx.otherHttpsLb })), ['loadBalancer'],
+  ["cluster's network"]);
+bad('teleport', 'cluster: of the other engine', teleport((fx) => ({ cluster: fx.alien.cluster })), ['cluster'], ['one app uses one engine']);
+bad('teleport', 'cluster: of another app', teleport((fx) => ({ cluster: fx.foreign.cluster })), ['cluster'], ['another app']);
+bad('teleport', 'cluster: in another region (us-east-1)', teleport((fx) => ({ cluster: fx.otherRegion.cluster })), ['cluster'], ['us-east-1']);
+bad('teleport', 'cluster on a network with natGateways 0 (no route to pull the Teleport image)', ownTeleport((fx) => ({ cluster: fx.natlessCluster })), ['cluster'],
+  ['natGateways']);
+
+// addDatabase.
+bad('teleport', 'addDatabase: users []', withDatabase({ users: [] }), ['options.users'], ['at least one']);
+bad('teleport', 'addDatabase: options undefined (users is required)', withDatabase(undefined), ['options.users']);
+bad('teleport', "addDatabase: users '1app' and 'app user' (each reported at its index)", withDatabase({ users: ['1app', 'app user'] }),
+  ['options.users[0]', 'options.users[1]']);
+bad('teleport', "addDatabase: name 'Orders DB' (not a DNS label)", withDatabase({ users: ['app'], name: 'Orders DB' }), ['options.name'],
+  ['options.name: got "Orders DB"']);
+bad('teleport', 'addDatabase: the default name, of construct ID 9Db, is not a DNS label', calling(teleport(), (fx) => [addDatabase(fx.newDatabase('9Db'), { users: ['app'] })]),
+  ['database'], ['give options.name']);
+bad('teleport', "addDatabase: two databases named 'main'",
+  calling(teleport(), (fx) => [addDatabase(fx.newDatabase(), { users: ['app'], name: 'main' }), addDatabase(fx.newDatabase(), { users: ['app'], name: 'main' })]),
+  ['options.name'], ['not registered yet']);
+bad('teleport', 'addDatabase: one database twice, under two names', calling(teleport(), (fx) => {
+  const db = fx.newDatabase();
+  return [addDatabase(db, { users: ['app'], name: 'main' }), addDatabase(db, { users: ['app'], name: 'main-ro' })];
+}), ['database']);
+bad('teleport', 'addDatabase: databaseNames [] (no database could be opened)', withDatabase({ users: ['app'], databaseNames: [] }), ['options.databaseNames']);
+bad('teleport', "addDatabase: databaseNames ['main', 'my db'] (reported at its index)", withDatabase({ users: ['app'], databaseNames: ['main', 'my db'] }),
+  ['options.databaseNames[1]']);
+bad('teleport', 'addDatabase: a database of the other engine', calling(teleport(), (fx) => [addDatabase(fx.alien.database, { users: ['app'] })]), ['database'],
+  ['one app uses one engine']);
+bad('teleport', 'addDatabase: a database of another app', calling(teleport(), (fx) => [addDatabase(fx.foreign.database, { users: ['app'] })]), ['database'],
+  ['another app']);
+bad('teleport', "addDatabase: a database on another network than Teleport's cluster",
+  calling(teleport(), (fx) => [addDatabase(fx.newDatabase('Elsewhere', { network: fx.otherNetwork }), { users: ['app'] })]), ['database'], ['network']);
+
+// addApp.
+bad('teleport', "addApp: name 'My App' (not a DNS label)", withApp({ name: 'My App' }), ['options.name'], ['options.name: got "My App"']);
+bad('teleport', 'addApp: name of 64 characters', withApp({ name: 'a'.repeat(64) }), ['options.name']);
+bad('teleport', "addApp: two apps named 'api'", calling(teleport(), (fx) => [addApp(fx.newApp(), { name: 'api' }), addApp(fx.newApp(), { name: 'api' })]),
+  ['options.name'], ['not registered yet']);
+bad('teleport', 'addApp: one app twice, under two names', calling(teleport(), (fx) => {
+  const app = fx.newApp();
+  return [addApp(app, { name: 'api' }), addApp(app, { name: 'api-v2' })];
+}), ['app']);
+bad('teleport', 'addApp: an app of the other engine', calling(teleport(), (fx) => [addApp(fx.alien.app, { name: 'api' })]), ['app'], ['one app uses one engine']);
+bad('teleport', 'addApp: an app of another app', calling(teleport(), (fx) => [addApp(fx.foreign.app, { name: 'api' })]), ['app'], ['another app']);
+bad('teleport', "addApp: an app in a cluster on another network than Teleport's",
+  calling(teleport(), (fx) => [addApp(fx.newApp('Elsewhere', { cluster: fx.otherCluster, loadBalancer: fx.otherHttpsLb }), { name: 'api' })]), ['app'], ['network']);
+
+// Several problems at once: every one is listed.
+bad('teleport', 'every prop wrong at once', teleport({
+  domainName: 'https://teleport.example.com',
+  clusterName: 'Platform',
+  github: { clientId: 'Iv1 abc', clientSecretArn: 'ghp_secret', organization: 'my org', teamsToRoles: [{ team: 'platform', roles: [] }] },
+  teleportVersion: 'latest',
+  replicas: 3,
+  cpu: 300,
+  listenerPriority: 10,
+  auditRetentionDays: 0,
+  logRetentionDays: 2,
+  profile: 'prod',
+}), ['domainName', 'clusterName', 'github.clientId', 'github.clientSecretArn', 'github.organization', 'github.teamsToRoles[0].roles', 'teleportVersion',
+  'replicas', 'cpu', 'listenerPriority', 'auditRetentionDays', 'logRetentionDays', 'profile']);
+bad('teleport', 'a foreign cluster, an alien load balancer and a typo', teleport((fx) => ({ cluster: fx.foreign.cluster, loadBalancer: fx.alien.httpsLb, replicaCount: 2 })),
+  ['cluster', 'loadBalancer', 'replicaCount']);
+
+// Accepted.
+ok('teleport', 'defaults on the shared HTTPS listener (its own certificate covers the names)', teleport());
+ok('teleport', 'a load balancer of its own (certificateArn, no loadBalancer)', ownTeleport());
+ok('teleport', 'every prop: PRODUCTION, 2 replicas, cpu 2048 with 4096 MiB, a priority, a certificate for the shared listener', teleport({
+  clusterName: 'platform.example', profile: 'PRODUCTION', replicas: 2, cpu: 2048, memoryMiB: 4096, listenerPriority: nextPriority++, certificateArn: TELEPORT_CERT,
+  teleportVersion: '17.7.3', auditRetentionDays: 400, logRetentionDays: 400,
+}));
+ok('teleport', 'clientSecretArn and certificateArn deploy-time tokens',
+  teleport((fx) => ({ github: { clientSecretArn: fx.token(GITHUB.clientSecretArn) }, certificateArn: fx.token(TELEPORT_CERT) })));
+ok('teleport', "addDatabase: MainDb, mapped as 'db-maindb' (its default name)",
+  calling(teams({ team: 'platform', roles: ['access', 'db-maindb'] }), (fx) => [addDatabase(fx.newDatabase('MainDb'), { users: ['app_readonly'] })]));
+ok('teleport', "addDatabase: MySQL as 'orders' with two database names; addApp 'api' and 'admin'; teams mapped to both", calling(
+  teams({ team: 'data', roles: ['db-orders'] }, { team: 'platform', roles: ['access', 'platform-apps'] }),
+  (fx) => [
+    addDatabase(fx.newDatabase('Orders', { engine: 'mysql' }), { users: ['app_rw', 'reporting$ro'], name: 'orders', databaseNames: ['orders', 'audit'] }),
+    addApp(fx.newApp(), { name: 'api' }),
+    addApp(fx.newApp(), { name: 'admin' }),
+  ]));
+ok('teleport', 'a load balancer of its own, with a database and an app', calling(ownTeleport({ github: { teamsToRoles: [{ team: 'platform', roles: ['db-main', 'platform-apps'] }] } }),
+  (fx) => [addDatabase(fx.newDatabase(), { users: ['app'], name: 'main' }), addApp(fx.newApp(), { name: 'web' })]));
+
 export const CASES: readonly FuzzCase[] = table.map(({ title, ...c }, i) => ({
   ...c,
   name: `${String(i + 1).padStart(3, '0')} ${c.kind}: ${title}`,

@@ -45,6 +45,8 @@ export const RULES = [
   'TOPIC_KEY_ADMITS_ITS_PUBLISHERS',
   'ACCOUNT_SCOPED_NAME_INCLUDES_REGION',
   'FUNCTION_AFTER_ROLE_POLICIES',
+  'TASK_SECRETS_READABLE',
+  'TASK_CONTAINER_DEPENDENCIES_VALID',
   /** Needs two deployments: see sharedPhysicalNames, not deployabilityFindings. */
   'PHYSICAL_NAME_UNIQUE_PER_DEPLOYMENT',
 ] as const;
@@ -368,6 +370,30 @@ interface Model {
   accountScopedNames: Array<{ id: string; name: unknown }>;
   /** Lambda functions with a dead-letter target: Lambda checks at creation that the role may send to it. */
   deadLetterFunctions: Array<{ id: string; role: string }>;
+  /** ECS task definitions: the execution role, the declared volumes and each container's dependencies, mounts and secrets. */
+  tasks: Array<{ id: string; executionRole?: string; volumes: string[]; containers: TaskContainer[] }>;
+}
+
+interface TaskContainer {
+  readonly name: string;
+  readonly essential: boolean;
+  readonly dependsOn: Array<{ container: string; condition: string }>;
+  readonly volumes: string[];
+  /** valueFrom of each secret, as the engine writes it (a reference or a literal). */
+  readonly secrets: unknown[];
+}
+
+/** A container definition in ECS's JSON (Terraform) or CloudFormation's PascalCase, read alike. */
+function taskContainer(c: Json): TaskContainer {
+  const get = (key: string) => c[key] ?? c[key[0].toUpperCase() + key.slice(1)];
+  return {
+    name: get('name'),
+    // ECS: a container is essential unless it says otherwise.
+    essential: get('essential') !== false,
+    dependsOn: anyItems(get('dependsOn')).map((d) => ({ container: d.containerName ?? d.ContainerName, condition: d.condition ?? d.Condition })),
+    volumes: anyItems(get('mountPoints')).map((mp) => mp.sourceVolume ?? mp.SourceVolume),
+    secrets: anyItems(get('secrets')).map((x) => x.valueFrom ?? x.ValueFrom),
+  };
 }
 
 function emptyModel(): Model {
@@ -397,6 +423,7 @@ function emptyModel(): Model {
     topicPublishers: [],
     accountScopedNames: [],
     deadLetterFunctions: [],
+    tasks: [],
   };
 }
 
@@ -463,7 +490,15 @@ const CFN_READERS: Record<string, Reader> = {
     fixedCount: p.DesiredCount !== undefined,
     deploymentAlarms: anyItems(p.DeploymentConfiguration?.Alarms?.AlarmNames),
   }),
-  'AWS::ECS::TaskDefinition': ({ id, props: p }, g, m) => m.taskDefinitionRoles.set(id, refsOf(g, [p.TaskRoleArn, p.ExecutionRoleArn])),
+  'AWS::ECS::TaskDefinition': ({ id, props: p }, g, m) => {
+    m.taskDefinitionRoles.set(id, refsOf(g, [p.TaskRoleArn, p.ExecutionRoleArn]));
+    m.tasks.push({
+      id,
+      executionRole: g.ref(p.ExecutionRoleArn),
+      volumes: anyItems(p.Volumes).map((v) => v.Name),
+      containers: anyItems(p.ContainerDefinitions).map(taskContainer),
+    });
+  },
   'AWS::ElasticLoadBalancingV2::Listener': ({ id, props: p }, g, m) => m.forwarders.push({ id, targetGroups: cfnForwardTargets(g, p.DefaultActions) }),
   'AWS::ElasticLoadBalancingV2::ListenerRule': ({ id, props: p }, g, m) => m.forwarders.push({ id, targetGroups: cfnForwardTargets(g, p.Actions) }),
   'AWS::ApplicationAutoScaling::ScalableTarget': ({ id, props: p }, g, m) => m.scalableTargets.push({ id, scales: [...g.refs(p.ResourceId)] }),
@@ -592,7 +627,16 @@ const TF_READERS: Record<string, Reader> = {
       deploymentAlarms: anyItems(anyItems(p.alarms)[0]?.alarm_names),
     });
   },
-  aws_ecs_task_definition: ({ id, props: p }, g, m) => m.taskDefinitionRoles.set(id, refsOf(g, [p.task_role_arn, p.execution_role_arn])),
+  aws_ecs_task_definition: ({ id, props: p }, g, m) => {
+    m.taskDefinitionRoles.set(id, refsOf(g, [p.task_role_arn, p.execution_role_arn]));
+    m.tasks.push({
+      id,
+      executionRole: g.ref(p.execution_role_arn),
+      volumes: anyItems(p.volume).map((v) => v.name),
+      // References inside stay "${...}" text, which is what the role's policy documents hold too.
+      containers: (typeof p.container_definitions === 'string' ? JSON.parse(p.container_definitions) : []).map(taskContainer),
+    });
+  },
   aws_lb_listener: ({ id, props: p }, g, m) => m.forwarders.push({ id, targetGroups: tfForwardTargets(g, p.default_action) }),
   aws_lb_listener_rule: ({ id, props: p }, g, m) => m.forwarders.push({ id, targetGroups: tfForwardTargets(g, p.action) }),
   aws_appautoscaling_target: ({ id, props: p }, g, m) => m.scalableTargets.push({ id, scales: [...g.refs(p.resource_id)] }),
@@ -723,6 +767,42 @@ const accountScopedNameIncludesRegion: Rule = ({ g, m }) => m.accountScopedNames
   .filter(({ name }) => g.render(name).some((text) => !REGION_REFERENCE.test(text)))
   .map(({ id, name }) => finding('ACCOUNT_SCOPED_NAME_INCLUDES_REGION', id,
     `"${g.render(name)[0]}" is unique per account, not per region: include the region, or the stack cannot be deployed in a second region`));
+
+/**
+ * ECS reads every container secret with the task's execution role before any container starts; one it
+ * may not read stops the task ("ResourceInitializationError: unable to pull secrets") on every start.
+ */
+const taskSecretsReadable: Rule = ({ g, m }) => m.tasks.flatMap((task) => {
+  const policies = m.roleGrants.filter((rg) => rg.role === task.executionRole).map((rg) => rg.id);
+  const allowed = m.identityPolicies.filter((p) => policies.includes(p.id) || p.id === task.executionRole)
+    .flatMap((p) => g.documents(p.document)).flatMap((doc) => statements(doc, 'always')).filter((s) => isAllow(s, 'always'));
+  return task.containers.flatMap((c) => c.secrets.flatMap((valueFrom) => g.render(valueFrom).filter((arn) => {
+    // A key of a JSON secret is read as the secret: <secret ARN>:<json-key>:<stage>:<version>.
+    const secretArn = arn
+      .replace(/^(arn:[^:]*:secretsmanager:(?:[^:]*:){3}[^:]+):.*$/, '$1')
+      .replace(/^(\$\{[^}]+\}):[^:]*:[^:]*:[^:]*$/, '$1');
+    const action = /:ssm:|:parameter\//.test(secretArn) ? 'ssm:GetParameters' : 'secretsmanager:GetSecretValue';
+    return !allowed.some((s) => grants(s, action, 'always')
+      && alwaysItems(s.Resource).flatMap((r) => g.render(r)).some((r) => r === secretArn || wildcard(r).test(secretArn)));
+  }).map((arn) => finding('TASK_SECRETS_READABLE', task.id, `container ${c.name}: the execution role may not read the secret ${arn}`))));
+});
+
+/**
+ * ECS refuses a task definition whose container waits for a container it does not have, waits with
+ * SUCCESS or COMPLETE for an essential container ("can't be set on an essential container"), or mounts
+ * a volume the task does not declare.
+ */
+const taskContainerDependenciesValid: Rule = ({ m }) => m.tasks.flatMap((task) => task.containers.flatMap((c) => [
+  ...c.dependsOn.flatMap((d) => {
+    const target = task.containers.find((x) => x.name === d.container);
+    if (!target) return [finding('TASK_CONTAINER_DEPENDENCIES_VALID', task.id, `container ${c.name} depends on ${d.container}, which the task does not have`)];
+    return ['SUCCESS', 'COMPLETE'].includes(d.condition) && target.essential
+      ? [finding('TASK_CONTAINER_DEPENDENCIES_VALID', task.id, `container ${c.name} waits for ${d.container} to ${d.condition}, but ${d.container} is essential`)]
+      : [];
+  }),
+  ...c.volumes.filter((v) => !task.volumes.includes(v))
+    .map((v) => finding('TASK_CONTAINER_DEPENDENCIES_VALID', task.id, `container ${c.name} mounts volume ${v}, which the task does not declare`)),
+]));
 
 function alarmTopics(m: Model): Array<{ topic: string; alarm: string }> {
   const topics = new Set(m.topics.map((t) => t.id));
@@ -938,6 +1018,8 @@ const RULE_FUNCTIONS: Record<Exclude<RuleId, 'PHYSICAL_NAME_UNIQUE_PER_DEPLOYMEN
   TOPIC_KEY_ADMITS_ITS_PUBLISHERS: topicKeyAdmitsItsPublishers,
   ACCOUNT_SCOPED_NAME_INCLUDES_REGION: accountScopedNameIncludesRegion,
   FUNCTION_AFTER_ROLE_POLICIES: functionAfterRolePolicies,
+  TASK_SECRETS_READABLE: taskSecretsReadable,
+  TASK_CONTAINER_DEPENDENCIES_VALID: taskContainerDependenciesValid,
   SECURITY_GROUP_EGRESS_EXPLICIT: securityGroupEgressExplicit,
   ALARM_TOPIC_ADMITS_CLOUDWATCH: alarmTopicAdmitsCloudWatch,
   ALARM_TOPIC_KEY_ADMITS_CLOUDWATCH: alarmTopicKeyAdmitsCloudWatch,

@@ -4,6 +4,7 @@
  * deployability rule "services can become healthy" reads every service's
  * image, command, container port and health-check path against this table.
  */
+import { TELEPORT_VERSION } from 'ecs-platform-constructs';
 
 /** nginx: port 80; `/` answers 200 (its welcome page), other paths 404. */
 export const NGINX = 'public.ecr.aws/docker/library/nginx:1.27.5';
@@ -19,6 +20,13 @@ export const NODE = 'public.ecr.aws/docker/library/node:22.14.0-alpine';
  * (without them the server exits at start: examples/openops-finops runs no task until they are named).
  */
 export const OPENOPS_APP = 'public.ecr.aws/openops/openops-app:0.6.25';
+
+/**
+ * Teleport, as TeleportCluster runs it (the version the library pins): with the `--config` the
+ * config container writes, the proxy serves HTTPS on its web port 3080 and answers `/webapi/ping`
+ * with 200 once it is up.
+ */
+export const TELEPORT = `public.ecr.aws/gravitational/teleport-distroless:${TELEPORT_VERSION}`;
 
 /** A one-line HTTP server for the Node.js image: 200 "ok" on every path, on `port`. */
 export function nodeHttpServer(port: number): string[] {
@@ -46,6 +54,9 @@ export function servedBy(image: unknown, command: unknown): Served | { problem: 
       return cmd === undefined ? { port: 80, answers: (p) => p === '/' } : { problem: `${image} with a command override serves nothing known` };
     case OPENOPS_APP:
       return cmd === undefined ? { port: 80, answers: (p) => p === '/' || p === '/api/v1/health' } : { problem: `${image} with a command override serves nothing known` };
+    case TELEPORT:
+      return cmd?.startsWith('--config /etc/teleport/teleport.yaml') ? { port: 3080, answers: (p) => p === '/webapi/ping' }
+        : { problem: `${image} without TeleportCluster's --config serves nothing known` };
     case NODE: {
       const listen = cmd && /createServer\(.*\)\.listen\((\d+)\)/.exec(cmd);
       return listen ? { port: Number(listen[1]), answers: () => true } : { problem: `${image} runs no server without a server command` };
