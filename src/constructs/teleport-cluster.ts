@@ -581,7 +581,8 @@ export function teleportConnectorYamlHead(plan: TeleportPlan): string {
     spec: {
       display: 'GitHub',
       client_id: plan.github.clientId,
-      redirect_url: `https://${plan.publicAddress}/v1/webapi/github/callback`,
+      // Without the default port: GitHub requires the callback registered on the OAuth app to match.
+      redirect_url: `https://${plan.domainName}/v1/webapi/github/callback`,
       teams_to_roles: plan.github.teamsToRoles.map((t) => ({ organization: plan.github.organization, team: t.team, roles: t.roles })),
     },
   };

@@ -267,7 +267,7 @@ describe('configuration', () => {
     expect(connector).toEqual({
       kind: 'github', version: 'v3', metadata: { name: 'github' },
       spec: {
-        display: 'GitHub', client_id: 'Iv1.abc', redirect_url: 'https://teleport.example.com:443/v1/webapi/github/callback',
+        display: 'GitHub', client_id: 'Iv1.abc', redirect_url: 'https://teleport.example.com/v1/webapi/github/callback',
         teams_to_roles: [{ organization: 'my-org', team: 'platform', roles: ['access', 'editor'] }],
         client_secret: secret,
       },
