@@ -378,6 +378,8 @@ export function planTeleport(options: TeleportClusterOptions, facts: TeleportEng
       stopTimeoutSeconds: TELEPORT.stopTimeoutSeconds,
       healthCheckGracePeriodSeconds: TELEPORT.startupGraceSeconds,
       healthCheck: { path: TELEPORT.healthCheckPath, healthyHttpCodes: '200' },
+      // Teleport's text log writes the level as ERRO (older releases) or ERROR.
+      alarms: { errorLogPattern: '?ERRO ?ERROR' },
       // On a shared listener: the domain and its wildcard (application access). Alone: the whole listener.
       ...(facts.sharedLoadBalancer
         ? { routing: { hostHeaders: [domainName!, `*.${domainName}`], priority: listenerPriority } }
