@@ -122,6 +122,8 @@ export class FargateWebService extends Construct {
   public readonly loadBalancer: PlatformLoadBalancer;
   /** The listener rule on the shared load balancer; none when the service owns its load balancer. */
   public readonly listenerRule?: elbv2.ApplicationListenerRule;
+  /** The cluster the service runs in. */
+  public readonly cluster: PlatformCluster;
   /** The port the container listens on (what the load balancer and granted peers reach). */
   public readonly containerPort: number;
   /** The load balancer's DNS name. */
@@ -136,6 +138,7 @@ export class FargateWebService extends Construct {
     markCdkConstruct(this, 'FargateWebService');
     this.plan = plan;
     this.containerPort = plan.containerPort;
+    this.cluster = props.cluster;
     this.profile = plan.profile;
     const cluster = props.cluster;
     const network = cluster.network;

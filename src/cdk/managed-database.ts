@@ -54,6 +54,8 @@ export class ManagedDatabase extends Construct {
   /** The instance's DNS name. */
   public readonly endpointAddress: string;
   /** The port the instance listens on. */
+  /** The network the database is in. */
+  public readonly network: PlatformNetwork;
   /** The database engine. */
   public readonly engine: DatabaseEngine;
   public readonly port: number;
@@ -82,6 +84,7 @@ export class ManagedDatabase extends Construct {
     this.port = plan.port;
     this.databaseName = plan.databaseName;
     this.engine = plan.engine;
+    this.network = checked.network;
     const network = props.network;
     // Stateful: PRODUCTION keeps a snapshot of the instance and keeps the key and logs.
     const keep = plan.snapshotOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;

@@ -1,4 +1,4 @@
-import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aspects, CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { CDK_ENVIRONMENT, cdkPlatformRef, cdkValidationContext, checkCdkProps, markCdkConstruct } from './engine';
 import { FargateWebService } from './fargate-web-service';
 import { ManagedDatabase } from './managed-database';
@@ -102,6 +102,8 @@ export class TeleportCluster extends Construct {
       loadBalancerHttps: shared ? shared.httpsListener !== undefined : undefined,
       takenPriorities: shared?._takenPriorities ?? [],
       clusterProfile: p.cluster?.profile ?? EnvironmentProfile.DEVELOPMENT,
+      sameNetwork: shared && p.cluster ? shared.network === p.cluster.network : undefined,
+      natGateways: p.cluster?.network.natGatewayCount,
     }, v);
     super(scope, id);
     markCdkConstruct(this, 'TeleportCluster');
@@ -160,6 +162,13 @@ export class TeleportCluster extends Construct {
       eventsTableName: this.eventsTable.tableName,
       recordingsBucketName: this.recordingsBucket.bucketName,
     }), () => checkTeamRoles(plan, cdkValidationContext('TeleportCluster', scope, id))));
+    // Every team maps to roles that exist, once every addDatabase has been made: checked before synthesis
+    // (an error inside the configuration's rendering would reach the user wrapped in "Resolution error").
+    Aspects.of(this).add({
+      visit: (node: IConstruct) => {
+        if (node === this) checkTeamRoles(plan, cdkValidationContext('TeleportCluster', scope, id));
+      },
+    });
     const ack = (rule: string, reason: string) =>
       Validations.of(this.taskDefinition).acknowledge({ id: `cdk-validator-cfnguard::${rule}`, reason });
     ack('ecs_task_definition_user_for_host_mode_check', 'awsvpc network mode: the rule applies to host mode only.');
@@ -183,6 +192,8 @@ export class TeleportCluster extends Construct {
     const o = checkProps<TeleportDatabaseOptions>(v.prefixed('options.'), TELEPORT_DATABASE_OPTIONS_SCHEMA, options);
     const ok = problem === undefined;
     const planned = planTeleportDatabase(this.plan, o, ok ? {
+      source: database,
+      sameNetwork: database.network === this.cluster.network,
       id: database.node.id,
       engine: database.engine,
       databaseName: database.databaseName,
@@ -211,7 +222,10 @@ export class TeleportCluster extends Construct {
     const o = checkProps<TeleportAppOptions>(v.prefixed('options.'), TELEPORT_APP_OPTIONS_SCHEMA, options);
     const namespaceName = teleportAppNamespaceName(this.plan);
     const planned = planTeleportApp(this.plan, o, problem === undefined ? {
-      host: `${o.name}.${namespaceName}`,
+      source: app,
+      id: app.node.id,
+      sameNetwork: app.cluster.network === this.cluster.network,
+      host: `${o?.name}.${namespaceName}`,
       port: app.containerPort,
     } : undefined, v)!;
     this.appNamespace ??= new servicediscovery.PrivateDnsNamespace(this, 'AppNamespace', {

@@ -116,6 +116,8 @@ export class FargateWebService extends Construct {
   public readonly loadBalancer: PlatformLoadBalancer;
   /** The listener rule on the shared load balancer, when shared. */
   public readonly listenerRule?: LbListenerRule;
+  /** The cluster the service runs in. */
+  public readonly cluster: PlatformCluster;
   /** The port the container listens on (what the load balancer and granted peers reach). */
   public readonly containerPort: number;
   /** The load balancer's DNS name. */
@@ -129,6 +131,7 @@ export class FargateWebService extends Construct {
     markCdktfConstruct(this, 'FargateWebService');
     this.plan = plan;
     this.containerPort = plan.containerPort;
+    this.cluster = props.cluster;
     const shared = props.loadBalancer;
     const cluster = props.cluster;
     const network = cluster.network;

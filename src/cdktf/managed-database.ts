@@ -70,6 +70,8 @@ export class ManagedDatabase extends Construct {
   /** The instance's DNS name. */
   public readonly endpointAddress: string;
   /** The port the instance listens on. */
+  /** The network the database is in. */
+  public readonly network: PlatformNetwork;
   /** The database engine. */
   public readonly engine: DatabaseEngine;
   public readonly port: number;
@@ -98,6 +100,7 @@ export class ManagedDatabase extends Construct {
     this.port = plan.port;
     this.databaseName = plan.databaseName;
     this.engine = plan.engine;
+    this.network = checked.network;
     const network = props.network;
     const env = awsEnvironment(this);
 

@@ -16,8 +16,8 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { ServiceDiscoveryPrivateDnsNamespace } from '@cdktf/provider-aws/lib/service-discovery-private-dns-namespace';
 import { ServiceDiscoveryService } from '@cdktf/provider-aws/lib/service-discovery-service';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
-import { dependable, Lazy } from 'cdktf';
-import { Construct } from 'constructs';
+import { Aspects, dependable, Lazy } from 'cdktf';
+import { Construct, IConstruct } from 'constructs';
 import {
   awsEnvironment,
   cdktfPlatformRef,
@@ -123,6 +123,8 @@ export class TeleportCluster extends Construct {
       loadBalancerHttps: shared ? shared.httpsListener !== undefined : undefined,
       takenPriorities: shared?._takenPriorities ?? [],
       clusterProfile: p.cluster?.profile ?? EnvironmentProfile.DEVELOPMENT,
+      sameNetwork: shared && p.cluster ? shared.network === p.cluster.network : undefined,
+      natGateways: p.cluster?.network.natGatewayCount,
     }, v);
     super(scope, id);
     markCdktfConstruct(this, 'TeleportCluster');
@@ -184,6 +186,13 @@ export class TeleportCluster extends Construct {
       eventsTableName: this.eventsTable.tableName,
       recordingsBucketName: this.recordingsBucket.bucket,
     }), () => checkTeamRoles(plan, cdktfValidationContext('TeleportCluster', scope, id))));
+    // Every team maps to roles that exist, once every addDatabase has been made: checked before synthesis
+    // (an error inside the configuration's rendering would reach the user wrapped in "Resolution error").
+    Aspects.of(this).add({
+      visit: (node: IConstruct) => {
+        if (node === this) checkTeamRoles(plan, cdktfValidationContext('TeleportCluster', scope, id));
+      },
+    });
   }
 
   /**
@@ -199,6 +208,8 @@ export class TeleportCluster extends Construct {
     if (problem !== undefined) v.report('database', database, problem);
     const o = checkProps<TeleportDatabaseOptions>(v.prefixed('options.'), TELEPORT_DATABASE_OPTIONS_SCHEMA, options);
     const planned = planTeleportDatabase(this.plan, o, problem === undefined ? {
+      source: database,
+      sameNetwork: database.network === this.cluster.network,
       id: database.node.id,
       engine: database.engine,
       databaseName: database.databaseName,
@@ -231,7 +242,13 @@ export class TeleportCluster extends Construct {
     if (problem !== undefined) v.report('app', app, problem);
     const o = checkProps<TeleportAppOptions>(v.prefixed('options.'), TELEPORT_APP_OPTIONS_SCHEMA, options);
     const namespaceName = teleportAppNamespaceName(this.plan);
-    const planned = planTeleportApp(this.plan, o, problem === undefined ? { host: `${o.name}.${namespaceName}`, port: app.containerPort } : undefined, v)!;
+    const planned = planTeleportApp(this.plan, o, problem === undefined ? {
+      source: app,
+      id: app.node.id,
+      sameNetwork: app.cluster.network === this.cluster.network,
+      host: `${o?.name}.${namespaceName}`,
+      port: app.containerPort,
+    } : undefined, v)!;
     this.appNamespace ??= new ServiceDiscoveryPrivateDnsNamespace(this, 'AppNamespace', {
       name: namespaceName,
       vpc: this.cluster.network.vpcId,

@@ -195,6 +195,8 @@ export const TELEPORT = {
 
 /** @internal one database registered with Teleport; the values may be deploy-time tokens. */
 export interface TeleportDatabasePlan {
+  /** The construct registered (each is registered once). */
+  readonly source?: unknown;
   readonly name: string;
   readonly protocol: 'postgres' | 'mysql';
   readonly address: string;
@@ -208,6 +210,8 @@ export interface TeleportDatabasePlan {
 
 /** @internal one web service registered for application access. */
 export interface TeleportAppPlan {
+  /** The construct registered (ECS takes one service registry per service). */
+  readonly source?: unknown;
   readonly name: string;
   /** Where Teleport reaches the tasks: the service's Cloud Map name and container port. */
   readonly uri: string;
@@ -241,6 +245,10 @@ export interface TeleportEngineFacts {
   readonly loadBalancerHttps?: boolean;
   readonly takenPriorities: readonly number[];
   readonly clusterProfile: EnvironmentProfile;
+  /** Whether the shared load balancer is on the cluster's network; undefined when unknown. */
+  readonly sameNetwork?: boolean;
+  /** NAT gateways of the cluster's network; undefined when unknown. */
+  readonly natGateways?: number;
 }
 
 const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -261,8 +269,11 @@ export function planTeleport(options: TeleportClusterOptions, facts: TeleportEng
 
   const domainName = o.domainName;
   if (domainName !== undefined && !v.isUnresolved(domainName)) {
-    v.require(HOST_NAME.test(domainName), 'domainName', domainName,
-      'expected a lower-case DNS host name such as "teleport.example.com" (no scheme, port, path or wildcard)');
+    if (v.require(HOST_NAME.test(domainName), 'domainName', domainName,
+      'expected a lower-case DNS host name such as "teleport.example.com" (no scheme, port, path or wildcard)')) {
+      // The listener rule matches `*.<domainName>`, and an ALB host-header value has at most 128 characters.
+      v.require(domainName.length <= 126, 'domainName', domainName, 'expected at most 126 characters (the listener rule matches *.<domainName>, at most 128)');
+    }
   } else if (domainName !== undefined) {
     v.report('domainName', domainName, 'expected a literal host name: it goes into listener rules, the certificate check and Teleport\'s configuration');
   }
@@ -278,7 +289,9 @@ export function planTeleport(options: TeleportClusterOptions, facts: TeleportEng
       v.require(/^[A-Za-z0-9._-]{1,100}$/.test(g.clientId), 'github.clientId', g.clientId, 'expected the OAuth app\'s client ID, e.g. "Iv1.0123456789abcdef"');
     }
     if (g.clientSecretArn !== undefined && !v.isUnresolved(g.clientSecretArn)) {
-      v.require(SECRET_ARN.test(g.clientSecretArn), 'github.clientSecretArn', g.clientSecretArn,
+      // Anything but an ARN may be the secret itself: the error never repeats it.
+      v.require(SECRET_ARN.test(g.clientSecretArn), 'github.clientSecretArn',
+        g.clientSecretArn.startsWith('arn:') ? g.clientSecretArn : '<a value that is not an ARN, not shown>',
         'expected a Secrets Manager secret ARN such as "arn:aws:secretsmanager:eu-west-1:111122223333:secret:teleport/github-AbCdEf" (the secret itself never goes into props)');
     }
     if (g.organization !== undefined && !v.isUnresolved(g.organization)) {
@@ -289,14 +302,17 @@ export function planTeleport(options: TeleportClusterOptions, facts: TeleportEng
       const seen = new Set<string>();
       g.teamsToRoles.forEach((t, i) => {
         const prop = `github.teamsToRoles[${i}]`;
-        if (t.team !== undefined) {
-          v.require(GITHUB_NAME.test(t.team), `${prop}.team`, t.team, 'expected a team slug, e.g. "platform"');
-          v.require(!seen.has(t.team), `${prop}.team`, t.team, 'expected each team once (give one entry all its roles)');
+        if (t.team !== undefined && !v.isUnresolved(t.team)) {
+          if (v.require(GITHUB_NAME.test(t.team), `${prop}.team`, t.team, 'expected a team slug, e.g. "platform"')) {
+            v.require(!seen.has(t.team), `${prop}.team`, t.team, 'expected each team once (give one entry all its roles)');
+          }
           seen.add(t.team);
         }
         if (t.roles !== undefined) {
           v.require(t.roles.length > 0, `${prop}.roles`, t.roles, 'expected at least one role');
-          for (const role of t.roles) v.require(ROLE_NAME.test(role), `${prop}.roles`, role, 'expected Teleport role names such as "access"');
+          t.roles.forEach((role, j) => {
+            if (!v.isUnresolved(role)) v.require(ROLE_NAME.test(role), `${prop}.roles[${j}]`, role, 'expected a Teleport role name such as "access"');
+          });
         }
       });
     }
@@ -307,28 +323,48 @@ export function planTeleport(options: TeleportClusterOptions, facts: TeleportEng
       'expected an ACM certificate ARN such as "arn:aws:acm:eu-west-1:111122223333:certificate/1234abcd-..."');
   }
   if (!facts.sharedLoadBalancer) {
-    if (o.certificateArn === undefined && !v.hasProblemAt('certificateArn')) {
+    // Unless the props or the load balancer were given wrongly (reported already).
+    if (o.certificateArn === undefined && !['certificateArn', 'props', 'loadBalancer'].some((prop) => v.hasProblemAt(prop))) {
       v.report('certificateArn', undefined,
         'expected a certificate for domainName and *.domainName when no shared loadBalancer is given: Teleport\'s own load balancer serves HTTPS on 443 only');
+    }
+    if (o.listenerPriority !== undefined) {
+      v.report('listenerPriority', o.listenerPriority, 'expected no listenerPriority without a shared loadBalancer (Teleport\'s own load balancer forwards everything to it)');
     }
   } else if (facts.loadBalancerHttps === false) {
     v.report('loadBalancer', '<a PlatformLoadBalancer without a certificate>',
       'expected a load balancer listening on HTTPS: give it certificateArn or domain (Teleport is served on 443 only)');
+  }
+  if (facts.sharedLoadBalancer && facts.sameNetwork === false) {
+    v.report('loadBalancer', '<a PlatformLoadBalancer on another network>',
+      'expected a load balancer on the cluster\'s network (a target group reaches tasks only inside its own VPC)');
+  }
+  if (facts.natGateways === 0) {
+    v.report('cluster', '<a cluster on a network with natGateways: 0>',
+      'expected a network with a NAT gateway: Teleport signs users in through github.com and pulls its images from public registries');
   }
 
   const version = o.teleportVersion ?? TELEPORT_VERSION;
   v.require(VERSION.test(version), 'teleportVersion', version, 'expected a full version such as "18.10.0" (an explicit image tag, never "latest")');
 
   const replicas = o.replicas ?? (production ? TELEPORT.maxDynamoDbAuthServers : 1);
-  if (!v.hasProblemAt('replicas')) {
-    v.integerInRange('replicas', replicas, 1, TELEPORT.maxDynamoDbAuthServers);
+  if (!v.hasProblemAt('replicas') && !v.isUnresolved(replicas)) {
+    v.require(Number.isInteger(replicas) && replicas >= 1 && replicas <= TELEPORT.maxDynamoDbAuthServers, 'replicas', replicas,
+      `expected 1 or ${TELEPORT.maxDynamoDbAuthServers}: Teleport supports at most ${TELEPORT.maxDynamoDbAuthServers} auth servers on DynamoDB (more throttle its stream reads)`);
   }
   const cpu = o.cpu ?? TELEPORT.cpu;
   const memoryMiB = o.memoryMiB ?? TELEPORT.memoryMiB;
   const cpus = Object.keys(FARGATE_MEMORY_BY_CPU).map(Number);
-  if (v.require(cpus.includes(cpu), 'cpu', cpu, `expected one of ${cpus.join(', ')}`)) {
-    v.require(FARGATE_MEMORY_BY_CPU[cpu].includes(memoryMiB), 'memoryMiB', memoryMiB,
-      `expected a memory size Fargate offers for cpu ${cpu}: ${FARGATE_MEMORY_BY_CPU[cpu].join(', ')}`);
+  // A cpu of the wrong type was reported already: memory is then judged against every size, not the default cpu's.
+  const cpuOk = !v.hasProblemAt('cpu') && (v.isUnresolved(cpu) || v.require(cpus.includes(cpu), 'cpu', cpu, `expected one of ${cpus.join(', ')}`));
+  if (!v.hasProblemAt('memoryMiB') && !v.isUnresolved(cpu) && !v.isUnresolved(memoryMiB)) {
+    if (cpuOk) {
+      v.require(FARGATE_MEMORY_BY_CPU[cpu].includes(memoryMiB), 'memoryMiB', memoryMiB,
+        `expected a memory size Fargate offers for cpu ${cpu}: ${FARGATE_MEMORY_BY_CPU[cpu].join(', ')}`);
+    } else {
+      const any = [...new Set(Object.values(FARGATE_MEMORY_BY_CPU).flat())];
+      v.require(any.includes(memoryMiB), 'memoryMiB', memoryMiB, 'expected a memory size Fargate offers (512, 1024, 2048, then steps of 1024 up to 30720, 4096 up to 61440, 8192 up to 122880)');
+    }
   }
   let listenerPriority = o.listenerPriority;
   if (listenerPriority !== undefined) {
@@ -413,6 +449,10 @@ export function planTeleport(options: TeleportClusterOptions, facts: TeleportEng
 
 /** @internal what the binding knows about a ManagedDatabase handed to addDatabase. */
 export interface TeleportDatabaseFacts {
+  /** The construct itself, to register it once. */
+  readonly source: unknown;
+  /** Whether it is on the cluster's network (Teleport reaches it inside the VPC). */
+  readonly sameNetwork: boolean;
   /** The construct's ID, for the default name. */
   readonly id: string;
   readonly engine: DatabaseEngine;
@@ -428,21 +468,38 @@ export interface TeleportDatabaseFacts {
 export function planTeleportDatabase(plan: TeleportPlan, options: TeleportDatabaseOptions | undefined, facts: TeleportDatabaseFacts | undefined,
   v: PropsValidator): TeleportDatabasePlan | undefined {
   const o = options ?? ({} as TeleportDatabaseOptions);
+  if (facts) {
+    const registered = plan.databases.find((d) => d.source === facts.source);
+    if (registered) v.report('database', `<${facts.id}>`, `expected a database not registered yet (it is registered as ${registered.name})`);
+    if (!facts.sameNetwork) v.report('database', `<${facts.id}>`, 'expected a database on the cluster\'s network (Teleport reaches it inside the VPC)');
+  }
   const name = o.name ?? facts?.id.toLowerCase().replace(/[^a-z0-9-]/g, '-');
-  if (name !== undefined) {
-    v.require(DNS_LABEL.test(name), o.name !== undefined ? 'options.name' : 'database', name,
-      'expected a name of lower-case letters, digits and hyphens starting with a letter (give options.name)');
-    v.require(!plan.databases.some((d) => d.name === name), 'options.name', name, 'expected a database name not registered yet');
+  if (name !== undefined && !v.hasProblemAt('options.name')) {
+    const prop = o.name !== undefined ? 'options.name' : 'database';
+    if (v.require(DNS_LABEL.test(name), prop, name, 'expected a name of lower-case letters, digits and hyphens starting with a letter (give options.name)')) {
+      v.require(!plan.databases.some((d) => d.name === name), prop, name, 'expected a database name not registered yet');
+    }
   }
   if (o.users !== undefined) {
     v.require(o.users.length > 0, 'options.users', o.users, 'expected at least one database user');
-    for (const user of o.users) {
-      v.require(DB_USER.test(user), 'options.users', user, 'expected database user names of letters, digits, _ and $ (not starting with a digit)');
-    }
+    o.users.forEach((user, i) => {
+      if (!v.isUnresolved(user)) {
+        v.require(DB_USER.test(user), `options.users[${i}]`, user, 'expected a database user name of letters, digits, _ and $ (not starting with a digit)');
+      }
+    });
   }
-  for (const db of o.databaseNames ?? []) v.require(/^[A-Za-z_*][A-Za-z0-9_$-]{0,62}$/.test(db), 'options.databaseNames', db, 'expected database names');
+  if (o.databaseNames !== undefined) {
+    v.require(o.databaseNames.length > 0, 'options.databaseNames', o.databaseNames, 'expected at least one database name (or leave it out for the database\'s own)');
+    o.databaseNames.forEach((db, i) => {
+      if (!v.isUnresolved(db)) {
+        v.require(/^[A-Za-z_*][A-Za-z0-9_$-]{0,62}$/.test(db), `options.databaseNames[${i}]`, db,
+          'expected a database name of letters, digits, _, $ and - (not starting with a digit), or "*" for every database');
+      }
+    });
+  }
   v.throwIfInvalid();
   const planned: TeleportDatabasePlan = {
+    source: facts!.source,
     name: name!,
     protocol: facts!.engine === DatabaseEngine.POSTGRES ? 'postgres' : 'mysql',
     address: facts!.address,
@@ -457,17 +514,35 @@ export function planTeleportDatabase(plan: TeleportPlan, options: TeleportDataba
   return planned;
 }
 
+/** @internal what the binding knows about a FargateWebService handed to addApp. */
+export interface TeleportAppFacts {
+  readonly source: unknown;
+  readonly id: string;
+  readonly sameNetwork: boolean;
+  /** Its Cloud Map name and container port. */
+  readonly host: string;
+  readonly port: number;
+}
+
 /** @internal check addApp's options and add the app to the plan. */
-export function planTeleportApp(plan: TeleportPlan, options: TeleportAppOptions | undefined, address: { host: string; port: number } | undefined,
+export function planTeleportApp(plan: TeleportPlan, options: TeleportAppOptions | undefined, facts: TeleportAppFacts | undefined,
   v: PropsValidator): TeleportAppPlan | undefined {
+  if (facts) {
+    const registered = plan.apps.find((a) => a.source === facts.source);
+    if (registered) {
+      v.report('app', `<${facts.id}>`, `expected a service not registered yet (it is registered as ${registered.name}; ECS takes one service registry per service)`);
+    }
+    if (!facts.sameNetwork) v.report('app', `<${facts.id}>`, 'expected a service on the cluster\'s network (Teleport reaches its tasks inside the VPC)');
+  }
   const name = options?.name;
-  if (name !== undefined) {
-    v.require(DNS_LABEL.test(name) && name.length <= 63, 'options.name', name,
-      'expected a DNS label: lower-case letters, digits and hyphens, starting with a letter (it becomes <name>.<domainName>)');
-    v.require(!plan.apps.some((a) => a.name === name), 'options.name', name, 'expected an app name not registered yet (each app has its own host name)');
+  if (name !== undefined && !v.isUnresolved(name)) {
+    if (v.require(DNS_LABEL.test(name) && name.length <= 63, 'options.name', name,
+      'expected a DNS label: lower-case letters, digits and hyphens, starting with a letter (it becomes <name>.<domainName>)')) {
+      v.require(!plan.apps.some((a) => a.name === name), 'options.name', name, 'expected an app name not registered yet (each app has its own host name)');
+    }
   }
   v.throwIfInvalid();
-  const planned = { name: name!, uri: `http://${address!.host}:${address!.port}` };
+  const planned = { source: facts!.source, name: name!, uri: `http://${facts!.host}:${facts!.port}` };
   plan.apps.push(planned);
   return planned;
 }
@@ -604,11 +679,9 @@ export function teleportKnownRoles(plan: TeleportPlan): string[] {
 export function checkTeamRoles(plan: TeleportPlan, context: ValidationContext): void {
   const v = new PropsValidator(context);
   const known = teleportKnownRoles(plan);
-  plan.github.teamsToRoles.forEach((t, i) => {
-    for (const role of t.roles) {
-      v.require(known.includes(role), `github.teamsToRoles[${i}].roles`, role, `expected one of ${known.join(', ')} (db-<name> roles come from addDatabase)`);
-    }
-  });
+  plan.github.teamsToRoles.forEach((t, i) => t.roles.forEach((role, j) => {
+    v.require(known.includes(role), `github.teamsToRoles[${i}].roles[${j}]`, role, `expected one of ${known.join(', ')} (db-<name> roles come from addDatabase)`);
+  }));
   v.throwIfInvalid();
 }
 

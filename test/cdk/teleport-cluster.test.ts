@@ -181,7 +181,7 @@ describe('TeleportCluster (CDK): mistakes', () => {
       cluster, loadBalancer: ingress, domainName: 'teleport.example.com',
       github: { ...GITHUB, teamsToRoles: [{ team: 'platform', roles: ['acess'] }] },
     });
-    expect(() => Template.fromStack(stack)).toThrow(/github\.teamsToRoles\[0\]\.roles: got "acess"; expected one of access, editor, auditor, platform-apps/);
+    expect(() => Template.fromStack(stack)).toThrow(/github\.teamsToRoles\[0\]\.roles\[0\]: got "acess"; expected one of access, editor, auditor, platform-apps/);
   });
 
   test('GIVEN a load balancer without HTTPS and a bad domain THEN one error names both', () => {

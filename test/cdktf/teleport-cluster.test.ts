@@ -138,7 +138,7 @@ describe('TeleportCluster (CDKTF): mistakes', () => {
     new TeleportCluster(stack, 'Teleport', {
       cluster, loadBalancer: ingress, domainName: 'teleport.example.com', github: { ...GITHUB, teamsToRoles: [{ team: 'platform', roles: ['acess'] }] },
     });
-    expect(() => tfSynthFull(stack)).toThrow(/github\.teamsToRoles\[0\]\.roles: got "acess"; expected one of access, editor, auditor, platform-apps/);
+    expect(() => tfSynthFull(stack)).toThrow(/github\.teamsToRoles\[0\]\.roles\[0\]: got "acess"; expected one of access, editor, auditor, platform-apps/);
   });
 
   test('GIVEN no load balancer and no certificate THEN the error asks for the certificate', () => {

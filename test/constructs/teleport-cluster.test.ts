@@ -53,14 +53,17 @@ function problems(run: () => unknown): string[] {
   throw new Error('expected a PropsValidationError');
 }
 
+const MAIN_DB = { construct: 'MainDb' };
+const API = { construct: 'Api' };
+
 /** A plan with one PostgreSQL database and one app registered, as the bindings register them. */
 function registered(options: Partial<TeleportClusterOptions> = {}): TeleportPlan {
   const p = plan(options);
   planTeleportDatabase(p, { users: ['app_readonly', 'reporting'] }, {
-    id: 'MainDb', engine: DatabaseEngine.POSTGRES, databaseName: 'main', address: 'main.abc.eu-west-1.rds.amazonaws.com', port: 5432,
+    source: MAIN_DB, sameNetwork: true, id: 'MainDb', engine: DatabaseEngine.POSTGRES, databaseName: 'main', address: 'main.abc.eu-west-1.rds.amazonaws.com', port: 5432,
     instanceIdentifier: 'main-db', resourceId: 'db-ABCDEFGHIJKLMNOP', instanceArn: 'arn:aws:rds:eu-west-1:111122223333:db:main-db',
   }, new PropsValidator(context));
-  planTeleportApp(p, { name: 'api' }, { host: 'api.platform.teleport.internal', port: 8080 }, new PropsValidator(context));
+  planTeleportApp(p, { name: 'api' }, { source: API, id: 'Api', sameNetwork: true, host: 'api.platform.teleport.internal', port: 8080 }, new PropsValidator(context));
   return p;
 }
 
@@ -141,7 +144,7 @@ describe('validation: every problem in one error', () => {
       expect.stringMatching(/^github.teamsToRoles: expected at least one team/),
       expect.stringMatching(/^certificateArn: expected an ACM certificate ARN/),
       expect.stringMatching(/^teleportVersion: expected a full version .* never "latest"/),
-      expect.stringMatching(/^replicas: expected an integer from 1 to 2/),
+      expect.stringMatching(/^replicas: expected 1 or 2: Teleport supports at most 2 auth servers on DynamoDB/),
       expect.stringMatching(/^cpu: expected one of 256, 512/),
       expect.stringMatching(/^listenerPriority: expected a priority not taken on the listener \(taken: 1, 2, 10\)/),
       expect.stringMatching(/^auditRetentionDays: /),
@@ -169,7 +172,7 @@ describe('validation: every problem in one error', () => {
       github: { ...OPTIONS.github, teamsToRoles: [{ team: 'ops', roles: ['access'] }, { team: 'ops', roles: ['has space'] }, { team: 'dev', roles: [] }] },
     }))).toEqual([
       'github.teamsToRoles[1].team: expected each team once (give one entry all its roles)',
-      'github.teamsToRoles[1].roles: expected Teleport role names such as "access"',
+      'github.teamsToRoles[1].roles[0]: expected a Teleport role name such as "access"',
       'github.teamsToRoles[2].roles: expected at least one role',
     ]);
   });
@@ -177,28 +180,58 @@ describe('validation: every problem in one error', () => {
   test('GIVEN a team mapped to a role nobody defines THEN the check at render lists the roles that exist', () => {
     const p = registered({ github: { ...OPTIONS.github, teamsToRoles: [{ team: 'platform', roles: ['access', 'db-missing', 'db-maindb'] }] } });
     expect(problems(() => checkTeamRoles(p, context))).toEqual([
-      'github.teamsToRoles[0].roles: expected one of access, editor, auditor, platform-apps, db-maindb (db-<name> roles come from addDatabase)',
+      'github.teamsToRoles[0].roles[1]: expected one of access, editor, auditor, platform-apps, db-maindb (db-<name> roles come from addDatabase)',
     ]);
   });
 
   test('GIVEN addDatabase and addApp mistakes THEN they are reported on the options', () => {
     const p = registered();
     const facts = {
-      id: 'Other', engine: DatabaseEngine.MYSQL, databaseName: 'x', address: 'a', port: 3306,
+      source: { construct: 'Other' }, sameNetwork: true, id: 'Other', engine: DatabaseEngine.MYSQL, databaseName: 'x', address: 'a', port: 3306,
       instanceIdentifier: 'i', resourceId: 'db-X', instanceArn: 'arn:aws:rds:eu-west-1:111122223333:db:i',
     };
-    expect(problems(() => planTeleportDatabase(p, { users: [], name: 'maindb' }, facts, new PropsValidator(context)))).toEqual([
+    const v = () => new PropsValidator(context);
+    expect(problems(() => planTeleportDatabase(p, { users: [], name: 'maindb' }, facts, v()))).toEqual([
       'options.name: expected a database name not registered yet',
       'options.users: expected at least one database user',
     ]);
-    expect(problems(() => planTeleportDatabase(p, { users: ['1bad'], name: 'Not_A_Label' }, facts, new PropsValidator(context)))).toEqual([
+    expect(problems(() => planTeleportDatabase(p, { users: ['ok', '1bad'], name: 'Not_A_Label', databaseNames: [] }, facts, v()))).toEqual([
       expect.stringMatching(/^options.name: expected a name of lower-case letters/),
-      expect.stringMatching(/^options.users: expected database user names/),
+      expect.stringMatching(/^options.users\[1\]: expected a database user name/),
+      expect.stringMatching(/^options.databaseNames: expected at least one database name/),
     ]);
-    expect(problems(() => planTeleportApp(p, { name: 'api' }, { host: 'h', port: 1 }, new PropsValidator(context))))
+    expect(problems(() => planTeleportDatabase(p, { users: ['x'], name: 'again' }, { ...facts, source: MAIN_DB, sameNetwork: false }, v()))).toEqual([
+      'database: expected a database not registered yet (it is registered as maindb)',
+      'database: expected a database on the cluster\'s network (Teleport reaches it inside the VPC)',
+    ]);
+    const app = { source: { construct: 'Web' }, id: 'Web', sameNetwork: true, host: 'h', port: 1 };
+    expect(problems(() => planTeleportApp(p, { name: 'api' }, app, v())))
       .toEqual(['options.name: expected an app name not registered yet (each app has its own host name)']);
-    expect(problems(() => planTeleportApp(p, { name: 'API.x' }, { host: 'h', port: 1 }, new PropsValidator(context))))
+    expect(problems(() => planTeleportApp(p, { name: 'API.x' }, app, v())))
       .toEqual([expect.stringMatching(/^options.name: expected a DNS label/)]);
+    expect(problems(() => planTeleportApp(p, { name: 'api-v2' }, { ...app, source: API }, v())))
+      .toEqual([expect.stringMatching(/^app: expected a service not registered yet \(it is registered as api; ECS takes one service registry per service\)/)]);
+  });
+
+  test('GIVEN a secret value where its ARN belongs THEN the error does not repeat it', () => {
+    try {
+      plan({ github: { ...OPTIONS.github, clientSecretArn: 'ghp_0123456789abcdefSECRET' } });
+      throw new Error('expected a PropsValidationError');
+    } catch (e) {
+      expect((e as Error).message).toMatch(/github.clientSecretArn: got "<a value that is not an ARN, not shown>"/);
+      expect((e as Error).message).not.toContain('SECRET');
+    }
+  });
+
+  test('GIVEN a shared load balancer on another network, a cluster without NAT, a priority without a shared listener THEN each is named', () => {
+    expect(problems(() => plan({}, { sameNetwork: false, natGateways: 0 }))).toEqual([
+      expect.stringMatching(/^loadBalancer: expected a load balancer on the cluster's network/),
+      expect.stringMatching(/^cluster: expected a network with a NAT gateway: Teleport signs users in through github.com/),
+    ]);
+    expect(problems(() => plan({ certificateArn: CERT, listenerPriority: 5 }, { sharedLoadBalancer: false, loadBalancerHttps: undefined })))
+      .toEqual([expect.stringMatching(/^listenerPriority: expected no listenerPriority without a shared loadBalancer/)]);
+    expect(problems(() => plan({ domainName: `${'a'.repeat(60)}.${'b'.repeat(60)}.example.com` })))
+      .toEqual([expect.stringMatching(/^domainName: expected at most 126 characters/)]);
   });
 });
 

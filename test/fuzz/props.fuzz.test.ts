@@ -34,6 +34,9 @@ import { PropProblem, PropsValidationError } from '../../src/constructs/validati
 import * as cdk from 'ecs-platform-constructs/cdk';
 import * as cdktf from 'ecs-platform-constructs/cdktf';
 
+/** Props that take the ARN of a secret: a value that is no ARN may be the secret itself, and errors never repeat it. */
+const SECRET_PROPS = ['github.clientSecretArn'];
+
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
 /** A new accepted-case app once its stack holds this many resources (CloudFormation allows 500 per stack; one case can add ~150). */
@@ -189,9 +192,6 @@ interface Peers {
   readonly cdk: () => CdkObjects;
 }
 
-/** Listener priorities of the apps made by newApp (the cases' own priorities are below 40000). */
-let appPriority = 40000;
-
 /** The collaborators of one stack, each built on first use. */
 class World implements Fixture {
   public peers!: Peers;
@@ -199,6 +199,8 @@ class World implements Fixture {
   public caseScope?: Construct;
   private readonly made = new Map<string, unknown>();
   private fresh = 0;
+  /** Listener priorities of the apps made by newApp (the cases' own priorities are below 40000). */
+  private appPriority = 40000;
 
   constructor(
     private readonly kit: Kit,
@@ -231,9 +233,10 @@ class World implements Fixture {
     });
   }
   public get database(): unknown { return this.once('database', () => this.build('database', 'Database', { network: this.network })); }
+  /** On the plain-HTTP load balancer: the other engine builds it when it first needs it, so it must not change what the HTTPS listener holds. */
   public get app(): unknown {
     return this.once('app', () => this.build('service', 'App', {
-      cluster: this.cluster, image: IMAGE, loadBalancer: this.httpsLb, routing: { pathPatterns: ['/app/*'], priority: 11 },
+      cluster: this.cluster, image: IMAGE, loadBalancer: this.lb, routing: { pathPatterns: ['/app/*'], priority: 11 },
     }));
   }
   public get otherNetwork(): unknown {
@@ -269,7 +272,7 @@ class World implements Fixture {
   }
 
   public newApp(id = `App${++this.fresh}`, props: Props = {}): unknown {
-    const priority = ++appPriority;
+    const priority = ++this.appPriority;
     return this.kit.build('service', this.caseScope ?? this.stack, id, {
       cluster: this.cluster, image: IMAGE, loadBalancer: this.httpsLb, routing: { pathPatterns: [`/app${priority}/*`], priority }, ...props,
     });
@@ -305,6 +308,8 @@ interface Run {
   step?: Step;
   /** For an error a call threw: the call's arguments by the names its problems use ({ database | app, options }). */
   callArguments?: Props;
+  /** For an error the constructor threw: how many constructs it left in the tree (itself included). */
+  leftBehind?: number;
   /** What building the case's props (its fixture) threw: a harness problem, not a finding. */
   fixtureError?: unknown;
   /** Set once the run's app was synthesised (accepted cases only). */
@@ -396,6 +401,8 @@ function attempt(kit: Kit, c: FuzzCase, i: number, world: World, parent: Constru
   } catch (e) {
     run.error = e;
     run.step = 'construct';
+    const left = scope.node.tryFindChild('Subject');
+    if (left) run.leftBehind = left.node.findAll().length;
     return run;
   }
   for (const call of calls) {
@@ -438,8 +445,10 @@ function runAll(): void {
       const group = expected === 'ok' ? groupFor(side) : undefined;
       const world = group?.world ?? side.reject;
       let run = attempt(side.kit, c, i, world, world.stack, expected);
-      // A construct that threw half-way (or whose call did) must not break the bulk synthesis of the other accepted cases.
-      if (group && run.error !== undefined) {
+      // A construct that threw half-way (or whose call did) must not break the bulk synthesis of the other accepted cases;
+      // and what a rejected case built (its construct, what it made for its calls) must not change the fixture the next case sees
+      // (the listener rules a listener priority is judged against).
+      if (!group || run.error !== undefined) {
         for (const child of [...run.scope.node.children]) run.scope.node.tryRemoveChild(child.node.id);
       }
       // Rejected props that constructed: the problem may show only when the app is synthesised.
@@ -532,10 +541,9 @@ function judgeRun(c: FuzzCase, run: Run): string[] {
     return [`${at} accepted${run.synthesised ? ' (and synthesised)' : ''}; expected a PropsValidationError listing ${expected.join(', ')}`];
   }
   const step = run.step ?? 'construct';
-  const subjectLeft = step === 'construct' && run.scope.node.tryFindChild('Subject') !== undefined;
   const during = step === 'construct' ? '' : step === 'synth' ? ' at synthesis' : ` in ${step}`;
   if (!isValidationError(run.error)) {
-    const left = subjectLeft ? ', leaving a half-built construct in the tree' : '';
+    const left = run.leftBehind !== undefined ? ', leaving a half-built construct in the tree' : '';
     return [`${at} threw ${errorText(run.error)}${during}${left} instead of a PropsValidationError listing ${expected.join(', ')}`];
   }
   const e = run.error;
@@ -554,6 +562,13 @@ function judgeRun(c: FuzzCase, run: Run): string[] {
     if (!e.message.includes(`  - ${p.prop}: got `)) failures.push(`${at} message has no line for ${p.prop}`);
     if (!p.allowed || p.allowed.trim().length === 0) failures.push(`${at} ${p.prop}: no "allowed" text`);
     const given = valueAt(props, p.prop);
+    // A secret given where its ARN belongs is never repeated: the message must say it is not shown, and not contain it.
+    if (SECRET_PROPS.includes(p.prop) && given.found && typeof given.value === 'string' && !given.value.startsWith('arn:')) {
+      if (e.message.includes(given.value) || !e.message.includes(`${p.prop}: got "<a value that is not an ARN, not shown>"`)) {
+        failures.push(`${at} ${p.prop}: a secret value given in place of its ARN is repeated, or not said to be hidden`);
+      }
+      continue;
+    }
     const text = given.found ? shown(given.value) : undefined;
     // A bad variable name (environment.1X) is named by the name itself.
     const name = JSON.stringify(p.prop.slice(p.prop.lastIndexOf('.') + 1));
@@ -568,7 +583,7 @@ function judgeRun(c: FuzzCase, run: Run): string[] {
   } else if (!/unknown prop/.test(e.message)) {
     failures.push(`${at} the other engine's prop is not reported as an unknown prop: ${e.message.replace(/\n/g, ' | ')}`);
   }
-  if (subjectLeft) failures.push(`${at} the rejected construct left itself in the tree (with ${run.scope.node.findChild('Subject').node.findAll().length - 1} construct(s))`);
+  if (run.leftBehind !== undefined) failures.push(`${at} the rejected construct left itself in the tree (with ${run.leftBehind - 1} construct(s) under it)`);
   return failures;
 }
 

@@ -28,10 +28,10 @@ function rendered(): Record<string, string> {
     },
   }, { sharedLoadBalancer: true, loadBalancerHttps: true, takenPriorities: [100], clusterProfile: EnvironmentProfile.PRODUCTION }, context);
   planTeleportDatabase(plan, { name: 'main-db', users: ['app_readonly'] }, {
-    id: 'MainDb', engine: DatabaseEngine.POSTGRES, databaseName: 'main', address: 'main-db.abcdefghijkl.eu-west-1.rds.amazonaws.com', port: 5432,
+    source: 'MainDb', sameNetwork: true, id: 'MainDb', engine: DatabaseEngine.POSTGRES, databaseName: 'main', address: 'main-db.abcdefghijkl.eu-west-1.rds.amazonaws.com', port: 5432,
     instanceIdentifier: 'main-db', resourceId: 'db-ABCDEFGHIJKLMNOPQRSTUVWXYZ', instanceArn: 'arn:aws:rds:eu-west-1:111122223333:db:main-db',
   }, new PropsValidator(context));
-  planTeleportApp(plan, { name: 'api' }, { host: 'api.platform.teleport.internal', port: 80 }, new PropsValidator(context));
+  planTeleportApp(plan, { name: 'api' }, { source: 'Api', id: 'Api', sameNetwork: true, host: 'api.platform.teleport.internal', port: 80 }, new PropsValidator(context));
   const names = { region: 'eu-west-1', stateTableName: 'teleport-state', eventsTableName: 'teleport-events', recordingsBucketName: 'teleport-recordings' };
   return {
     'teleport.yaml': teleportConfigYaml(plan, names),
