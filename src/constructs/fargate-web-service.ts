@@ -198,6 +198,17 @@ export interface FargateWebServiceOptions {
    */
   readonly targetProtocol?: TargetProtocol;
   /**
+   * The least share of desiredCount kept running during a deployment, 0 to 100.
+   * @default 100 - a new task starts before an old one stops
+   */
+  readonly minimumHealthyPercent?: number;
+  /**
+   * The most tasks during a deployment, as a share of desiredCount, 100 to 400,
+   * above minimumHealthyPercent (else a deployment could neither start nor stop a task).
+   * @default 200
+   */
+  readonly maximumPercent?: number;
+  /**
    * Seconds ECS waits after the stop signal before it kills the container, 2 to
    * 120: the time a stopping task gets to finish its work and close connections.
    * @default - ECS's 30 seconds
@@ -288,6 +299,8 @@ export const WEB_SERVICE_OPTIONS_SCHEMA = S.struct<FargateWebServiceOptions>({
   cpuArchitecture: S.enumOf('CpuArchitecture', CpuArchitecture),
   containerPort: S.integer,
   targetProtocol: S.enumOf('TargetProtocol', TargetProtocol),
+  minimumHealthyPercent: S.integer,
+  maximumPercent: S.integer,
   stopTimeoutSeconds: S.integer,
   cpu: S.integer,
   memoryMiB: S.integer,
@@ -456,7 +469,7 @@ export interface WebServicePlan {
   readonly logStreamPrefix: string;
   readonly logRetentionDays: number;
   readonly retainOnDelete: boolean;
-  readonly deployment: { minimumHealthyPercent: 100; maximumPercent: 200; circuitBreakerRollback: true };
+  readonly deployment: { minimumHealthyPercent: number; maximumPercent: number; circuitBreakerRollback: true };
   readonly enableExecuteCommand: true;
 }
 
@@ -563,6 +576,15 @@ export function planWebService(
   const targetProtocol = v.oneOf('targetProtocol', o.targetProtocol, Object.values(TargetProtocol)) && o.targetProtocol !== undefined
     ? o.targetProtocol : TargetProtocol.HTTP;
   if (o.stopTimeoutSeconds !== undefined) v.integerInRange('stopTimeoutSeconds', o.stopTimeoutSeconds, 2, 120);
+  const minimumHealthyPercent = o.minimumHealthyPercent ?? 100;
+  const maximumPercent = o.maximumPercent ?? 200;
+  const minOk = !v.hasProblemAt('minimumHealthyPercent') && v.integerInRange('minimumHealthyPercent', minimumHealthyPercent, 0, 100);
+  const maxOk = !v.hasProblemAt('maximumPercent') && v.integerInRange('maximumPercent', maximumPercent, 100, 400);
+  if (minOk && maxOk && maximumPercent <= minimumHealthyPercent) {
+    const culprit = o.maximumPercent !== undefined ? 'maximumPercent' : 'minimumHealthyPercent';
+    v.report(culprit, culprit === 'maximumPercent' ? maximumPercent : minimumHealthyPercent,
+      `expected maximumPercent above minimumHealthyPercent (${minimumHealthyPercent} and ${maximumPercent}): a deployment could neither start nor stop a task`);
+  }
 
   const cpu = o.cpu ?? d.cpu;
   const memoryMiB = o.memoryMiB ?? d.memoryMiB;
@@ -745,7 +767,7 @@ export function planWebService(
     logStreamPrefix: WEB_CONTAINER_NAME,
     logRetentionDays,
     retainOnDelete: defaults.retainOnDelete,
-    deployment: { minimumHealthyPercent: 100, maximumPercent: 200, circuitBreakerRollback: true },
+    deployment: { minimumHealthyPercent, maximumPercent, circuitBreakerRollback: true },
     enableExecuteCommand: true,
   };
 }

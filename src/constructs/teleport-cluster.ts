@@ -409,6 +409,8 @@ export function planTeleport(options: TeleportClusterOptions, facts: TeleportEng
       cpu,
       memoryMiB,
       desiredCount: replicas,
+      // Never more auth servers than DynamoDB supports: two tasks are replaced one at a time, one starts its successor first.
+      ...(replicas >= TELEPORT.maxDynamoDbAuthServers ? { minimumHealthyPercent: 50, maximumPercent: 100 } : {}),
       // Auth servers keep no state of their own, but two tasks of one deployment must not run on Spot together.
       spot: false,
       stopTimeoutSeconds: TELEPORT.stopTimeoutSeconds,

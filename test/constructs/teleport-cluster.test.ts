@@ -95,6 +95,9 @@ describe('plan', () => {
   test('GIVEN PRODUCTION THEN two tasks (the most DynamoDB supports), a year of audit, retained', () => {
     const p = plan({}, { clusterProfile: EnvironmentProfile.PRODUCTION });
     expect([p.replicas, p.auditRetentionDays, p.retainOnDelete, p.service.desiredCount]).toEqual([2, 365, true, 2]);
+    // Replaced one at a time: never a third auth server on DynamoDB during a deployment.
+    expect([p.service.minimumHealthyPercent, p.service.maximumPercent]).toEqual([50, 100]);
+    expect([plan().service.minimumHealthyPercent, plan().service.maximumPercent]).toEqual([undefined, undefined]);
     expect(p.stateTable.profile).toBe(EnvironmentProfile.PRODUCTION);
   });
 

@@ -1302,6 +1302,14 @@ ok('teleport', "addDatabase: MySQL as 'orders' with two database names; addApp '
 ok('teleport', 'a load balancer of its own, with a database and an app', calling(ownTeleport({ github: { teamsToRoles: [{ team: 'platform', roles: ['db-main', 'platform-apps'] }] } }),
   (fx) => [addDatabase(fx.newDatabase(), { users: ['app'], name: 'main' }), addApp(fx.newApp(), { name: 'web' })]));
 
+// FargateWebService options added with TeleportCluster (appended: earlier case numbers stay).
+ok('service', 'HTTPS targets, a 120 s stop timeout, one task at a time (50 % / 100 %)',
+  service({ targetProtocol: 'HTTPS', stopTimeoutSeconds: 120, minimumHealthyPercent: 50, maximumPercent: 100 }));
+bad('service', 'targetProtocol TCP, stopTimeoutSeconds 121', service({ targetProtocol: 'TCP', stopTimeoutSeconds: 121 }), ['targetProtocol', 'stopTimeoutSeconds']);
+bad('service', 'maximumPercent not above minimumHealthyPercent', service({ minimumHealthyPercent: 100, maximumPercent: 100 }), ['maximumPercent']);
+bad('service', 'deployment percentages out of range and of the wrong type', service({ minimumHealthyPercent: 101, maximumPercent: '200' }),
+  ['minimumHealthyPercent', 'maximumPercent']);
+
 export const CASES: readonly FuzzCase[] = table.map(({ title, ...c }, i) => ({
   ...c,
   name: `${String(i + 1).padStart(3, '0')} ${c.kind}: ${title}`,
