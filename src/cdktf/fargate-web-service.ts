@@ -181,10 +181,12 @@ export class FargateWebService extends Construct {
       executionRoleArn: this.executionRole.arn,
       taskRoleArn: this.taskRole.arn,
       // Lazy: addEnvironment and addSecret may add to the container after construction.
-      containerDefinitions: Lazy.stringValue({ produce: () => JSON.stringify([
-        containerDefinition(this.plan, this.logGroup, env.region),
-        ...this.plan.initContainers.map((init) => initContainerDefinition(init, { group: this.logGroup.name, region: env.region })),
-      ]) }),
+      containerDefinitions: Lazy.stringValue({
+        produce: () => JSON.stringify([
+          containerDefinition(this.plan, this.logGroup, env.region),
+          ...this.plan.initContainers.map((init) => initContainerDefinition(init, { group: this.logGroup.name, region: env.region })),
+        ]),
+      }),
       tags: nameTag(this),
     });
 

@@ -578,9 +578,9 @@ export function planWebService(
   if (o.stopTimeoutSeconds !== undefined) v.integerInRange('stopTimeoutSeconds', o.stopTimeoutSeconds, 2, 120);
   const minimumHealthyPercent = o.minimumHealthyPercent ?? 100;
   const maximumPercent = o.maximumPercent ?? 200;
-  const minOk = !v.hasProblemAt('minimumHealthyPercent') && v.integerInRange('minimumHealthyPercent', minimumHealthyPercent, 0, 100);
-  const maxOk = !v.hasProblemAt('maximumPercent') && v.integerInRange('maximumPercent', maximumPercent, 100, 400);
-  if (minOk && maxOk && maximumPercent <= minimumHealthyPercent) {
+  const minPercentOk = !v.hasProblemAt('minimumHealthyPercent') && v.integerInRange('minimumHealthyPercent', minimumHealthyPercent, 0, 100);
+  const maxPercentOk = !v.hasProblemAt('maximumPercent') && v.integerInRange('maximumPercent', maximumPercent, 100, 400);
+  if (minPercentOk && maxPercentOk && maximumPercent <= minimumHealthyPercent) {
     const culprit = o.maximumPercent !== undefined ? 'maximumPercent' : 'minimumHealthyPercent';
     v.report(culprit, culprit === 'maximumPercent' ? maximumPercent : minimumHealthyPercent,
       `expected maximumPercent above minimumHealthyPercent (${minimumHealthyPercent} and ${maximumPercent}): a deployment could neither start nor stop a task`);

@@ -1,7 +1,7 @@
 import { ENVIRONMENT_PROFILES, EnvironmentProfile, profileDefaults } from './environment-profile';
 import { FARGATE_MEMORY_BY_CPU, FargateWebServiceOptions, InitContainerPlan, TargetProtocol } from './fargate-web-service';
-import { AttributeType, ManagedTableOptions, ProjectionType, StreamViewType } from './managed-table';
 import { DatabaseEngine } from './managed-database';
+import { AttributeType, ManagedTableOptions, ProjectionType, StreamViewType } from './managed-table';
 import { LOG_RETENTION_DAYS } from './platform-network';
 import { AwsEnvironment, PolicyStatementJson } from './policies';
 import { S } from './prop-schema';
@@ -261,7 +261,8 @@ const GITHUB_NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,98})$/;
 const DB_USER = /^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/;
 
 /** @internal validate TeleportCluster options (all problems at once) and compute the plan. */
-export function planTeleport(options: TeleportClusterOptions, facts: TeleportEngineFacts, validation: PropsValidator | ValidationContext): TeleportPlan {
+export function planTeleport(options: TeleportClusterOptions, facts: TeleportEngineFacts,
+  validation: PropsValidator | ValidationContext): TeleportPlan {
   const { v, o } = PropsValidator.begin(validation, TELEPORT_OPTIONS_SCHEMA, options);
   const profile = v.oneOf('profile', o.profile, ENVIRONMENT_PROFILES) ? o.profile! : facts.clusterProfile;
   const defaults = profileDefaults(profile);
@@ -634,12 +635,14 @@ export function teleportConfigYaml(plan: TeleportPlan, names: TeleportResourceNa
 export function teleportRolesYaml(plan: TeleportPlan): string {
   const roles = [
     {
-      kind: 'role', version: 'v7',
+      kind: 'role',
+      version: 'v7',
       metadata: { name: TELEPORT.appsRole, description: 'Application access to every app registered by the platform' },
       spec: { allow: { app_labels: { [TELEPORT.appLabel]: '*' } } },
     },
     ...plan.databases.map((d) => ({
-      kind: 'role', version: 'v7',
+      kind: 'role',
+      version: 'v7',
       metadata: { name: teleportDatabaseRole(d.name), description: `Database access to ${d.name} through IAM authentication` },
       spec: { allow: { db_labels: { [TELEPORT.databaseLabel]: d.name }, db_names: d.databaseNames, db_users: d.users } },
     })),
@@ -655,7 +658,8 @@ export function teleportRolesYaml(plan: TeleportPlan): string {
  */
 export function teleportConnectorYamlHead(plan: TeleportPlan): string {
   const connector = {
-    kind: 'github', version: 'v3',
+    kind: 'github',
+    version: 'v3',
     metadata: { name: TELEPORT.connectorName },
     spec: {
       display: 'GitHub',

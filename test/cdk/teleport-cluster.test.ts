@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { parse as parseYaml } from 'yaml';
@@ -127,7 +130,9 @@ describe.each([EnvironmentProfile.DEVELOPMENT, EnvironmentProfile.PRODUCTION])('
       VersioningConfiguration: { Status: 'Enabled' },
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } }] },
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
-      LifecycleConfiguration: { Rules: [expect.objectContaining({ ExpirationInDays: production ? 365 : 30, NoncurrentVersionExpiration: { NoncurrentDays: 30 } })] },
+      LifecycleConfiguration: {
+        Rules: [expect.objectContaining({ ExpirationInDays: production ? 365 : 30, NoncurrentVersionExpiration: { NoncurrentDays: 30 } })],
+      },
     });
     expect(bucket.DeletionPolicy).toBe(production ? 'Retain' : 'Delete');
     t.hasResourceProperties('AWS::S3::BucketPolicy', {
@@ -140,7 +145,9 @@ describe.each([EnvironmentProfile.DEVELOPMENT, EnvironmentProfile.PRODUCTION])('
     t.hasResourceProperties('AWS::RDS::DBInstance', { EnableIAMDatabaseAuthentication: true });
     const teleportSg = { 'Fn::GetAtt': [idOf(t, 'AWS::EC2::SecurityGroup', 'TeleportServiceSecurityGroup'), 'GroupId'] };
     t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
-      FromPort: 5432, ToPort: 5432, SourceSecurityGroupId: teleportSg,
+      FromPort: 5432,
+      ToPort: 5432,
+      SourceSecurityGroupId: teleportSg,
       GroupId: { 'Fn::GetAtt': [idOf(t, 'AWS::EC2::SecurityGroup', 'MainDbSecurityGroup'), 'GroupId'] },
     });
     const statements = t.findResources('AWS::IAM::Policy')[idOf(t, 'AWS::IAM::Policy', 'TeleportServiceTaskRoleDefaultPolicy')].Properties.PolicyDocument.Statement;
@@ -159,7 +166,8 @@ describe.each([EnvironmentProfile.DEVELOPMENT, EnvironmentProfile.PRODUCTION])('
       ServiceRegistries: [{ RegistryArn: { 'Fn::GetAtt': [idOf(t, 'AWS::ServiceDiscovery::Service', 'TeleportAppapi'), 'Arn'] } }],
     });
     t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
-      FromPort: 80, ToPort: 80,
+      FromPort: 80,
+      ToPort: 80,
       GroupId: { 'Fn::GetAtt': [idOf(t, 'AWS::EC2::SecurityGroup', 'ApiSecurityGroup'), 'GroupId'] },
       SourceSecurityGroupId: { 'Fn::GetAtt': [idOf(t, 'AWS::EC2::SecurityGroup', 'TeleportServiceSecurityGroup'), 'GroupId'] },
     });
@@ -178,7 +186,9 @@ describe('TeleportCluster (CDK): mistakes', () => {
     const { stack, network, cluster } = base();
     const ingress = new PlatformLoadBalancer(stack, 'Ingress', { network, certificateArn: CERT });
     new TeleportCluster(stack, 'Teleport', {
-      cluster, loadBalancer: ingress, domainName: 'teleport.example.com',
+      cluster,
+      loadBalancer: ingress,
+      domainName: 'teleport.example.com',
       github: { ...GITHUB, teamsToRoles: [{ team: 'platform', roles: ['acess'] }] },
     });
     expect(() => Template.fromStack(stack)).toThrow(/github\.teamsToRoles\[0\]\.roles\[0\]: got "acess"; expected one of access, editor, auditor, platform-apps/);
@@ -207,7 +217,7 @@ describe('TeleportCluster (CDK): mistakes', () => {
 });
 
 test('TeleportCluster (CDK) across stacks: data < access < services, no cycle', () => {
-  const app = new App({ outdir: require('fs').mkdtempSync(require('path').join(require('os').tmpdir(), 'epc-tp-')) });
+  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'epc-tp-')) });
   const env = { account: '111122223333', region: 'eu-west-1' };
   const platform = new Stack(app, 'Platform', { env });
   const network = new PlatformNetwork(platform, 'Network', { availabilityZones: ['eu-west-1a', 'eu-west-1b'] });

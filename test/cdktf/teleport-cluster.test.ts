@@ -97,8 +97,13 @@ describe.each([EnvironmentProfile.DEVELOPMENT, EnvironmentProfile.PRODUCTION])('
     const key = tfRefTo(j, 'aws_kms_key', 'Teleport/Key', 'arn');
     const state = tfResourceAt(j, 'aws_dynamodb_table', 'Teleport/StateTable/Table');
     expect(state).toMatchObject({
-      hash_key: 'HashKey', range_key: 'FullPath', stream_enabled: true, stream_view_type: 'NEW_IMAGE',
-      ttl: { attribute_name: 'Expires', enabled: true }, point_in_time_recovery: { enabled: true }, server_side_encryption: { enabled: true, kms_key_arn: key },
+      hash_key: 'HashKey',
+      range_key: 'FullPath',
+      stream_enabled: true,
+      stream_view_type: 'NEW_IMAGE',
+      ttl: { attribute_name: 'Expires', enabled: true },
+      point_in_time_recovery: { enabled: true },
+      server_side_encryption: { enabled: true, kms_key_arn: key },
     });
     expect(state.lifecycle?.prevent_destroy ?? false).toBe(production);
     expect(tfResourceAt(j, 'aws_dynamodb_table', 'Teleport/EventsTable/Table').global_secondary_index)
@@ -115,7 +120,7 @@ describe.each([EnvironmentProfile.DEVELOPMENT, EnvironmentProfile.PRODUCTION])('
     const j = output(profile);
     const statements = tfPolicy(tfResourceAt(j, 'aws_iam_role_policy', 'Teleport/TaskRolePolicy')).Statement;
     expect(statements.find((s: any) => s.Action === 'rds-db:connect').Resource[0])
-      .toMatch(new RegExp(`:dbuser:\\$\\{aws_db_instance\\.MainDb_Instance_[0-9A-F]{8}\\.resource_id\\}/app_readonly$`));
+      .toMatch(new RegExp(':dbuser:\\$\\{aws_db_instance\\.MainDb_Instance_[0-9A-F]{8}\\.resource_id\\}/app_readonly$'));
     const teleportSg = tfRefTo(j, 'aws_security_group', 'Teleport/Service/SecurityGroup', 'id');
     expect(tfResourceAt(j, 'aws_vpc_security_group_ingress_rule', 'Teleport/DatabaseIngress-main-db')).toMatchObject({
       from_port: 5432, to_port: 5432, referenced_security_group_id: teleportSg, security_group_id: tfRefTo(j, 'aws_security_group', 'MainDb/SecurityGroup', 'id'),

@@ -35,7 +35,9 @@ const OPTIONS: TeleportClusterOptions = {
   clusterName: 'platform',
   github: { clientId: 'Iv1.abc', clientSecretArn: SECRET, organization: 'my-org', teamsToRoles: [{ team: 'platform', roles: ['access', 'editor'] }] },
 };
-const SHARED: TeleportEngineFacts = { sharedLoadBalancer: true, loadBalancerHttps: true, takenPriorities: [1, 2, 10], clusterProfile: EnvironmentProfile.DEVELOPMENT };
+const SHARED: TeleportEngineFacts = {
+  sharedLoadBalancer: true, loadBalancerHttps: true, takenPriorities: [1, 2, 10], clusterProfile: EnvironmentProfile.DEVELOPMENT,
+};
 const NAMES = { region: 'eu-west-1', stateTableName: 'teleport-state', eventsTableName: 'teleport-events', recordingsBucketName: 'teleport-recordings' };
 const ENV: AwsEnvironment = { partition: 'aws', region: 'eu-west-1', accountId: '111122223333', urlSuffix: 'amazonaws.com' };
 
@@ -60,8 +62,16 @@ const API = { construct: 'Api' };
 function registered(options: Partial<TeleportClusterOptions> = {}): TeleportPlan {
   const p = plan(options);
   planTeleportDatabase(p, { users: ['app_readonly', 'reporting'] }, {
-    source: MAIN_DB, sameNetwork: true, id: 'MainDb', engine: DatabaseEngine.POSTGRES, databaseName: 'main', address: 'main.abc.eu-west-1.rds.amazonaws.com', port: 5432,
-    instanceIdentifier: 'main-db', resourceId: 'db-ABCDEFGHIJKLMNOP', instanceArn: 'arn:aws:rds:eu-west-1:111122223333:db:main-db',
+    source: MAIN_DB,
+    sameNetwork: true,
+    id: 'MainDb',
+    engine: DatabaseEngine.POSTGRES,
+    databaseName: 'main',
+    address: 'main.abc.eu-west-1.rds.amazonaws.com',
+    port: 5432,
+    instanceIdentifier: 'main-db',
+    resourceId: 'db-ABCDEFGHIJKLMNOP',
+    instanceArn: 'arn:aws:rds:eu-west-1:111122223333:db:main-db',
   }, new PropsValidator(context));
   planTeleportApp(p, { name: 'api' }, { source: API, id: 'Api', sameNetwork: true, host: 'api.platform.teleport.internal', port: 8080 }, new PropsValidator(context));
   return p;
@@ -190,8 +200,16 @@ describe('validation: every problem in one error', () => {
   test('GIVEN addDatabase and addApp mistakes THEN they are reported on the options', () => {
     const p = registered();
     const facts = {
-      source: { construct: 'Other' }, sameNetwork: true, id: 'Other', engine: DatabaseEngine.MYSQL, databaseName: 'x', address: 'a', port: 3306,
-      instanceIdentifier: 'i', resourceId: 'db-X', instanceArn: 'arn:aws:rds:eu-west-1:111122223333:db:i',
+      source: { construct: 'Other' },
+      sameNetwork: true,
+      id: 'Other',
+      engine: DatabaseEngine.MYSQL,
+      databaseName: 'x',
+      address: 'a',
+      port: 3306,
+      instanceIdentifier: 'i',
+      resourceId: 'db-X',
+      instanceArn: 'arn:aws:rds:eu-west-1:111122223333:db:i',
     };
     const v = () => new PropsValidator(context);
     expect(problems(() => planTeleportDatabase(p, { users: [], name: 'maindb' }, facts, v()))).toEqual([
@@ -258,7 +276,10 @@ describe('configuration', () => {
 
   test('teleport.yaml: auth and proxy in one process behind the ALB, GitHub as the connector, no SSH service', () => {
     expect(config.auth_service).toEqual({
-      enabled: true, cluster_name: 'platform', listen_addr: '0.0.0.0:3025', proxy_listener_mode: 'multiplex',
+      enabled: true,
+      cluster_name: 'platform',
+      listen_addr: '0.0.0.0:3025',
+      proxy_listener_mode: 'multiplex',
       authentication: { type: 'github', connector_name: 'github' },
     });
     expect(config.proxy_service).toEqual({
@@ -271,8 +292,11 @@ describe('configuration', () => {
     expect(config.db_service).toEqual({
       enabled: true,
       databases: [{
-        name: 'maindb', protocol: 'postgres', uri: 'main.abc.eu-west-1.rds.amazonaws.com:5432',
-        static_labels: { 'platform/database': 'maindb' }, aws: { region: 'eu-west-1', rds: { instance_id: 'main-db' } },
+        name: 'maindb',
+        protocol: 'postgres',
+        uri: 'main.abc.eu-west-1.rds.amazonaws.com:5432',
+        static_labels: { 'platform/database': 'maindb' },
+        aws: { region: 'eu-west-1', rds: { instance_id: 'main-db' } },
       }],
     });
     expect(config.app_service).toEqual({
@@ -291,7 +315,9 @@ describe('configuration', () => {
     expect(roles).toEqual([
       { kind: 'role', version: 'v7', metadata: { name: 'platform-apps', description: expect.any(String) }, spec: { allow: { app_labels: { 'platform/app': '*' } } } },
       {
-        kind: 'role', version: 'v7', metadata: { name: 'db-maindb', description: expect.any(String) },
+        kind: 'role',
+        version: 'v7',
+        metadata: { name: 'db-maindb', description: expect.any(String) },
         spec: { allow: { db_labels: { 'platform/database': 'maindb' }, db_names: ['main'], db_users: ['app_readonly', 'reporting'] } },
       },
     ]);
@@ -301,9 +327,13 @@ describe('configuration', () => {
     const secret = 'a1b2"c3\'d4$e5: #f6 \\g7';
     const connector = parseYaml(`${teleportConnectorYamlHead(p)}    ${secret}\n`);
     expect(connector).toEqual({
-      kind: 'github', version: 'v3', metadata: { name: 'github' },
+      kind: 'github',
+      version: 'v3',
+      metadata: { name: 'github' },
       spec: {
-        display: 'GitHub', client_id: 'Iv1.abc', redirect_url: 'https://teleport.example.com/v1/webapi/github/callback',
+        display: 'GitHub',
+        client_id: 'Iv1.abc',
+        redirect_url: 'https://teleport.example.com/v1/webapi/github/callback',
         teams_to_roles: [{ organization: 'my-org', team: 'platform', roles: ['access', 'editor'] }],
         client_secret: secret,
       },
@@ -332,7 +362,7 @@ describe('configuration', () => {
   });
 
   test('toYaml quotes every string, so tokens, numbers-as-strings and YAML keywords survive', () => {
-    const value = { a: 'yes', b: '0123', c: '${Token[TOKEN.12]}', d: ['on', 'null'], 'e/f': { g: true, h: 3 }, i: [], j: [{ k: 'x', l: ['y'] }] };
+    const value = { 'a': 'yes', 'b': '0123', 'c': '${Token[TOKEN.12]}', 'd': ['on', 'null'], 'e/f': { g: true, h: 3 }, 'i': [], 'j': [{ k: 'x', l: ['y'] }] };
     expect(parseYaml(toYaml(value))).toEqual(value);
   });
 });

@@ -27,7 +27,7 @@ function normalise(output: Json, engine: 'cfn' | 'tf'): Json {
   const g: Graph = graphOf(output, engine);
   const sym = (v: unknown) => g.symbolic(v);
   const resources = (cfnType: string, tfType: string): Array<{ path: string; p: Json }> => cfn
-    ? Object.entries<Json>(output.Resources).filter(([, r]) => r.Type === cfnType).map(([id, r]) => ({ path: g.pathOf(id), p: r.Properties ?? {}, r }))
+    ? Object.entries<Json>(output.Resources).filter(([, r]) => r.Type === cfnType).map(([id, r]) => ({ path: g.pathOf(id), p: r.Properties ?? {} }))
     : Object.entries<Json>(output.resource?.[tfType] ?? {}).map(([name, p]) => ({ path: g.pathOf(`${tfType}.${name}`), p }));
   /** The one resource at `path` (aws-cdk-lib drops a last component that ends its parent's name: StateTable/Table). */
   const one = (cfnType: string, tfType: string, tfPath: string, cfnPath = tfPath) => {
@@ -88,8 +88,10 @@ function normalise(output: Json, engine: 'cfn' | 'tf'): Json {
     const rule = byBucket('aws_s3_bucket_lifecycle_configuration').rule[0];
     return {
       versioning: byBucket('aws_s3_bucket_versioning').versioning_configuration.status,
-      encryption: [sse.apply_server_side_encryption_by_default.sse_algorithm, sym(sse.apply_server_side_encryption_by_default.kms_master_key_id), sse.bucket_key_enabled],
-      publicAccessBlocked: [pab.block_public_acls, pab.block_public_policy, pab.ignore_public_acls, pab.restrict_public_buckets].every((x) => x === true),
+      encryption: [sse.apply_server_side_encryption_by_default.sse_algorithm, sym(sse.apply_server_side_encryption_by_default.kms_master_key_id),
+        sse.bucket_key_enabled],
+      publicAccessBlocked: [pab.block_public_acls, pab.block_public_policy, pab.ignore_public_acls, pab.restrict_public_buckets]
+        .every((x) => x === true),
       ownership: byBucket('aws_s3_bucket_ownership_controls').rule.object_ownership,
       lifecycle: {
         expirationDays: rule.expiration[0].days,
@@ -149,7 +151,10 @@ function normalise(output: Json, engine: 'cfn' | 'tf'): Json {
       failureThreshold: cfn ? discovery.HealthCheckCustomConfig.FailureThreshold : discovery.health_check_custom_config.failure_threshold,
     },
     apiRegistries: list(cfn ? apiService.ServiceRegistries : apiService.service_registries).map((r: Json) => sym(r.RegistryArn ?? r.registry_arn)),
-    listenerCertificate: [sym(cfn ? certificate.ListenerArn : certificate.listener_arn), list(cfn ? certificate.Certificates.map((c: Json) => c.CertificateArn) : certificate.certificate_arn)],
+    listenerCertificate: [
+      sym(cfn ? certificate.ListenerArn : certificate.listener_arn),
+      list(cfn ? certificate.Certificates.map((c: Json) => c.CertificateArn) : certificate.certificate_arn),
+    ],
     databaseIngress: dbRules,
   };
 }

@@ -3,6 +3,7 @@
  * files: a change is a new task-definition revision and a restart of every Teleport task, so it
  * is made on purpose (`npm run golden:update`), never by accident.
  */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { EnvironmentProfile } from '../../src/constructs/environment-profile';
 import { DatabaseEngine } from '../../src/constructs/managed-database';
@@ -11,7 +12,6 @@ import {
 } from '../../src/constructs/teleport-cluster';
 import { PropsValidator, ValidationContext } from '../../src/constructs/validation';
 import { GOLDEN_DIR, UPDATING } from '../helpers/golden';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 
 const context: ValidationContext = { construct: 'TeleportCluster', path: 'Golden/Teleport', isUnresolved: () => false };
 const DIR = join(GOLDEN_DIR, 'teleport-cluster', 'config');
@@ -28,8 +28,16 @@ function rendered(): Record<string, string> {
     },
   }, { sharedLoadBalancer: true, loadBalancerHttps: true, takenPriorities: [100], clusterProfile: EnvironmentProfile.PRODUCTION }, context);
   planTeleportDatabase(plan, { name: 'main-db', users: ['app_readonly'] }, {
-    source: 'MainDb', sameNetwork: true, id: 'MainDb', engine: DatabaseEngine.POSTGRES, databaseName: 'main', address: 'main-db.abcdefghijkl.eu-west-1.rds.amazonaws.com', port: 5432,
-    instanceIdentifier: 'main-db', resourceId: 'db-ABCDEFGHIJKLMNOPQRSTUVWXYZ', instanceArn: 'arn:aws:rds:eu-west-1:111122223333:db:main-db',
+    source: 'MainDb',
+    sameNetwork: true,
+    id: 'MainDb',
+    engine: DatabaseEngine.POSTGRES,
+    databaseName: 'main',
+    address: 'main-db.abcdefghijkl.eu-west-1.rds.amazonaws.com',
+    port: 5432,
+    instanceIdentifier: 'main-db',
+    resourceId: 'db-ABCDEFGHIJKLMNOPQRSTUVWXYZ',
+    instanceArn: 'arn:aws:rds:eu-west-1:111122223333:db:main-db',
   }, new PropsValidator(context));
   planTeleportApp(plan, { name: 'api' }, { source: 'Api', id: 'Api', sameNetwork: true, host: 'api.platform.teleport.internal', port: 80 }, new PropsValidator(context));
   const names = { region: 'eu-west-1', stateTableName: 'teleport-state', eventsTableName: 'teleport-events', recordingsBucketName: 'teleport-recordings' };
