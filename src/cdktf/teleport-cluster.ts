@@ -44,10 +44,12 @@ import {
   TELEPORT_DATABASE_OPTIONS_SCHEMA,
   TELEPORT_OPTIONS_SCHEMA,
   TeleportAppOptions,
+  teleportAppFacts,
   teleportAppNamespaceName,
   TeleportClusterOptions,
   teleportConfigContainer,
   TeleportDatabaseOptions,
+  teleportEngineFacts,
   TeleportPlan,
   teleportRecordingsLifecycle,
   teleportTaskRoleStatements,
@@ -118,14 +120,7 @@ export class TeleportCluster extends Construct {
     }, ['cluster']);
     const { v, props: p } = checkCdktfProps<TeleportClusterProps>('TeleportCluster', scope, id, props, schema);
     const shared = p.loadBalancer;
-    const plan = planTeleport(p, {
-      sharedLoadBalancer: props?.loadBalancer !== undefined && props?.loadBalancer !== null,
-      loadBalancerHttps: shared ? shared.httpsListener !== undefined : undefined,
-      takenPriorities: shared?._takenPriorities ?? [],
-      clusterProfile: p.cluster?.profile ?? EnvironmentProfile.DEVELOPMENT,
-      sameNetwork: shared && p.cluster ? shared.network === p.cluster.network : undefined,
-      natGateways: p.cluster?.network.natGatewayCount,
-    }, v);
+    const plan = planTeleport(p, teleportEngineFacts(props, p), v);
     super(scope, id);
     markCdktfConstruct(this, 'TeleportCluster');
     this.plan = plan;
@@ -241,14 +236,9 @@ export class TeleportCluster extends Construct {
     const problem = cdktfPlatformRef(this, 'FargateWebService').check(app);
     if (problem !== undefined) v.report('app', app, problem);
     const o = checkProps<TeleportAppOptions>(v.prefixed('options.'), TELEPORT_APP_OPTIONS_SCHEMA, options);
+    const facts = problem === undefined ? teleportAppFacts(this.plan, app, this.cluster.network, o?.name) : undefined;
+    const planned = planTeleportApp(this.plan, o, facts, v)!;
     const namespaceName = teleportAppNamespaceName(this.plan);
-    const planned = planTeleportApp(this.plan, o, problem === undefined ? {
-      source: app,
-      id: app.node.id,
-      sameNetwork: app.cluster.network === this.cluster.network,
-      host: `${o?.name}.${namespaceName}`,
-      port: app.containerPort,
-    } : undefined, v)!;
     this.appNamespace ??= new ServiceDiscoveryPrivateDnsNamespace(this, 'AppNamespace', {
       name: namespaceName,
       vpc: this.cluster.network.vpcId,

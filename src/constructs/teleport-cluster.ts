@@ -251,6 +251,45 @@ export interface TeleportEngineFacts {
   readonly natGateways?: number;
 }
 
+/** @internal the collaborators' shape both bindings share (their PlatformCluster and PlatformLoadBalancer). */
+export interface TeleportCollaborators {
+  readonly cluster?: { readonly profile: EnvironmentProfile; readonly network: { readonly natGatewayCount: number } };
+  readonly loadBalancer?: { readonly httpsListener?: unknown; readonly network: unknown; readonly _takenPriorities: readonly number[] };
+}
+
+/**
+ * @internal
+ * What the planner needs to know about the collaborators: `checked` holds the props of the right type,
+ * `given` the props as given (a wrong loadBalancer is reported on its own, not again as a missing certificate).
+ */
+export function teleportEngineFacts(given: { readonly loadBalancer?: unknown } | undefined, checked: TeleportCollaborators): TeleportEngineFacts {
+  const shared = checked.loadBalancer;
+  const cluster = checked.cluster;
+  return {
+    sharedLoadBalancer: given?.loadBalancer !== undefined && given?.loadBalancer !== null,
+    loadBalancerHttps: shared ? shared.httpsListener !== undefined : undefined,
+    takenPriorities: shared?._takenPriorities ?? [],
+    clusterProfile: cluster?.profile ?? EnvironmentProfile.DEVELOPMENT,
+    sameNetwork: shared && cluster ? shared.network === cluster.network : undefined,
+    natGateways: cluster?.network.natGatewayCount,
+  };
+}
+
+/** @internal addApp's facts about a FargateWebService of either engine. */
+export function teleportAppFacts(plan: TeleportPlan, app: {
+  readonly node: { readonly id: string };
+  readonly cluster: { readonly network: unknown };
+  readonly containerPort: number;
+}, clusterNetwork: unknown, name: string | undefined): TeleportAppFacts {
+  return {
+    source: app,
+    id: app.node.id,
+    sameNetwork: app.cluster.network === clusterNetwork,
+    host: `${name}.${teleportAppNamespaceName(plan)}`,
+    port: app.containerPort,
+  };
+}
+
 const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const DNS_LABEL = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
