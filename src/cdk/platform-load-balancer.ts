@@ -10,6 +10,7 @@ import * as route53targets from 'aws-cdk-lib/aws-route53-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import {
+  acknowledgeAutoDeleteProvider,
   cdkPlatformRef,
   checkCdkProps,
   markCdkConstruct,
@@ -240,16 +241,7 @@ export class PlatformLoadBalancer extends Construct {
       'Object Lock would stop the lifecycle rule (accessLogRetentionDays) and, in DEVELOPMENT, stack deletion from removing access logs.');
     acknowledge('cdk-validator-cfnguard::s3_event_notifications_enabled_check',
       'nothing consumes events of access-log deliveries; the logs are read on demand (Athena, downloads).');
-    if (!plan.retainOnDelete) {
-      // aws-cdk-lib empties the bucket on stack deletion with a stack-wide custom-resource Lambda.
-      const provider = Stack.of(this).node.tryFindChild('Custom::S3AutoDeleteObjectsCustomResourceProvider');
-      if (provider) {
-        Validations.of(provider).acknowledge({
-          id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
-          reason: 'aws-cdk-lib\'s auto-delete-objects custom resource only calls the S3 API when a DEVELOPMENT stack is deleted; it needs no VPC attachment.',
-        });
-      }
-    }
+    if (!plan.retainOnDelete) acknowledgeAutoDeleteProvider(this);
     return bucket;
   }
 

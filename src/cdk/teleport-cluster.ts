@@ -7,7 +7,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct, IConstruct } from 'constructs';
-import { CDK_ENVIRONMENT, cdkPlatformRef, cdkValidationContext, checkCdkProps, markCdkConstruct } from './engine';
+import { acknowledgeAutoDeleteProvider, CDK_ENVIRONMENT, cdkPlatformRef, cdkValidationContext, checkCdkProps, markCdkConstruct } from './engine';
 import { FargateWebService } from './fargate-web-service';
 import { ManagedDatabase } from './managed-database';
 import { ManagedTable } from './managed-table';
@@ -267,16 +267,7 @@ export class TeleportCluster extends Construct {
       'recordings expire after auditRetentionDays through the lifecycle; Object Lock would keep them past it.');
     ack('cdk-validator-cfnguard::s3_event_notifications_enabled_check', 'Teleport reads recordings on demand; nothing reacts to new objects.');
     ack('cdk-validator-cfnguard::s3_bucket_replication_enabled_check', 'single-region platform; versioning and the retention policy protect the recordings.');
-    if (!plan.retainOnDelete) {
-      // aws-cdk-lib empties the bucket on stack deletion with a stack-wide custom-resource Lambda.
-      const provider = Stack.of(this).node.tryFindChild('Custom::S3AutoDeleteObjectsCustomResourceProvider');
-      if (provider) {
-        Validations.of(provider).acknowledge({
-          id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
-          reason: 'aws-cdk-lib\'s auto-delete-objects custom resource only calls the S3 API when a DEVELOPMENT stack is deleted; it needs no VPC attachment.',
-        });
-      }
-    }
+    if (!plan.retainOnDelete) acknowledgeAutoDeleteProvider(this);
     return bucket;
   }
 }
