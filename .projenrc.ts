@@ -77,7 +77,8 @@ const project = new cdk.JsiiProject({
       // One worker more than the 2 cores here: the packing/installing and terraform tests wait on
       // I/O and child processes, and a third worker fills that time (measured: 303 s -> 272 s).
       maxWorkers: 3,
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/examples/', '<rootDir>/lib/', '<rootDir>/dist/'],
+      // The package test (npm pack + two npm installs, ~2 minutes) runs in its own task, test:package.
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/examples/', '<rootDir>/lib/', '<rootDir>/dist/', '<rootDir>/test/package/'],
       coveragePathIgnorePatterns: ['/node_modules/', '/test/'],
       // Coverage costs ~10 % of the suite's time on these 2 cores; `npx jest --coverage` when wanted.
       collectCoverage: false,
@@ -205,6 +206,18 @@ project.tasks.removeTask('test:update');
 project.addTask('bench', {
   description: 'Synthesis benchmark: web-platform (CDK, CDKTF) against an aws-cdk-lib-only app (wall time, peak RSS)',
   steps: [{ spawn: 'compile' }, { spawn: 'post-compile' }, { exec: 'node scripts/bench.js', receiveArgs: true }],
+});
+
+// The package as users install it: `npm pack`, then a CDK-only and a CDKTF-only consumer app.
+// Kept out of `npm test` (it alone takes about two minutes of installs); CI and the README's
+// test command run it right after.
+project.addTask('test:package', {
+  description: 'Pack the library and synthesise consumer apps of each engine from the tarball',
+  steps: [
+    { spawn: 'compile' },
+    { spawn: 'post-compile' },
+    { exec: 'jest --ci --coverage=false --testPathIgnorePatterns /node_modules/ -- test/package' },
+  ],
 });
 
 project.addTask('golden:update', {

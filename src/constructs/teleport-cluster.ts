@@ -692,8 +692,9 @@ export function teleportRolesYaml(plan: TeleportPlan): string {
 /**
  * @internal
  * The GitHub connector created on the first start (`--bootstrap`: Teleport
- * applies no connector on later starts). It ends with `client_secret: |-`: the
- * config container appends the secret, indented, at task start.
+ * applies no connector on later starts), after the roles it maps teams to. It
+ * ends with `client_secret: |-`: the config container appends the secret,
+ * indented, at task start.
  */
 export function teleportConnectorYamlHead(plan: TeleportPlan): string {
   const connector = {
@@ -741,7 +742,9 @@ export const TELEPORT_CONFIG_SCRIPT = [
   'umask 077',
   `printf '%s' "$TELEPORT_CONFIG" > ${TELEPORT.configDir}/teleport.yaml`,
   `printf '%s' "$TELEPORT_ROLES" > ${TELEPORT.configDir}/apply-on-startup.yaml`,
-  `{ printf '%s' "$TELEPORT_CONNECTOR"; printf '    %s\\n' "$GITHUB_CLIENT_SECRET"; } > ${TELEPORT.configDir}/bootstrap.yaml`,
+  // The first start creates the roles before the connector that maps teams to them; the secret goes last.
+  '{ printf \'%s\' "$TELEPORT_ROLES"; printf \'%s\\n\' \'---\'; printf \'%s\' "$TELEPORT_CONNECTOR"; printf \'    %s\\n\' "$GITHUB_CLIENT_SECRET"; }'
+    + ` > ${TELEPORT.configDir}/bootstrap.yaml`,
 ].join('\n');
 
 /** @internal the config container that writes Teleport's files before Teleport starts. */

@@ -350,7 +350,10 @@ describe('configuration', () => {
     const read = (name: string) => readFileSync(join(dir, name), 'utf8');
     expect(parseYaml(read('teleport.yaml'))).toEqual(config);
     expect(parseAllDocuments(read('apply-on-startup.yaml')).map((d) => d.toJS().metadata.name)).toEqual(['platform-apps', 'db-maindb']);
-    expect(parseYaml(read('bootstrap.yaml')).spec.client_secret).toBe(secret);
+    // The first start: the roles, then the connector that maps teams to them, with the secret verbatim.
+    const bootstrap = parseAllDocuments(read('bootstrap.yaml')).map((d) => d.toJS());
+    expect(bootstrap.map((r) => `${r.kind}/${r.metadata.name}`)).toEqual(['role/platform-apps', 'role/db-maindb', 'github/github']);
+    expect(bootstrap[2].spec.client_secret).toBe(secret);
     expect(read('teleport.yaml') + read('apply-on-startup.yaml')).not.toContain('s3cr3t');
     expect(init.secrets).toEqual([{ name: 'GITHUB_CLIENT_SECRET', arn: SECRET }]);
     expect(Object.keys(init.environment())).toEqual(init.environmentNames);

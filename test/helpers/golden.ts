@@ -53,10 +53,18 @@ export function scrubTf(json: TfJson): TfJson {
 }
 
 /** Destructive changes from golden -> current in a CloudFormation template. */
+/**
+ * Resources whose replacement is how they change: a task definition is immutable, and any change
+ * registers a new revision the service rolls to (circuit breaker and alarms guarding the rollout).
+ * Their replacement is not destructive; their removal still is.
+ */
+export const REVISIONED_TYPES = { cfn: ['AWS::ECS::TaskDefinition'], tf: ['aws_ecs_task_definition'] } as const;
+
 export function cdkDestructiveChanges(golden: any, current: any): Array<{ id: string; impact: string }> {
   const found: Array<{ id: string; impact: string }> = [];
   fullDiff(golden, current).resources.forEachDifference((id, change) => {
     const impact = change.changeImpact;
+    if (!change.isRemoval && (REVISIONED_TYPES.cfn as readonly string[]).includes(change.resourceType ?? '')) return;
     if (change.isRemoval || impact === ResourceImpact.WILL_REPLACE || impact === ResourceImpact.MAY_REPLACE
       || impact === ResourceImpact.WILL_DESTROY || impact === ResourceImpact.WILL_ORPHAN) {
       found.push({ id, impact: change.isRemoval ? ResourceImpact.WILL_DESTROY : impact });
@@ -132,6 +140,15 @@ export const TF_FORCE_NEW: Record<string, string[]> = {
   aws_sns_topic_subscription: ['topic_arn', 'protocol', 'endpoint'],
   aws_sqs_queue: ['name', 'name_prefix', 'fifo_queue'],
   aws_sqs_queue_policy: ['queue_url'],
+  aws_db_instance: ['identifier', 'identifier_prefix', 'engine', 'db_name', 'username', 'kms_key_id', 'storage_encrypted', 'availability_zone',
+    'character_set_name', 'snapshot_identifier'],
+  aws_db_parameter_group: ['name', 'name_prefix', 'family', 'description'],
+  aws_db_subnet_group: ['name', 'name_prefix'],
+  aws_dynamodb_table: ['name', 'hash_key', 'range_key'],
+  aws_lb_listener_certificate: ['listener_arn', 'certificate_arn'],
+  aws_s3_bucket_versioning: ['bucket', 'expected_bucket_owner'],
+  aws_service_discovery_private_dns_namespace: ['name', 'vpc'],
+  aws_service_discovery_service: ['name', 'namespace_id'],
 };
 
 /**
@@ -158,6 +175,7 @@ export function tfDestructiveChanges(golden: TfJson, current: TfJson): Array<{ i
         found.push({ id: address, impact: 'ADDRESS_REMOVED' });
         continue;
       }
+      if ((REVISIONED_TYPES.tf as readonly string[]).includes(type)) continue;
       const forceNew = TF_FORCE_NEW[type];
       if (!forceNew) {
         if (JSON.stringify(before) !== JSON.stringify(after)) found.push({ id: address, impact: 'UNKNOWN_TYPE_CHANGED (add it to TF_FORCE_NEW)' });

@@ -44,7 +44,7 @@ function rendered(): Record<string, string> {
   return {
     'teleport.yaml': teleportConfigYaml(plan, names),
     'apply-on-startup.yaml': teleportRolesYaml(plan),
-    'bootstrap.yaml': `${teleportConnectorYamlHead(plan)}    <the client secret, appended at task start>\n`,
+    'bootstrap.yaml': `${teleportRolesYaml(plan)}---\n${teleportConnectorYamlHead(plan)}    <the client secret, appended at task start>\n`,
     'write-config.sh': `${TELEPORT_CONFIG_SCRIPT}\n`,
   };
 }

@@ -63,4 +63,33 @@ describe('upgrade checks catch what would hurt users', () => {
     changed.resource.aws_cloudwatch_log_group[group].retention_in_days = 731;
     expect(tfDestructiveChanges(tf, changed)).toEqual([]);
   });
+
+  describe('Teleport: a new configuration is a new task-definition revision; a renamed table or namespace is a replacement', () => {
+    const cfnTeleport = readGolden(goldenPath('teleport-cluster/production', 'cdk'));
+    const tfTeleport = readGolden(goldenPath('teleport-cluster/production', 'cdktf'));
+
+    test('CloudFormation: a changed container definition is not destructive, a removed task definition is', () => {
+      const changed = clone(cfnTeleport);
+      const [id] = Object.entries<any>(changed.Resources).find(([tid, r]) => r.Type === 'AWS::ECS::TaskDefinition' && tid.startsWith('Teleport'))!;
+      changed.Resources[id].Properties.ContainerDefinitions[0].StopTimeout = 60;
+      expect(cdkDestructiveChanges(cfnTeleport, changed)).toEqual([]);
+      delete changed.Resources[id];
+      expect(cdkDestructiveChanges(cfnTeleport, changed).map((c) => c.id)).toContain(id);
+    });
+
+    test('Terraform: container definitions may change; a state table\'s key or the app namespace\'s name may not', () => {
+      const changed = clone(tfTeleport);
+      const [td] = Object.keys(changed.resource.aws_ecs_task_definition).filter((n) => n.startsWith('Teleport'));
+      changed.resource.aws_ecs_task_definition[td].container_definitions = '[]';
+      expect(tfDestructiveChanges(tfTeleport, changed)).toEqual([]);
+      const [table] = Object.keys(changed.resource.aws_dynamodb_table).filter((n) => n.startsWith('Teleport_StateTable'));
+      changed.resource.aws_dynamodb_table[table].range_key = 'Path';
+      const [namespace] = Object.keys(changed.resource.aws_service_discovery_private_dns_namespace);
+      changed.resource.aws_service_discovery_private_dns_namespace[namespace].name = 'other.teleport.internal';
+      expect(tfDestructiveChanges(tfTeleport, changed)).toEqual([
+        { id: `aws_dynamodb_table.${table}`, impact: 'WILL_REPLACE (range_key)' },
+        { id: `aws_service_discovery_private_dns_namespace.${namespace}`, impact: 'WILL_REPLACE (name)' },
+      ]);
+    });
+  });
 });
