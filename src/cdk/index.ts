@@ -6,3 +6,4 @@ export * from './managed-database';
 export * from './managed-table';
 export * from './finops-guardrails';
 export * from './teleport-cluster';
+export * from './container-repository';

@@ -37,3 +37,4 @@ export type {
   TeleportGitHubOptions,
   TeleportGitHubTeam,
 } from './teleport-cluster';
+export type { ContainerRepositoryOptions } from './container-repository';

@@ -17,7 +17,7 @@
  */
 
 export type Engine = 'cdk' | 'cdktf';
-export type Kind = 'network' | 'cluster' | 'loadBalancer' | 'service' | 'database' | 'table' | 'finops' | 'teleport';
+export type Kind = 'network' | 'cluster' | 'loadBalancer' | 'service' | 'database' | 'table' | 'finops' | 'teleport' | 'repository';
 export type Props = Record<string, unknown>;
 
 /** A network, cluster and load balancer of some other place (app, region, engine). */
@@ -202,7 +202,12 @@ const finops = (extra: Extra = {}): PropsOf => (fx) => resolve(extra, fx);
 /** TeleportCluster on the shared HTTPS load balancer (a listener rule for its domain and wildcard). */
 const teleport = (extra: Extra = {}): PropsOf => (fx) => merge({ cluster: fx.cluster, loadBalancer: fx.httpsLb, ...TELEPORT }, resolve(extra, fx));
 
-const BUILDERS: Record<Kind, (extra: Extra) => PropsOf> = { network, cluster, loadBalancer, service, database, table: dynamoTable, finops, teleport };
+/** ContainerRepository: the props as given (every prop is optional). */
+const repository = (extra: Extra = {}): PropsOf => (fx) => resolve(extra, fx);
+
+const BUILDERS: Record<Kind, (extra: Extra) => PropsOf> = {
+  network, cluster, loadBalancer, service, database, table: dynamoTable, finops, teleport, repository,
+};
 
 // --- The table ----------------------------------------------------------------------------------
 
@@ -1309,6 +1314,25 @@ bad('service', 'targetProtocol TCP, stopTimeoutSeconds 121', service({ targetPro
 bad('service', 'maximumPercent not above minimumHealthyPercent', service({ minimumHealthyPercent: 100, maximumPercent: 100 }), ['maximumPercent']);
 bad('service', 'deployment percentages out of range and of the wrong type', service({ minimumHealthyPercent: 101, maximumPercent: '200' }),
   ['minimumHealthyPercent', 'maximumPercent']);
+
+// ContainerRepository (appended: earlier case numbers stay).
+ok('repository', 'no props: immutable, scanned, 30 tagged, 7 days untagged, its own key', repository());
+ok('repository', 'every prop: mutable, unscanned, 100 tagged, 1 day, a key, PRODUCTION', repository({
+  immutableTags: false,
+  scanOnPush: false,
+  keepTaggedImages: 100,
+  untaggedExpiryDays: 1,
+  kmsKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+  profile: 'PRODUCTION',
+}));
+bad('repository', 'keepTaggedImages 10001', repository({ keepTaggedImages: 10001 }), ['keepTaggedImages']);
+bad('repository', 'untaggedExpiryDays 0', repository({ untaggedExpiryDays: 0 }), ['untaggedExpiryDays']);
+bad('repository', 'untaggedExpiryDays 1.5, keepTaggedImages "30"', repository({ untaggedExpiryDays: 1.5, keepTaggedImages: '30' }), ['untaggedExpiryDays', 'keepTaggedImages']);
+bad('repository', 'kmsKeyArn an alias', repository({ kmsKeyArn: 'alias/aws/ecr' }), ['kmsKeyArn']);
+bad('repository', 'immutableTags "true", scanOnPush 1', repository({ immutableTags: 'true', scanOnPush: 1 }), ['immutableTags', 'scanOnPush']);
+bad('repository', 'profile "prod"', repository({ profile: 'prod' }), ['profile']);
+bad('repository', 'typo keepTaggedImage (did you mean keepTaggedImages?)', repository({ keepTaggedImage: 30 }), ['keepTaggedImage'], ['did you mean keepTaggedImages?']);
+bad('repository', 'props null', () => null as unknown as Props, ['props']);
 
 export const CASES: readonly FuzzCase[] = table.map(({ title, ...c }, i) => ({
   ...c,

@@ -52,6 +52,7 @@ const CLASS_NAME: Record<Kind, string> = {
   table: 'ManagedTable',
   finops: 'FinOpsGuardrails',
   teleport: 'TeleportCluster',
+  repository: 'ContainerRepository',
 };
 
 // --- The engines --------------------------------------------------------------------------------
@@ -91,6 +92,7 @@ const CDK: Kit = {
       case 'table': return new cdk.ManagedTable(scope, id, props as cdk.ManagedTableProps);
       case 'finops': return new cdk.FinOpsGuardrails(scope, id, props as cdk.FinOpsGuardrailsProps);
       case 'teleport': return new cdk.TeleportCluster(scope, id, props as cdk.TeleportClusterProps);
+      case 'repository': return new cdk.ContainerRepository(scope, id, props as cdk.ContainerRepositoryProps);
     }
   },
   token: (value) => Lazy.string({ produce: () => value }),
@@ -125,6 +127,7 @@ const CDKTF: Kit = {
       case 'table': return new cdktf.ManagedTable(scope, id, props as cdktf.ManagedTableProps);
       case 'finops': return new cdktf.FinOpsGuardrails(scope, id, props as cdktf.FinOpsGuardrailsProps);
       case 'teleport': return new cdktf.TeleportCluster(scope, id, props as cdktf.TeleportClusterProps);
+      case 'repository': return new cdktf.ContainerRepository(scope, id, props as cdktf.ContainerRepositoryProps);
     }
   },
   token: (value) => TfLazy.stringValue({ produce: () => value }),

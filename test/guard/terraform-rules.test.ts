@@ -51,6 +51,10 @@ const compliant = () => ({
         tags: { 'platform:profile': 'PRODUCTION' },
       },
     },
+    aws_ecr_repository: {
+      r: { image_tag_mutability: 'IMMUTABLE', image_scanning_configuration: { scan_on_push: true }, encryption_configuration: [{ encryption_type: 'KMS' }] },
+    },
+    aws_ecr_lifecycle_policy: { r: { repository: '${aws_ecr_repository.r.name}', policy: '{"rules":[]}' } },
     aws_dynamodb_table: {
       t: {
         point_in_time_recovery: { enabled: true, recovery_period_in_days: 35 },
@@ -155,6 +159,10 @@ describe('Terraform Guard rules (rules/terraform)', () => {
     ['TF_LAMBDA_LOGS_AND_DEAD_LETTERS', (r) => delete r.aws_lambda_function.f.logging_config],
     ['TF_CHATBOT_GUARDRAILS', (r) => delete r.aws_chatbot_slack_channel_configuration.c.guardrail_policy_arns],
     ['TF_CHATBOT_GUARDRAILS', (r) => r.aws_chatbot_slack_channel_configuration.c.guardrail_policy_arns = ['arn:aws:iam::aws:policy/AdministratorAccess']],
+    ['TF_ECR_IMMUTABLE_SCANNED', (r) => r.aws_ecr_repository.r.image_tag_mutability = 'MUTABLE'],
+    ['TF_ECR_IMMUTABLE_SCANNED', (r) => r.aws_ecr_repository.r.image_scanning_configuration.scan_on_push = false],
+    ['TF_ECR_IMMUTABLE_SCANNED', (r) => r.aws_ecr_repository.r.encryption_configuration = [{ encryption_type: 'AES256' }]],
+    ['TF_ECR_LIFECYCLE_POLICY', (r) => delete r.aws_ecr_lifecycle_policy],
   ])('%s fails the document that breaks it, and only that rule', (rule, breakIt) => {
     const doc = compliant();
     breakIt(doc.resource);

@@ -146,6 +146,8 @@ export const TF_FORCE_NEW: Record<string, string[]> = {
   aws_db_subnet_group: ['name', 'name_prefix'],
   aws_dynamodb_table: ['name', 'hash_key', 'range_key'],
   aws_lb_listener_certificate: ['listener_arn', 'certificate_arn'],
+  aws_ecr_repository: ['name', 'encryption_configuration'],
+  aws_ecr_lifecycle_policy: ['repository'],
   aws_s3_bucket_versioning: ['bucket', 'expected_bucket_owner'],
   aws_service_discovery_private_dns_namespace: ['name', 'vpc'],
   aws_service_discovery_service: ['name', 'namespace_id'],

@@ -3,7 +3,9 @@
  * files. Add a scenario for every construct and every profile it supports;
  * never rename one (its golden file is the upgrade baseline).
  */
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { TerraformStack } from 'cdktf';
 import { HTTPD, NGINX, NODE, nodeHttpServer } from '../helpers/images';
 import { AttributeType, BudgetPeriod, EnvironmentProfile, ProjectionType, RemediationMode } from 'ecs-platform-constructs';
@@ -152,6 +154,21 @@ export function teleport(profile: EnvironmentProfile): Pick<GoldenScenario, 'cdk
   };
 }
 
+/** A container repository and a deploy role that may push to it. */
+export function containerRepository(profile: EnvironmentProfile): Pick<GoldenScenario, 'cdk' | 'cdktf'> {
+  const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'sts:AssumeRole' }] };
+  return {
+    cdk: (s) => {
+      const repo = new cdk.ContainerRepository(s, 'AppRepo', { profile });
+      repo.grantPush(new iam.Role(s, 'Deployer', { assumedBy: new iam.AccountPrincipal('111122223333') }));
+    },
+    cdktf: (s) => {
+      const repo = new cdktf.ContainerRepository(s, 'AppRepo', { profile });
+      repo.grantPush(new IamRole(s, 'Deployer', { assumeRolePolicy: JSON.stringify(trust) }));
+    },
+  };
+}
+
 export const SCENARIOS: GoldenScenario[] = [
   {
     name: 'platform-network/development',
@@ -171,4 +188,6 @@ export const SCENARIOS: GoldenScenario[] = [
   { name: 'finops-guardrails/production', ...finOps(EnvironmentProfile.PRODUCTION) },
   { name: 'teleport-cluster/development', ...teleport(EnvironmentProfile.DEVELOPMENT) },
   { name: 'teleport-cluster/production', ...teleport(EnvironmentProfile.PRODUCTION) },
+  { name: 'container-repository/development', ...containerRepository(EnvironmentProfile.DEVELOPMENT) },
+  { name: 'container-repository/production', ...containerRepository(EnvironmentProfile.PRODUCTION) },
 ];
