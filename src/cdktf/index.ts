@@ -7,3 +7,4 @@ export * from './managed-table';
 export * from './finops-guardrails';
 export * from './teleport-cluster';
 export * from './container-repository';
+export * from './github-deploy-role';

@@ -38,3 +38,4 @@ export type {
   TeleportGitHubTeam,
 } from './teleport-cluster';
 export type { ContainerRepositoryOptions } from './container-repository';
+export type { GitHubDeployRoleOptions } from './github-deploy-role';

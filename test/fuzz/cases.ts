@@ -17,7 +17,7 @@
  */
 
 export type Engine = 'cdk' | 'cdktf';
-export type Kind = 'network' | 'cluster' | 'loadBalancer' | 'service' | 'database' | 'table' | 'finops' | 'teleport' | 'repository';
+export type Kind = 'network' | 'cluster' | 'loadBalancer' | 'service' | 'database' | 'table' | 'finops' | 'teleport' | 'repository' | 'deployRole';
 export type Props = Record<string, unknown>;
 
 /** A network, cluster and load balancer of some other place (app, region, engine). */
@@ -205,8 +205,11 @@ const teleport = (extra: Extra = {}): PropsOf => (fx) => merge({ cluster: fx.clu
 /** ContainerRepository: the props as given (every prop is optional). */
 const repository = (extra: Extra = {}): PropsOf => (fx) => resolve(extra, fx);
 
+/** GitHubDeployRole: one repository and branch, the fixture's service to deploy. */
+const deployRole = (extra: Extra = {}): PropsOf => (fx) => merge({ repository: 'my-org/my-app', branches: ['main'], services: [fx.app] }, resolve(extra, fx));
+
 const BUILDERS: Record<Kind, (extra: Extra) => PropsOf> = {
-  network, cluster, loadBalancer, service, database, table: dynamoTable, finops, teleport, repository,
+  network, cluster, loadBalancer, service, database, table: dynamoTable, finops, teleport, repository, deployRole,
 };
 
 // --- The table ----------------------------------------------------------------------------------
@@ -1333,6 +1336,28 @@ bad('repository', 'immutableTags "true", scanOnPush 1', repository({ immutableTa
 bad('repository', 'profile "prod"', repository({ profile: 'prod' }), ['profile']);
 bad('repository', 'typo keepTaggedImage (did you mean keepTaggedImages?)', repository({ keepTaggedImage: 30 }), ['keepTaggedImage'], ['did you mean keepTaggedImages?']);
 bad('repository', 'props null', () => null as unknown as Props, ['props']);
+
+// GitHubDeployRole (appended: earlier case numbers stay).
+ok('deployRole', 'a branch and the fixture\'s service', deployRole());
+ok('deployRole', 'environments only, an existing provider, a platform name, 2-hour sessions', deployRole({
+  branches: undefined,
+  environments: ['production', 'staging'],
+  platformName: 'shop',
+  maxSessionMinutes: 120,
+  existingProviderArn: 'arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com',
+}));
+bad('deployRole', 'repository without its owner', deployRole({ repository: 'my-app' }), ['repository']);
+bad('deployRole', 'repository my-org/* (a wildcard across repositories)', deployRole({ repository: 'my-org/*' }), ['repository']);
+bad('deployRole', 'no branch and no environment', deployRole({ branches: [] }), ['branches']);
+bad('deployRole', 'branch feature/* and refs/heads/main', deployRole({ branches: ['feature/*', 'refs/heads/main'] }), ['branches[0]', 'branches[1]']);
+bad('deployRole', 'environment "prod*" and a duplicate branch', deployRole({ environments: ['prod*'], branches: ['main', 'main'] }), ['environments[0]', 'branches']);
+bad('deployRole', 'existingProviderArn of another provider', deployRole({ existingProviderArn: 'arn:aws:iam::111122223333:oidc-provider/accounts.google.com' }),
+  ['existingProviderArn']);
+bad('deployRole', 'platformName with a slash, maxSessionMinutes 10', deployRole({ platformName: 'a/b', maxSessionMinutes: 10 }), ['platformName', 'maxSessionMinutes']);
+bad('deployRole', 'a service of another app', deployRole((fx) => ({ services: [fx.foreign.app] })), ['services[0]']);
+bad('deployRole', 'a service of the other engine', deployRole((fx) => ({ services: [fx.alien.app] })), ['services[0]'], ['one app uses one engine']);
+bad('deployRole', 'services a string, containerRepositories an object', deployRole({ services: 'api', containerRepositories: {} }), ['services', 'containerRepositories']);
+bad('deployRole', 'no repository', deployRole({ repository: undefined }), ['repository']);
 
 export const CASES: readonly FuzzCase[] = table.map(({ title, ...c }, i) => ({
   ...c,

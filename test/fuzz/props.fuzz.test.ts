@@ -53,6 +53,7 @@ const CLASS_NAME: Record<Kind, string> = {
   finops: 'FinOpsGuardrails',
   teleport: 'TeleportCluster',
   repository: 'ContainerRepository',
+  deployRole: 'GitHubDeployRole',
 };
 
 // --- The engines --------------------------------------------------------------------------------
@@ -93,6 +94,7 @@ const CDK: Kit = {
       case 'finops': return new cdk.FinOpsGuardrails(scope, id, props as cdk.FinOpsGuardrailsProps);
       case 'teleport': return new cdk.TeleportCluster(scope, id, props as cdk.TeleportClusterProps);
       case 'repository': return new cdk.ContainerRepository(scope, id, props as cdk.ContainerRepositoryProps);
+      case 'deployRole': return new cdk.GitHubDeployRole(scope, id, props as cdk.GitHubDeployRoleProps);
     }
   },
   token: (value) => Lazy.string({ produce: () => value }),
@@ -128,6 +130,7 @@ const CDKTF: Kit = {
       case 'finops': return new cdktf.FinOpsGuardrails(scope, id, props as cdktf.FinOpsGuardrailsProps);
       case 'teleport': return new cdktf.TeleportCluster(scope, id, props as cdktf.TeleportClusterProps);
       case 'repository': return new cdktf.ContainerRepository(scope, id, props as cdktf.ContainerRepositoryProps);
+      case 'deployRole': return new cdktf.GitHubDeployRole(scope, id, props as cdktf.GitHubDeployRoleProps);
     }
   },
   token: (value) => TfLazy.stringValue({ produce: () => value }),

@@ -148,6 +148,8 @@ export const TF_FORCE_NEW: Record<string, string[]> = {
   aws_lb_listener_certificate: ['listener_arn', 'certificate_arn'],
   aws_ecr_repository: ['name', 'encryption_configuration'],
   aws_ecr_lifecycle_policy: ['repository'],
+  aws_iam_openid_connect_provider: ['url'],
+  aws_ssm_parameter: ['name'],
   aws_s3_bucket_versioning: ['bucket', 'expected_bucket_owner'],
   aws_service_discovery_private_dns_namespace: ['name', 'vpc'],
   aws_service_discovery_service: ['name', 'namespace_id'],

@@ -169,6 +169,25 @@ export function containerRepository(profile: EnvironmentProfile): Pick<GoldenSce
   };
 }
 
+/** The delivery path: a repository, a service and the GitHub deploy role for both. */
+export function deliveryPath(): Pick<GoldenScenario, 'cdk' | 'cdktf'> {
+  const options = { repository: 'my-org/my-app', branches: ['main'], environments: ['production'] };
+  return {
+    cdk: (s) => {
+      const cluster = new cdk.PlatformCluster(s, 'Cluster', { network: new cdk.PlatformNetwork(s, 'Network') });
+      const repo = new cdk.ContainerRepository(s, 'AppRepo');
+      const api = new cdk.FargateWebService(s, 'Api', { cluster, image: NGINX, containerPort: 80 });
+      new cdk.GitHubDeployRole(s, 'Deploy', { ...options, services: [api], containerRepositories: [repo] });
+    },
+    cdktf: (s) => {
+      const cluster = new cdktf.PlatformCluster(s, 'Cluster', { network: new cdktf.PlatformNetwork(s, 'Network') });
+      const repo = new cdktf.ContainerRepository(s, 'AppRepo');
+      const api = new cdktf.FargateWebService(s, 'Api', { cluster, image: NGINX, containerPort: 80 });
+      new cdktf.GitHubDeployRole(s, 'Deploy', { ...options, services: [api], containerRepositories: [repo] });
+    },
+  };
+}
+
 export const SCENARIOS: GoldenScenario[] = [
   {
     name: 'platform-network/development',
@@ -190,4 +209,5 @@ export const SCENARIOS: GoldenScenario[] = [
   { name: 'teleport-cluster/production', ...teleport(EnvironmentProfile.PRODUCTION) },
   { name: 'container-repository/development', ...containerRepository(EnvironmentProfile.DEVELOPMENT) },
   { name: 'container-repository/production', ...containerRepository(EnvironmentProfile.PRODUCTION) },
+  { name: 'github-deploy-role/delivery-path', ...deliveryPath() },
 ];
