@@ -1,10 +1,10 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { cdkValidationContext, checkCdkProps, markCdkConstruct } from './engine';
+import { cdkValidationContext, checkCdkProps, markCdkConstruct, platformKey } from './engine';
 import {
   CONTAINER_REPOSITORY_OPTIONS_SCHEMA,
   ContainerRepositoryOptions,
@@ -48,14 +48,8 @@ export class ContainerRepository extends Construct {
     const removalPolicy = plan.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
     if (plan.encryption.createKey) {
-      const key = new kms.Key(this, 'Key', {
-        description: `Encrypts the images of ${this.node.path}`,
-        enableKeyRotation: true,
-        pendingWindow: Duration.days(plan.keyDeletionWindowDays),
-        removalPolicy,
-      });
-      key.addToResourcePolicy(iam.PolicyStatement.fromJson(DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES));
-      this.encryptionKey = key;
+      this.encryptionKey = platformKey(this, 'Key', `Encrypts the images of ${this.node.path}`, plan.keyDeletionWindowDays, removalPolicy,
+        [DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES]);
     } else {
       this.encryptionKey = kms.Key.fromKeyArn(this, 'ImportedKey', plan.encryption.kmsKeyArn);
     }

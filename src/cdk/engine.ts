@@ -1,8 +1,10 @@
-import { Aws, Stack, Token, Validations } from 'aws-cdk-lib';
-import { IConstruct } from 'constructs';
+import { Aws, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct, IConstruct } from 'constructs';
 import { DeploymentTarget, markPlatformConstruct, platformConstructRef } from '../constructs/identity';
 import { deploymentScopedPath } from '../constructs/naming';
-import { AwsEnvironment } from '../constructs/policies';
+import { AwsEnvironment, PolicyStatementJson } from '../constructs/policies';
 import { checkProps, ObjectSchema, StructSchema } from '../constructs/prop-schema';
 import { PropsValidator, ValidationContext, validationContext } from '../constructs/validation';
 
@@ -82,4 +84,16 @@ export function acknowledgeAutoDeleteProvider(scope: IConstruct): void {
       reason: 'aws-cdk-lib\'s auto-delete-objects custom resource only calls the S3 API when a DEVELOPMENT stack is deleted; it needs no VPC attachment.',
     });
   }
+}
+
+/**
+ * @internal
+ * A rotating customer-managed key: the default key policy (the account administers it, IAM decides
+ * who uses it) plus `statements`, in order.
+ */
+export function platformKey(scope: Construct, id: string, description: string, deletionWindowDays: number, removalPolicy: RemovalPolicy,
+  statements: readonly PolicyStatementJson[]): kms.Key {
+  const key = new kms.Key(scope, id, { description, enableKeyRotation: true, pendingWindow: Duration.days(deletionWindowDays), removalPolicy });
+  for (const statement of statements) key.addToResourcePolicy(iam.PolicyStatement.fromJson(statement));
+  return key;
 }

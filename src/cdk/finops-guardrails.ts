@@ -12,7 +12,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CDK_ENVIRONMENT, cdkDeploymentPath, cdkLiteralRegion, checkCdkProps, markCdkConstruct } from './engine';
+import { CDK_ENVIRONMENT, cdkDeploymentPath, cdkLiteralRegion, checkCdkProps, markCdkConstruct, platformKey } from './engine';
 import { EnvironmentProfile } from '../constructs/environment-profile';
 import {
   ACCOUNT_SCOPED_NAME_LIMITS,
@@ -117,19 +117,12 @@ export class FinOpsGuardrails extends Construct {
     const removalPolicy = plan.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const deploymentPath = cdkDeploymentPath(this);
 
-    this.encryptionKey = new kms.Key(this, 'Key', {
-      description: `Encrypts the FinOps alerts, logs and dead letters of ${this.node.path}`,
-      enableKeyRotation: true,
-      pendingWindow: Duration.days(plan.keyDeletionWindowDays),
-      removalPolicy,
-    });
-    for (const statement of [
-      allowCloudWatchLogs(CDK_ENVIRONMENT),
-      ...plan.topicPublishers.map((publisher) => allowPublisherToEncryptForTopics(publisher, CDK_ENVIRONMENT)),
-      DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES,
-    ]) {
-      this.encryptionKey.addToResourcePolicy(iam.PolicyStatement.fromJson(statement));
-    }
+    this.encryptionKey = platformKey(this, 'Key', `Encrypts the FinOps alerts, logs and dead letters of ${this.node.path}`,
+      plan.keyDeletionWindowDays, removalPolicy, [
+        allowCloudWatchLogs(CDK_ENVIRONMENT),
+        ...plan.topicPublishers.map((publisher) => allowPublisherToEncryptForTopics(publisher, CDK_ENVIRONMENT)),
+        DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES,
+      ]);
 
     this.topic = props.alertsTopic ?? new sns.Topic(this, 'Topic', { masterKey: this.encryptionKey });
     this.topicArn = this.topic.topicArn;

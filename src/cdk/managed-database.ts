@@ -1,11 +1,11 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
-import { CDK_ENVIRONMENT, cdkDeploymentPath, cdkPlatformRef, cdkValidationContext, checkCdkProps, markCdkConstruct } from './engine';
+import { CDK_ENVIRONMENT, cdkDeploymentPath, cdkPlatformRef, cdkValidationContext, checkCdkProps, markCdkConstruct, platformKey } from './engine';
 import { FargateWebService } from './fargate-web-service';
 import { PlatformNetwork } from './platform-network';
 import { EnvironmentProfile } from '../constructs/environment-profile';
@@ -202,16 +202,8 @@ export class ManagedDatabase extends Construct {
   }
 
   private createKey(plan: DatabasePlan, removalPolicy: RemovalPolicy): kms.Key {
-    const key = new kms.Key(this, 'Key', {
-      description: `Encrypts the storage, master secret, insights and logs of ${this.node.path}`,
-      enableKeyRotation: true,
-      pendingWindow: Duration.days(plan.keyDeletionWindowDays),
-      removalPolicy,
-    });
-    for (const statement of [allowCloudWatchLogs(CDK_ENVIRONMENT), DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES]) {
-      key.addToResourcePolicy(iam.PolicyStatement.fromJson(statement));
-    }
-    return key;
+    return platformKey(this, 'Key', `Encrypts the storage, master secret, insights and logs of ${this.node.path}`, plan.keyDeletionWindowDays,
+      removalPolicy, [allowCloudWatchLogs(CDK_ENVIRONMENT), DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES]);
   }
 
   /** Enhanced Monitoring's role: the managed policy's statements, inline. */

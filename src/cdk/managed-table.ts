@@ -1,9 +1,9 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { CDK_ENVIRONMENT, cdkLiteralRegion, cdkPlatformRef, cdkValidationContext, checkCdkProps, markCdkConstruct } from './engine';
+import { CDK_ENVIRONMENT, cdkLiteralRegion, cdkPlatformRef, cdkValidationContext, checkCdkProps, markCdkConstruct, platformKey } from './engine';
 import { FargateWebService } from './fargate-web-service';
 import { EnvironmentProfile } from '../constructs/environment-profile';
 import {
@@ -65,14 +65,8 @@ export class ManagedTable extends Construct {
 
     if (plan.encryption.createKey) {
       // Default key policy: the account root administers the key (IAM decides who uses it).
-      const key = new kms.Key(this, 'Key', {
-        description: `Encrypts the DynamoDB table ${this.node.path}`,
-        enableKeyRotation: true,
-        pendingWindow: Duration.days(plan.keyDeletionWindowDays),
-        removalPolicy,
-      });
-      key.addToResourcePolicy(iam.PolicyStatement.fromJson(DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES));
-      this.encryptionKey = key;
+      this.encryptionKey = platformKey(this, 'Key', `Encrypts the DynamoDB table ${this.node.path}`, plan.keyDeletionWindowDays, removalPolicy,
+        [DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES]);
     } else {
       this.encryptionKey = kms.Key.fromKeyArn(this, 'ImportedKey', plan.encryption.kmsKeyArn);
     }

@@ -1,16 +1,11 @@
-import { Aspects, CfnResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aspects, CfnResource, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
-import {
-  CDK_ENVIRONMENT,
-  cdkPlatformRef,
-  checkCdkProps,
-  markCdkConstruct,
-} from './engine';
+import { CDK_ENVIRONMENT, cdkPlatformRef, checkCdkProps, markCdkConstruct, platformKey } from './engine';
 import { PlatformNetwork } from './platform-network';
 import { EnvironmentProfile } from '../constructs/environment-profile';
 import { CLUSTER_OPTIONS_SCHEMA, PlatformClusterOptions, planCluster } from '../constructs/platform-cluster';
@@ -70,19 +65,12 @@ export class PlatformCluster extends Construct {
     const removalPolicy = plan.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
     // Default key policy: the account root administers the key (IAM decides who uses it).
-    this.encryptionKey = new kms.Key(this, 'Key', {
-      description: `Encrypts the ECS Exec sessions, log groups and alerts of ${this.node.path}`,
-      enableKeyRotation: true,
-      pendingWindow: Duration.days(plan.keyDeletionWindowDays),
-      removalPolicy,
-    });
-    for (const statement of [
-      allowCloudWatchLogs(CDK_ENVIRONMENT),
-      ...plan.alertPublishers.map((publisher) => allowPublisherToEncryptForTopics(publisher, CDK_ENVIRONMENT)),
-      DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES,
-    ]) {
-      this.encryptionKey.addToResourcePolicy(iam.PolicyStatement.fromJson(statement));
-    }
+    this.encryptionKey = platformKey(this, 'Key', `Encrypts the ECS Exec sessions, log groups and alerts of ${this.node.path}`,
+      plan.keyDeletionWindowDays, removalPolicy, [
+        allowCloudWatchLogs(CDK_ENVIRONMENT),
+        ...plan.alertPublishers.map((publisher) => allowPublisherToEncryptForTopics(publisher, CDK_ENVIRONMENT)),
+        DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES,
+      ]);
     this.encryptionKeyArn = this.encryptionKey.keyArn;
 
     this.execLogGroup = new logs.LogGroup(this, 'ExecLogGroup', {

@@ -1,15 +1,10 @@
-import { Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import {
-  CDK_ENVIRONMENT,
-  cdkLiteralRegion,
-  checkCdkProps,
-  markCdkConstruct,
-} from './engine';
+import { CDK_ENVIRONMENT, cdkLiteralRegion, checkCdkProps, markCdkConstruct, platformKey } from './engine';
 import { EnvironmentProfile } from '../constructs/environment-profile';
 import {
   NetworkPlan,
@@ -171,15 +166,8 @@ export class PlatformNetwork extends Construct {
 
   /** A rotating customer-managed key the CloudWatch Logs service may use for this account's log groups. */
   private createFlowLogKey(pendingWindowDays: number, removalPolicy: RemovalPolicy): kms.Key {
-    const key = new kms.Key(this, 'FlowLogKey', {
-      description: `Encrypts the VPC flow logs of ${this.node.path}`,
-      enableKeyRotation: true,
-      pendingWindow: Duration.days(pendingWindowDays),
-      removalPolicy,
-    });
-    key.addToResourcePolicy(iam.PolicyStatement.fromJson(allowCloudWatchLogs(CDK_ENVIRONMENT)));
-    key.addToResourcePolicy(iam.PolicyStatement.fromJson(DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES));
-    return key;
+    return platformKey(this, 'FlowLogKey', `Encrypts the VPC flow logs of ${this.node.path}`, pendingWindowDays, removalPolicy,
+      [allowCloudWatchLogs(CDK_ENVIRONMENT), DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES]);
   }
 
   /**

@@ -7,7 +7,15 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct, IConstruct } from 'constructs';
-import { acknowledgeAutoDeleteProvider, CDK_ENVIRONMENT, cdkPlatformRef, cdkValidationContext, checkCdkProps, markCdkConstruct } from './engine';
+import {
+  acknowledgeAutoDeleteProvider,
+  CDK_ENVIRONMENT,
+  cdkPlatformRef,
+  cdkValidationContext,
+  checkCdkProps,
+  markCdkConstruct,
+  platformKey,
+} from './engine';
 import { FargateWebService } from './fargate-web-service';
 import { ManagedDatabase } from './managed-database';
 import { ManagedTable } from './managed-table';
@@ -109,13 +117,8 @@ export class TeleportCluster extends Construct {
     this.clusterName = plan.clusterName;
     const removalPolicy = plan.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
-    this.encryptionKey = new kms.Key(this, 'Key', {
-      description: `Encrypts the Teleport state, audit events and session recordings of ${this.node.path}`,
-      enableKeyRotation: true,
-      pendingWindow: Duration.days(plan.retainOnDelete ? 30 : 7),
-      removalPolicy,
-    });
-    this.encryptionKey.addToResourcePolicy(iam.PolicyStatement.fromJson(DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES));
+    this.encryptionKey = platformKey(this, 'Key', `Encrypts the Teleport state, audit events and session recordings of ${this.node.path}`,
+      plan.keyDeletionWindowDays, removalPolicy, [DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES]);
 
     this.stateTable = new ManagedTable(this, 'StateTable', { ...plan.stateTable, kmsKeyArn: this.encryptionKey.keyArn });
     this.eventsTable = new ManagedTable(this, 'EventsTable', { ...plan.eventsTable, kmsKeyArn: this.encryptionKey.keyArn });

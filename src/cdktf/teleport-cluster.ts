@@ -138,7 +138,7 @@ export class TeleportCluster extends Construct {
     this.encryptionKey = new KmsKey(this, 'Key', {
       description: `Encrypts the Teleport state, audit events and session recordings of ${this.node.path}`,
       enableKeyRotation: true,
-      deletionWindowInDays: plan.retainOnDelete ? 30 : 7,
+      deletionWindowInDays: plan.keyDeletionWindowDays,
       policy: policyDocument([allowAccountToAdministerKey(env), DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES]),
       lifecycle,
       tags: nameTag(this),

@@ -229,6 +229,8 @@ export interface TeleportPlan {
   readonly replicas: number;
   readonly auditRetentionDays: number;
   readonly retainOnDelete: boolean;
+  /** Days the deleted key waits before AWS destroys it. */
+  readonly keyDeletionWindowDays: number;
   /** The web service Teleport runs as (listener rule, HTTPS targets, health check, alarms). */
   readonly service: FargateWebServiceOptions;
   /** DynamoDB tables in the shapes Teleport creates them: cluster state (with its stream) and audit events. */
@@ -435,6 +437,7 @@ export function planTeleport(options: TeleportClusterOptions, facts: TeleportEng
     replicas,
     auditRetentionDays,
     retainOnDelete: defaults.retainOnDelete,
+    keyDeletionWindowDays: defaults.keyDeletionWindowDays,
     service: {
       image: `${TELEPORT.image}:${version}`,
       // dumb-init turns ECS's SIGTERM into SIGQUIT, Teleport's graceful shutdown (as Teleport's own images do).
