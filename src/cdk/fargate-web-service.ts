@@ -114,6 +114,10 @@ export class FargateWebService extends Construct {
   public readonly logGroup: logs.LogGroup;
   /** The alarms, in order: Cpu, Memory, Http5xx, UnhealthyHosts, ErrorLogs. */
   public readonly alarms: cloudwatch.Alarm[];
+  /** The alarms' names, in the same order (literal strings, known at synth). */
+  public readonly alarmNames: string[];
+  /** The topic the alarms notify: the alarmTopic given, or the cluster's alerts topic. */
+  public readonly alarmTopic: sns.ITopic;
   /** The role ECS uses to start tasks: pull the image, write the log, read exactly the secrets given. */
   public readonly executionRole: iam.Role;
   /** The role the container runs as: ECS Exec only, until you grant it more. */
@@ -275,8 +279,10 @@ export class FargateWebService extends Construct {
       defaultValue: 0,
     });
 
-    const topicAction = new cloudwatchActions.SnsAction(props.alarmTopic ?? cluster.alertsTopic);
+    this.alarmTopic = props.alarmTopic ?? cluster.alertsTopic;
+    const topicAction = new cloudwatchActions.SnsAction(this.alarmTopic);
     const alarmNameOf = (a: AlarmPlan) => physicalNameFromPath(deploymentPath, { suffix: `${a.key}Alarm`, allowed: ALARM_NAME_CHARACTERS });
+    this.alarmNames = plan.alarms.map(alarmNameOf);
     this.alarms = plan.alarms.map((a) => {
       const alarm = new cloudwatch.Alarm(this, `${a.key}Alarm`, {
         // Named from the construct path (as in Terraform): deployment alarms are

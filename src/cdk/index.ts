@@ -8,3 +8,4 @@ export * from './finops-guardrails';
 export * from './teleport-cluster';
 export * from './container-repository';
 export * from './github-deploy-role';
+export * from './devops-agent-space';

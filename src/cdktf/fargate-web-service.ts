@@ -108,6 +108,10 @@ export class FargateWebService extends Construct {
   public readonly logGroup: CloudwatchLogGroup;
   /** The alarms, in order: CPU, memory, 5xx, unhealthy hosts, error log lines. */
   public readonly alarms: CloudwatchMetricAlarm[];
+  /** The alarms' names, in the same order (literal strings, known at synth). */
+  public readonly alarmNames: string[];
+  /** ARN of the topic the alarms notify: the alarmTopicArn given, or the cluster's alerts topic. */
+  public readonly alarmTopicArn: string;
   /** The role ECS uses to pull the image, write logs and read the secrets. */
   public readonly executionRole: IamRole;
   /** The role the container runs as (ECS Exec permissions only). */
@@ -267,6 +271,8 @@ export class FargateWebService extends Construct {
 
     // --- Alarms (before the service: two of them roll its deployments back).
     const topicArn = props.alarmTopicArn ?? cluster.alertsTopicArn;
+    this.alarmTopicArn = topicArn;
+    this.alarmNames = plan.alarms.map((alarm) => physicalName(this, { suffix: `${alarm.key}Alarm`, allowed: ALARM_NAME_CHARACTERS }));
     const serviceName = physicalName(this);
     const alarmDimensions = (alarm: AlarmPlan): Record<string, string> | undefined => {
       switch (alarm.namespace) {
@@ -286,8 +292,8 @@ export class FargateWebService extends Construct {
       pattern: plan.errorLogPattern,
       metricTransformation: { namespace: errorAlarm.namespace, name: errorMetricName, value: '1', defaultValue: '0' },
     });
-    this.alarms = plan.alarms.map((alarm) => new CloudwatchMetricAlarm(this, `${alarm.key}Alarm`, {
-      alarmName: physicalName(this, { suffix: `${alarm.key}Alarm`, allowed: ALARM_NAME_CHARACTERS }),
+    this.alarms = plan.alarms.map((alarm, i) => new CloudwatchMetricAlarm(this, `${alarm.key}Alarm`, {
+      alarmName: this.alarmNames[i],
       alarmDescription: `${alarm.key} of ${this.node.path} over ${alarm.threshold}`,
       namespace: alarm.namespace,
       metricName: alarm.key === 'ErrorLogs' ? errorMetricName : alarm.metricName,

@@ -8,3 +8,14 @@ export * from './finops-guardrails';
 export * from './teleport-cluster';
 export * from './container-repository';
 export * from './github-deploy-role';
+export * from './devops-agent-space';
+export {
+  AwsccProvider,
+  AwsccProviderConfig,
+  DevopsagentAgentSpace,
+  DevopsagentAgentSpaceConfig,
+  DevopsagentAgentSpaceOperatorApp,
+  DevopsagentAgentSpaceOperatorAppIam,
+  DevopsagentAssociation,
+  DevopsagentAssociationConfig,
+} from './awscc';

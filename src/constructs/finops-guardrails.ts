@@ -1170,10 +1170,10 @@ export const DEAD_LETTER_RETENTION_SECONDS = 1_209_600;
  * The directory of a handler's bundle (assets/handlers/<name>, built by scripts/bundle-handlers.js before
  * the library compiles and shipped in the npm package): the same from src/ under jest and from lib/.
  */
-export function handlerBundleDir(handler: FunctionPlan['handler']): string {
+export function handlerBundleDir(handler: FunctionPlan['handler'] | 'investigate-alarm'): string {
   const dir = join(__dirname, '..', '..', 'assets', 'handlers', handler);
   if (!existsSync(join(dir, 'index.js'))) {
-    throw new Error(`FinOpsGuardrails: the bundle of the '${handler}' function is missing at ${dir}. `
+    throw new Error(`ecs-platform-constructs: the bundle of the '${handler}' function is missing at ${dir}. `
       + 'In a checkout of ecs-platform-constructs, build it with `npx projen compile` (scripts/bundle-handlers.js); '
       + 'an installed package ships it, so reinstall the package if it is missing there.');
   }

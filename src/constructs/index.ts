@@ -39,3 +39,5 @@ export type {
 } from './teleport-cluster';
 export type { ContainerRepositoryOptions } from './container-repository';
 export type { GitHubDeployRoleOptions } from './github-deploy-role';
+export { DEVOPS_AGENT_REGIONS, GitHubOwnerType, InvestigationPriority } from './devops-agent-space';
+export type { DevOpsAgentGitHubOptions, DevOpsAgentSlackOptions, DevOpsAgentSpaceOptions } from './devops-agent-space';
