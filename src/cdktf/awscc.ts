@@ -9,7 +9,7 @@
  * lists them so tests can check every synthesised key against them where
  * `terraform validate` cannot run.
  */
-import { TerraformProvider, TerraformResource, TerraformStack, Token } from 'cdktf';
+import { ITerraformDependable, TerraformProvider, TerraformResource, TerraformStack, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 
 /** @internal the awscc provider: its registry source and the versions that have the DevOps Agent resources. */
@@ -103,6 +103,8 @@ export interface DevopsagentAgentSpaceOperatorApp {
 export interface DevopsagentAgentSpaceConfig {
   /** The awscc provider. */
   readonly provider: TerraformProvider;
+  /** What Terraform creates first. @default - none */
+  readonly dependsOn?: ITerraformDependable[];
   /** The agent space's name. */
   readonly name: string;
   /** Its description. @default - none */
@@ -120,7 +122,7 @@ export class DevopsagentAgentSpace extends TerraformResource {
   private readonly config: DevopsagentAgentSpaceConfig;
 
   constructor(scope: Construct, id: string, config: DevopsagentAgentSpaceConfig) {
-    super(scope, id, { terraformResourceType: 'awscc_devopsagent_agent_space', provider: config.provider });
+    super(scope, id, { terraformResourceType: 'awscc_devopsagent_agent_space', provider: config.provider, dependsOn: config.dependsOn });
     this.config = config;
   }
 
@@ -135,7 +137,7 @@ export class DevopsagentAgentSpace extends TerraformResource {
   }
 
   protected synthesizeAttributes(): { [name: string]: any } {
-    const { provider: _provider, ...attributes } = this.config;
+    const { provider: _provider, dependsOn: _dependsOn, ...attributes } = this.config;
     return snakeCase(attributes) as { [name: string]: any };
   }
 }
@@ -144,6 +146,8 @@ export class DevopsagentAgentSpace extends TerraformResource {
 export interface DevopsagentAssociationConfig {
   /** The awscc provider. */
   readonly provider: TerraformProvider;
+  /** What Terraform creates first. @default - none */
+  readonly dependsOn?: ITerraformDependable[];
   /** The agent space's ID. */
   readonly agentSpaceId: string;
   /** `aws` for this account; otherwise the ID of the service registered with AWS DevOps Agent. */
@@ -157,7 +161,7 @@ export class DevopsagentAssociation extends TerraformResource {
   private readonly config: DevopsagentAssociationConfig;
 
   constructor(scope: Construct, id: string, config: DevopsagentAssociationConfig) {
-    super(scope, id, { terraformResourceType: 'awscc_devopsagent_association', provider: config.provider });
+    super(scope, id, { terraformResourceType: 'awscc_devopsagent_association', provider: config.provider, dependsOn: config.dependsOn });
     this.config = config;
   }
 
@@ -167,7 +171,7 @@ export class DevopsagentAssociation extends TerraformResource {
   }
 
   protected synthesizeAttributes(): { [name: string]: any } {
-    const { provider: _provider, ...attributes } = this.config;
+    const { provider: _provider, dependsOn: _dependsOn, ...attributes } = this.config;
     return snakeCase(attributes) as { [name: string]: any };
   }
 }

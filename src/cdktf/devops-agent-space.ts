@@ -142,9 +142,9 @@ export class DevOpsAgentSpace extends Construct {
       description: plan.description,
       locale: plan.locale,
       operatorApp: operator ? { iam: { operatorAppRoleArn: operator.role.arn } } : undefined,
+      // The service checks the roles' permissions when the space and the associations are created.
+      dependsOn: operator ? [operator.attachment] : undefined,
     });
-    // The service checks the role's permissions when the space and associations are created.
-    if (operator) this.agentSpace.dependsOn = [operator.attachment.fqn];
     this.agentSpaceId = this.agentSpace.agentSpaceId;
     this.agentSpaceArn = this.agentSpace.arn;
 
@@ -154,8 +154,8 @@ export class DevOpsAgentSpace extends Construct {
         agentSpaceId: this.agentSpaceId,
         serviceId: association.serviceId,
         configuration: association.configuration,
+        dependsOn: association.serviceId === 'aws' ? [agentRole.attachment] : undefined,
       });
-      if (association.serviceId === 'aws') resource.dependsOn = [agentRole.attachment.fqn];
       this.associations[association.id] = resource;
     }
   }

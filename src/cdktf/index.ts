@@ -9,13 +9,11 @@ export * from './teleport-cluster';
 export * from './container-repository';
 export * from './github-deploy-role';
 export * from './devops-agent-space';
-export {
-  AwsccProvider,
+export { AwsccProvider, DevopsagentAgentSpace, DevopsagentAssociation } from './awscc';
+export type {
   AwsccProviderConfig,
-  DevopsagentAgentSpace,
   DevopsagentAgentSpaceConfig,
   DevopsagentAgentSpaceOperatorApp,
   DevopsagentAgentSpaceOperatorAppIam,
-  DevopsagentAssociation,
   DevopsagentAssociationConfig,
 } from './awscc';

@@ -68,6 +68,35 @@ export interface ValidateResult {
   readonly valid: boolean;
   readonly errors: string[];
   readonly warnings: string[];
+  /** The awscc resources left out of validation (no awscc provider is mirrored here). */
+  readonly skippedAwscc: string[];
+}
+
+/**
+ * The stack without its `awscc` provider, resources and references: no awscc
+ * provider is mirrored here, so `terraform validate` can only check the rest.
+ * References to an awscc resource become a placeholder string (an ARN, an ID).
+ * Tests check the awscc resources against the binding's declared attributes instead.
+ */
+export function withoutAwscc(stackJson: TfJson): { json: TfJson; skipped: string[] } {
+  const json = JSON.parse(JSON.stringify(stackJson));
+  const skipped: string[] = [];
+  for (const type of Object.keys(json.resource ?? {}).filter((t) => t.startsWith('awscc_'))) {
+    skipped.push(...Object.keys(json.resource[type]).map((name) => `${type}.${name}`));
+    delete json.resource[type];
+  }
+  delete json.provider?.awscc;
+  delete json.terraform?.required_providers?.awscc;
+  const strip = (value: unknown): unknown => {
+    if (typeof value === 'string') return value.includes('${awscc_') ? 'awscc-reference-not-validated' : value;
+    if (Array.isArray(value)) return value.map(strip);
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value as Record<string, unknown>)
+        .map(([k, v]) => [k, k === 'depends_on' && Array.isArray(v) ? v.filter((d) => !String(d).startsWith('awscc_')) : strip(v)]));
+    }
+    return value;
+  };
+  return { json: strip(json) as TfJson, skipped };
 }
 
 /** `terraform init -backend=false && terraform validate` on one stack's JSON. */
@@ -86,8 +115,11 @@ export function terraformValidateAll(stacks: Record<string, TfJson>): Record<str
   const dir = mkdtempSync(join(tmpdir(), 'epc-tf-'));
   const names = Object.keys(stacks);
   try {
+    const skipped: Record<string, string[]> = {};
     names.forEach((name, i) => {
-      const json = JSON.parse(JSON.stringify(stacks[name]));
+      const stripped = withoutAwscc(stacks[name]);
+      const json = stripped.json as any;
+      skipped[name] = stripped.skipped;
       // Our bindings target provider 6.x; validate against the mirrored version.
       if (json.terraform?.required_providers?.aws) json.terraform.required_providers.aws.version = tf.providerVersion;
       delete json.terraform?.backend;
@@ -105,8 +137,8 @@ export function terraformValidateAll(stacks: Record<string, TfJson>): Record<str
     const env = { ...process.env, TF_CLI_CONFIG_FILE: cliConfig, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_INPUT: '0' };
     const init = spawnSync('terraform', ['init', '-backend=false', '-input=false', '-no-color'], { cwd: dir, env, encoding: 'utf8' });
     if (init.status !== 0) {
-      const failed = { valid: false, errors: [`terraform init failed:\n${init.stdout}${init.stderr}`], warnings: [] };
-      return Object.fromEntries(names.map((name) => [name, failed]));
+      const errors = [`terraform init failed:\n${init.stdout}${init.stderr}`];
+      return Object.fromEntries(names.map((name) => [name, { valid: false, errors, warnings: [], skippedAwscc: skipped[name] }]));
     }
     const validate = spawnSync('terraform', ['validate', '-json', '-no-color'], { cwd: dir, env, encoding: 'utf8' });
     const report = JSON.parse(validate.stdout);
@@ -116,7 +148,7 @@ export function terraformValidateAll(stacks: Record<string, TfJson>): Record<str
     const unattributed = (report.diagnostics ?? []).filter((d: any) => d.severity === 'error' && !/^stack\d+\//.test(d.range?.filename ?? ''));
     return Object.fromEntries(names.map((name, i) => {
       const errors = [...of(i, 'error'), ...unattributed.map(format)];
-      return [name, { valid: errors.length === 0, errors, warnings: of(i, 'warning') }];
+      return [name, { valid: errors.length === 0, errors, warnings: of(i, 'warning'), skippedAwscc: skipped[name] }];
     }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
