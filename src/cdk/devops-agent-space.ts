@@ -124,6 +124,8 @@ export class DevOpsAgentSpace extends Construct {
       locale: plan.locale,
       operatorApp: this.operatorRole ? { iam: { operatorAppRoleArn: this.operatorRole.roleArn } } : undefined,
     });
+    // Its investigations, knowledge and console-generated webhook outlive a PRODUCTION stack's deletion.
+    this.agentSpace.applyRemovalPolicy(plan.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
     this.agentSpaceId = this.agentSpace.attrAgentSpaceId;
     this.agentSpaceArn = this.agentSpace.attrArn;
 

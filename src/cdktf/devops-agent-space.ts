@@ -145,6 +145,8 @@ export class DevOpsAgentSpace extends Construct {
       // The service checks the roles' permissions when the space and the associations are created.
       dependsOn: operator ? [operator.attachment] : undefined,
     });
+    // Its investigations, knowledge and console-generated webhook outlive a PRODUCTION `terraform destroy`.
+    if (plan.retainOnDelete) this.agentSpace.lifecycle = { preventDestroy: true };
     this.agentSpaceId = this.agentSpace.agentSpaceId;
     this.agentSpaceArn = this.agentSpace.arn;
 

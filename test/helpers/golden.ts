@@ -153,6 +153,12 @@ export const TF_FORCE_NEW: Record<string, string[]> = {
   aws_s3_bucket_versioning: ['bucket', 'expected_bucket_owner'],
   aws_service_discovery_private_dns_namespace: ['name', 'vpc'],
   aws_service_discovery_service: ['name', 'namespace_id'],
+  aws_secretsmanager_secret: ['name', 'name_prefix'],
+  aws_secretsmanager_secret_version: ['secret_id'],
+  aws_iam_role_policy_attachment: ['role', 'policy_arn'],
+  // awscc follows the CloudFormation schema's createOnly properties.
+  awscc_devopsagent_agent_space: ['kms_key_arn'],
+  awscc_devopsagent_association: ['agent_space_id', 'service_id'],
 };
 
 /**

@@ -28,7 +28,7 @@ export interface Graph {
 
 export type Kind = 'service' | 'taskdef' | 'tg' | 'rule' | 'listener' | 'lb' | 'alarm' | 'ingress' | 'egress' | 'sg'
   | 'loggroup' | 'target' | 'policy' | 'iampolicy' | 'cluster' | 'capacity' | 'topic' | 'topicpolicy' | 'role' | 'key'
-  | 'bucket' | 'bucketpolicy' | 'igw' | 'route' | 'table' | 'database' | 'discovery';
+  | 'bucket' | 'bucketpolicy' | 'igw' | 'route' | 'table' | 'database' | 'discovery' | 'agentspace' | 'secret' | 'function' | 'queue';
 
 const CFN_KIND: Record<string, Kind> = {
   'AWS::ECS::Service': 'service',
@@ -59,6 +59,10 @@ const CFN_KIND: Record<string, Kind> = {
   'AWS::DynamoDB::Table': 'table',
   'AWS::RDS::DBInstance': 'database',
   'AWS::ServiceDiscovery::Service': 'discovery',
+  'AWS::DevOpsAgent::AgentSpace': 'agentspace',
+  'AWS::SecretsManager::Secret': 'secret',
+  'AWS::Lambda::Function': 'function',
+  'AWS::SQS::Queue': 'queue',
 };
 const TF_KIND: Record<string, Kind> = {
   aws_ecs_service: 'service',
@@ -88,6 +92,10 @@ const TF_KIND: Record<string, Kind> = {
   aws_dynamodb_table: 'table',
   aws_db_instance: 'database',
   aws_service_discovery_service: 'discovery',
+  awscc_devopsagent_agent_space: 'agentspace',
+  aws_secretsmanager_secret: 'secret',
+  aws_lambda_function: 'function',
+  aws_sqs_queue: 'queue',
 };
 
 /** Construct IDs that differ between the engines for the same resource (aws-cdk-lib's FlowLog names its role IAMRole). */
@@ -135,7 +143,7 @@ function tfGraph(json: TfJson): Graph {
   /** Resource addresses a value refers to, through locals too. */
   const referencesIn = (value: unknown): string[] => {
     const text = JSON.stringify(value ?? null);
-    const found = [...text.matchAll(/\b(aws_[a-z0-9_]+\.[A-Za-z0-9_-]+)\.[a-z_]+/g)].map((m) => m[1]);
+    const found = [...text.matchAll(/\b(awscc_[a-z0-9_]+\.[A-Za-z0-9_-]+|aws_[a-z0-9_]+\.[A-Za-z0-9_-]+)\.[a-z_]+/g)].map((m) => m[1]);
     const viaLocals = [...text.matchAll(/\blocal\.([A-Za-z0-9_]+)/g)].flatMap((m) => referencesIn(locals[m[1]]));
     return [...found, ...viaLocals].filter((a) => !a.startsWith('data.'));
   };

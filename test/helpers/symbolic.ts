@@ -41,6 +41,10 @@ const REF_ATTRIBUTE: Record<string, string> = {
   table: 'name',
   database: 'identifier',
   discovery: 'id',
+  agentspace: 'agent_space_id',
+  secret: 'arn',
+  function: 'function_name',
+  queue: 'url',
 };
 
 /** CloudFormation attribute names (lower-cased) spelled as Terraform's for the same value. */
@@ -49,6 +53,8 @@ const ATTRIBUTE_ALIASES: Record<string, string> = {
   'dbinstancearn': 'arn',
   'endpoint.address': 'address',
   'groupid': 'id',
+  'agentspaceid': 'agent_space_id',
+  'queuename': 'name',
 };
 
 function symbol(naming: ResourceNaming, id: string, attribute: string): string {
@@ -97,7 +103,7 @@ export function tfSymbolic(json: TfJson, value: unknown, naming: ResourceNaming,
     if (/^data\.aws_partition\.[^.]+\.dns_suffix$/.test(e)) return dnsSuffix;
     if (/^data\.aws_region\.[^.]+\.name$/.test(e)) return deployment.region;
     if (/^data\.aws_caller_identity\.[^.]+\.account_id$/.test(e)) return deployment.accountId;
-    if ((m = /^(aws_[a-z0-9_]+\.[A-Za-z0-9_-]+)\.([a-z_]+)$/.exec(e))) return symbol(naming, m[1], m[2]);
+    if ((m = /^((?:awscc|aws)_[a-z0-9_]+\.[A-Za-z0-9_-]+)\.([a-z_]+)$/.exec(e))) return symbol(naming, m[1], m[2]);
     return `<expression ${e}>`;
   };
   const template = (s: string): unknown => {

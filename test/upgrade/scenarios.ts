@@ -188,6 +188,28 @@ export function deliveryPath(): Pick<GoldenScenario, 'cdk' | 'cdktf'> {
   };
 }
 
+/** The DevOps Agent space watching a service: GitHub and Slack associations, the service's alarms start investigations. */
+export function devOpsAgent(profile: EnvironmentProfile): Pick<GoldenScenario, 'cdk' | 'cdktf'> {
+  const options = {
+    name: 'platform',
+    profile,
+    github: { serviceId: 'github-svc-1', owner: 'my-org', repository: 'my-app', repositoryId: '123456789' },
+    slack: { serviceId: 'slack-svc-1', workspaceId: 'T0123ABCD', workspaceName: 'my-org', channelId: 'C0123ABCD' },
+  };
+  return {
+    cdk: (s) => {
+      const cluster = new cdk.PlatformCluster(s, 'Cluster', { network: new cdk.PlatformNetwork(s, 'Network', { profile }) });
+      const api = new cdk.FargateWebService(s, 'Api', { cluster, image: NGINX, containerPort: 80 });
+      new cdk.DevOpsAgentSpace(s, 'Agent', options).investigateAlarms(api);
+    },
+    cdktf: (s) => {
+      const cluster = new cdktf.PlatformCluster(s, 'Cluster', { network: new cdktf.PlatformNetwork(s, 'Network', { profile }) });
+      const api = new cdktf.FargateWebService(s, 'Api', { cluster, image: NGINX, containerPort: 80 });
+      new cdktf.DevOpsAgentSpace(s, 'Agent', { ...options, monitor: { tags: { platform: 'golden' } } }).investigateAlarms(api);
+    },
+  };
+}
+
 export const SCENARIOS: GoldenScenario[] = [
   {
     name: 'platform-network/development',
@@ -210,4 +232,6 @@ export const SCENARIOS: GoldenScenario[] = [
   { name: 'container-repository/development', ...containerRepository(EnvironmentProfile.DEVELOPMENT) },
   { name: 'container-repository/production', ...containerRepository(EnvironmentProfile.PRODUCTION) },
   { name: 'github-deploy-role/delivery-path', ...deliveryPath() },
+  { name: 'devops-agent-space/development', ...devOpsAgent(EnvironmentProfile.DEVELOPMENT) },
+  { name: 'devops-agent-space/production', ...devOpsAgent(EnvironmentProfile.PRODUCTION) },
 ];
