@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy, SecretValue, Stack, Validations } from 'aws-cdk-lib';
-import * as devopsagent from 'aws-cdk-lib/aws-devopsagent';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as devopsagent from 'aws-cdk-lib/aws-devopsagent';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -10,7 +10,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CDK_ENVIRONMENT, cdkDeploymentPath, cdkLiteralRegion, cdkPlatformRef, checkCdkProps, markCdkConstruct, platformKey } from './engine';
+import { CDK_ENVIRONMENT, cdkDeploymentPath, cdkLiteralRegion, cdkPlatformRef, cdkValidationContext, checkCdkProps, markCdkConstruct, platformKey } from './engine';
 import { FargateWebService } from './fargate-web-service';
 import {
   agentSpaceTrustStatement,
@@ -29,12 +29,13 @@ import {
   MONITOR_TAGS_SCHEMA,
   operatorAppTrustStatement,
   planDevOpsAgentSpace,
-  tooManyAlarmsMessage,
+  tooManyAlarmsProblem,
   WEBHOOK_SECRET_PLACEHOLDER,
 } from '../constructs/devops-agent-space';
 import { FINOPS_HANDLER_RUNTIME, handlerBundleDir } from '../constructs/finops-guardrails';
 import { allowCloudWatchLogs, DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES, PolicyStatementJson } from '../constructs/policies';
 import { S } from '../constructs/prop-schema';
+import { PropsValidator } from '../constructs/validation';
 
 /** What the agent space may investigate (the AWS-account monitor association's scope). */
 export interface DevOpsAgentMonitor {
@@ -150,14 +151,18 @@ export class DevOpsAgentSpace extends Construct {
    * with the agent space's generic webhook (console: Capabilities, Webhook).
    */
   public investigateAlarms(service: FargateWebService): void {
-    const { v, props } = checkCdkProps<{ service: FargateWebService }>(`${this.node.path}.investigateAlarms`, this, 'investigateAlarms',
-      { service }, S.struct<{ service: FargateWebService }>({ service: cdkPlatformRef(this, 'FargateWebService') }, ['service']));
+    const v = new PropsValidator(cdkValidationContext('DevOpsAgentSpace.investigateAlarms', this.node.scope!, this.node.id));
+    const problem = cdkPlatformRef(this, 'FargateWebService').check(service);
+    if (problem !== undefined) v.report('service', service, problem);
+    const filtered = problem === undefined && !this.investigated.has(service)
+      ? (this.subscriptions.get(service.alarmTopic)?.alarmNames.length ?? 0) + service.alarmNames.length : 0;
+    if (filtered > MAX_INVESTIGATED_ALARMS_PER_TOPIC) v.report('service', service, tooManyAlarmsProblem(filtered));
     v.throwIfInvalid();
-    if (this.investigated.has(props.service)) return;
-    this.investigated.add(props.service);
-    const forwarder = this.forwarder ?? this.createForwarder(props.service.alarmTopic);
+    if (this.investigated.has(service)) return;
+    this.investigated.add(service);
+    const forwarder = this.forwarder ?? this.createForwarder(service.alarmTopic);
 
-    const topic = props.service.alarmTopic;
+    const topic = service.alarmTopic;
     let entry = this.subscriptions.get(topic);
     if (!entry) {
       const n = this.subscriptions.size + 1;
@@ -171,10 +176,7 @@ export class DevOpsAgentSpace extends Construct {
       entry = { subscription, alarmNames: [] };
       this.subscriptions.set(topic, entry);
     }
-    const names = [...entry.alarmNames, ...props.service.alarmNames];
-    if (names.length > MAX_INVESTIGATED_ALARMS_PER_TOPIC) {
-      throw new Error(tooManyAlarmsMessage(this.node.path, topic.node.path, names.length));
-    }
+    const names = [...entry.alarmNames, ...service.alarmNames];
     entry.alarmNames = names;
     entry.subscription.filterPolicy = investigationFilterPolicy(names);
   }

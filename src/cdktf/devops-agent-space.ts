@@ -20,6 +20,7 @@ import {
   awsEnvironment,
   cdktfLiteralRegion,
   cdktfPlatformRef,
+  cdktfValidationContext,
   checkCdktfProps,
   logGroupNamePrefix,
   logStreamsArn,
@@ -46,13 +47,14 @@ import {
   MONITOR_TAGS_SCHEMA,
   operatorAppTrustStatement,
   planDevOpsAgentSpace,
-  tooManyAlarmsMessage,
+  tooManyAlarmsProblem,
   WEBHOOK_SECRET_PLACEHOLDER,
 } from '../constructs/devops-agent-space';
-import { ALARM_NAME_CHARACTERS } from '../constructs/naming';
 import { FINOPS_HANDLER_RUNTIME, handlerBundleDir, LAMBDA_TRUST } from '../constructs/finops-guardrails';
+import { ALARM_NAME_CHARACTERS } from '../constructs/naming';
 import { allowAccountToAdministerKey, allowCloudWatchLogs, AwsEnvironment, DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES, denyInsecureTransport, PolicyStatementJson } from '../constructs/policies';
 import { S } from '../constructs/prop-schema';
+import { PropsValidator } from '../constructs/validation';
 
 /** What the agent space may investigate (the AWS-account monitor association's scope). */
 export interface DevOpsAgentMonitor {
@@ -115,7 +117,7 @@ export class DevOpsAgentSpace extends Construct {
     });
     const { v, props: p } = checkCdktfProps<DevOpsAgentSpaceProps>('DevOpsAgentSpace', scope, id, props, schema);
     const monitorTags = p.monitor?.tags ?? providerDefaultTags(scope);
-    if (monitorTags === undefined || Object.keys(monitorTags).length === 0) {
+    if ((monitorTags === undefined || Object.keys(monitorTags).length === 0) && !v.hasProblemAt('props') && !v.hasProblemAt('monitor')) {
       v.report('monitor.tags', p.monitor?.tags,
         'expected the tags of the platform\'s resources (e.g. { platform: "demo" }): Terraform stacks are invisible to AWS, so the agent finds '
         + 'the platform by tag. Give monitor.tags, or default_tags on the stack\'s AWS provider');
@@ -168,12 +170,16 @@ export class DevOpsAgentSpace extends Construct {
    * with the agent space's generic webhook (console: Capabilities, Webhook).
    */
   public investigateAlarms(service: FargateWebService): void {
-    const { v, props } = checkCdktfProps<{ service: FargateWebService }>(`${this.node.path}.investigateAlarms`, this, 'investigateAlarms',
-      { service }, S.struct<{ service: FargateWebService }>({ service: cdktfPlatformRef(this, 'FargateWebService') }, ['service']));
+    const v = new PropsValidator(cdktfValidationContext('DevOpsAgentSpace.investigateAlarms', this.node.scope!, this.node.id));
+    const problem = cdktfPlatformRef(this, 'FargateWebService').check(service);
+    if (problem !== undefined) v.report('service', service, problem);
+    const filtered = problem === undefined && !this.investigated.has(service)
+      ? (this.subscriptions.get(service.alarmTopicArn)?.alarmNames.length ?? 0) + service.alarmNames.length : 0;
+    if (filtered > MAX_INVESTIGATED_ALARMS_PER_TOPIC) v.report('service', service, tooManyAlarmsProblem(filtered));
     v.throwIfInvalid();
-    if (this.investigated.has(props.service)) return;
-    this.investigated.add(props.service);
-    const topicArn = props.service.alarmTopicArn;
+    if (this.investigated.has(service)) return;
+    this.investigated.add(service);
+    const topicArn = service.alarmTopicArn;
     const forwarder = this.forwarder ?? this.createForwarder(topicArn);
 
     let entry = this.subscriptions.get(topicArn);
@@ -188,13 +194,13 @@ export class DevOpsAgentSpace extends Construct {
       entry = { subscription, alarmNames: [] };
       this.subscriptions.set(topicArn, entry);
     }
-    const names = [...entry.alarmNames, ...props.service.alarmNames];
-    if (names.length > MAX_INVESTIGATED_ALARMS_PER_TOPIC) throw new Error(tooManyAlarmsMessage(this.node.path, topicArn, names.length));
+    const names = [...entry.alarmNames, ...service.alarmNames];
     entry.alarmNames = names;
     entry.subscription.filterPolicy = JSON.stringify(investigationFilterPolicy(names));
   }
 
-  private serviceRole(id: string, trust: PolicyStatementJson, managedPolicy: string, description: string): { role: IamRole; attachment: IamRolePolicyAttachment } {
+  private serviceRole(id: string, trust: PolicyStatementJson, managedPolicy: string, description: string)
+    : { role: IamRole; attachment: IamRolePolicyAttachment } {
     const role = new IamRole(this, id, { assumeRolePolicy: policyDocument([trust]), description, tags: nameTag(this) });
     const attachment = new IamRolePolicyAttachment(this, `${id}ManagedPolicy`, { role: role.name, policyArn: awsManagedPolicyArn(managedPolicy, this.env) });
     return { role, attachment };
@@ -276,7 +282,8 @@ export class DevOpsAgentSpace extends Construct {
       dependsOn: [policy],
       tags: nameTag(this),
     });
-    const failureAlarm = (id: string, description: string, namespace: string, metricName: string, statistic: string, dimensions: Record<string, string>) =>
+    const failureAlarm = (id: string, description: string, namespace: string, metricName: string, statistic: string,
+      dimensions: Record<string, string>) =>
       new CloudwatchMetricAlarm(this, id, {
         alarmName: physicalName(this, { suffix: id, allowed: ALARM_NAME_CHARACTERS }),
         alarmDescription: description,

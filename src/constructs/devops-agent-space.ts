@@ -380,7 +380,8 @@ export const INVESTIGATION_FORWARDER = {
 export const WEBHOOK_SECRET_PLACEHOLDER = JSON.stringify({ webhookUrl: '', webhookSecret: '' });
 
 /** @internal the forwarder's environment. */
-export function forwarderEnvironment(plan: DevOpsAgentSpacePlan, refs: { readonly secretArn: string; readonly platformName: string }): Record<string, string> {
+export function forwarderEnvironment(plan: DevOpsAgentSpacePlan,
+  refs: { readonly secretArn: string; readonly platformName: string }): Record<string, string> {
   return { WEBHOOK_SECRET_ARN: refs.secretArn, INVESTIGATION_PRIORITY: plan.priority, PLATFORM_NAME: refs.platformName };
 }
 
@@ -412,10 +413,10 @@ export function investigationFilterPolicy(alarmNames: readonly string[]): Record
   return { AlarmName: [...alarmNames], NewStateValue: ['ALARM'] };
 }
 
-/** @internal the error for a topic whose filter would exceed SNS's limit. */
-export function tooManyAlarmsMessage(constructPath: string, topic: string, count: number): string {
-  return `${constructPath}: investigateAlarms would filter ${count} alarms on ${topic}; an SNS filter policy holds at most `
-    + `${MAX_INVESTIGATED_ALARMS_PER_TOPIC}. Give some services their own alarm topic (FargateWebService alarmTopic).`;
+/** @internal the problem of a service whose alarms would overfill its topic's filter (SNS's limit). */
+export function tooManyAlarmsProblem(count: number): string {
+  return `a service whose alarm topic's investigation filter stays within ${MAX_INVESTIGATED_ALARMS_PER_TOPIC} alarms (SNS's limit for one filter `
+    + `policy); with this service it would hold ${count}. Give some services an alarm topic of their own (FargateWebService alarmTopic)`;
 }
 
 /** @internal the forwarder's own alarms: a failed forward, a dead letter. */

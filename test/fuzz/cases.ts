@@ -17,7 +17,7 @@
  */
 
 export type Engine = 'cdk' | 'cdktf';
-export type Kind = 'network' | 'cluster' | 'loadBalancer' | 'service' | 'database' | 'table' | 'finops' | 'teleport' | 'repository' | 'deployRole';
+export type Kind = 'network' | 'cluster' | 'loadBalancer' | 'service' | 'database' | 'table' | 'finops' | 'teleport' | 'repository' | 'deployRole' | 'agentSpace';
 export type Props = Record<string, unknown>;
 
 /** A network, cluster and load balancer of some other place (app, region, engine). */
@@ -88,8 +88,8 @@ export type PropsOf = (fx: Fixture) => unknown;
 
 /** A method call on the construct a case built. */
 export interface Call {
-  readonly method: 'addDatabase' | 'addApp';
-  /** The database (addDatabase) or web service (addApp) handed over. */
+  readonly method: 'addDatabase' | 'addApp' | 'investigateAlarms';
+  /** The database (addDatabase) or web service (addApp, investigateAlarms) handed over. */
   readonly target: unknown;
   readonly options: unknown;
 }
@@ -208,8 +208,11 @@ const repository = (extra: Extra = {}): PropsOf => (fx) => resolve(extra, fx);
 /** GitHubDeployRole: one repository and branch, the fixture's service to deploy. */
 const deployRole = (extra: Extra = {}): PropsOf => (fx) => merge({ repository: 'my-org/my-app', branches: ['main'], services: [fx.app] }, resolve(extra, fx));
 
+/** DevOpsAgentSpace: a name and the platform's tag (CDKTF needs one; the fuzz stacks' providers have no default_tags). */
+const agentSpace = (extra: Extra = {}): PropsOf => (fx) => merge({ name: 'fuzz', monitor: { tags: { platform: 'fuzz' } } }, resolve(extra, fx));
+
 const BUILDERS: Record<Kind, (extra: Extra) => PropsOf> = {
-  network, cluster, loadBalancer, service, database, table: dynamoTable, finops, teleport, repository, deployRole,
+  network, cluster, loadBalancer, service, database, table: dynamoTable, finops, teleport, repository, deployRole, agentSpace,
 };
 
 // --- The table ----------------------------------------------------------------------------------
@@ -1358,6 +1361,44 @@ bad('deployRole', 'a service of another app', deployRole((fx) => ({ services: [f
 bad('deployRole', 'a service of the other engine', deployRole((fx) => ({ services: [fx.alien.app] })), ['services[0]'], ['one app uses one engine']);
 bad('deployRole', 'services a string, containerRepositories an object', deployRole({ services: 'api', containerRepositories: {} }), ['services', 'containerRepositories']);
 bad('deployRole', 'no repository', deployRole({ repository: undefined }), ['repository']);
+
+// DevOpsAgentSpace (appended: earlier case numbers stay).
+const AGENT_GITHUB = { serviceId: 'github-svc-1', owner: 'my-org', repository: 'my-app', repositoryId: '123456789' };
+const AGENT_SLACK = { serviceId: 'slack-svc-1', workspaceId: 'T0123ABCD', workspaceName: 'my-org', channelId: 'C0123ABCD' };
+const investigateAlarms = (target: unknown): Call => ({ method: 'investigateAlarms', target, options: undefined });
+ok('agentSpace', 'a name and the platform tag', agentSpace());
+ok('agentSpace', 'every prop: GitHub (a user), Slack, no operator app, CRITICAL, ja-JP, PRODUCTION', agentSpace({
+  description: 'The platform\'s agent',
+  locale: 'ja-JP',
+  github: { ...AGENT_GITHUB, ownerType: 'user' },
+  slack: { ...AGENT_SLACK, channelName: 'ops' },
+  operatorApp: false,
+  investigationPriority: 'CRITICAL',
+  profile: 'PRODUCTION',
+}));
+ok('agentSpace', 'investigateAlarms of two services', calling(agentSpace({ github: AGENT_GITHUB }),
+  (fx) => [investigateAlarms(fx.newApp()), investigateAlarms(fx.newApp())]));
+bad('agentSpace', 'no name', agentSpace({ name: undefined }), ['name']);
+bad('agentSpace', 'name "" and locale "english"', agentSpace({ name: '', locale: 'english' }), ['name', 'locale']);
+bad('agentSpace', 'github without serviceId, repositoryId not a number', agentSpace({ github: { ...AGENT_GITHUB, serviceId: undefined, repositoryId: 'abc' } }),
+  ['github.serviceId', 'github.repositoryId']);
+bad('agentSpace', 'github.repository with its owner, owner with a space', agentSpace({ github: { ...AGENT_GITHUB, repository: 'my-org/my-app', owner: 'my org' } }),
+  ['github.repository', 'github.owner']);
+bad('agentSpace', 'github.ownerType "team"', agentSpace({ github: { ...AGENT_GITHUB, ownerType: 'team' } }), ['github.ownerType']);
+bad('agentSpace', 'slack workspaceId lower-case, no channelId, serviceId with a space',
+  agentSpace({ slack: { ...AGENT_SLACK, workspaceId: 't0123abcd', channelId: undefined, serviceId: 'slack 1' } }),
+  ['slack.workspaceId', 'slack.channelId', 'slack.serviceId']);
+bad('agentSpace', 'investigationPriority "urgent", operatorApp "yes"', agentSpace({ investigationPriority: 'urgent', operatorApp: 'yes' }),
+  ['investigationPriority', 'operatorApp']);
+bad('agentSpace', 'a monitor tag key starting aws:, a tag value a number', agentSpace({ monitor: { tags: { 'aws:owner': 'x', 'team': 7 } } }),
+  ['monitor.tags.aws:owner', 'monitor.tags.team']);
+bad('agentSpace', 'typo investigationPriorty (did you mean investigationPriority?)', agentSpace({ investigationPriorty: 'HIGH' }),
+  ['investigationPriorty'], ['did you mean investigationPriority?']);
+bad('agentSpace', 'props null', () => null as unknown as Props, ['props']);
+bad('agentSpace', 'investigateAlarms of a service of another app', calling(agentSpace(), (fx) => [investigateAlarms(fx.foreign.app)]), ['service'], ['another app']);
+bad('agentSpace', 'investigateAlarms of a service of the other engine', calling(agentSpace(), (fx) => [investigateAlarms(fx.alien.app)]), ['service'],
+  ['one app uses one engine']);
+bad('agentSpace', 'investigateAlarms of a string', calling(agentSpace(), () => [investigateAlarms('api')]), ['service']);
 
 export const CASES: readonly FuzzCase[] = table.map(({ title, ...c }, i) => ({
   ...c,

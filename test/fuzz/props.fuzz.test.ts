@@ -54,6 +54,7 @@ const CLASS_NAME: Record<Kind, string> = {
   teleport: 'TeleportCluster',
   repository: 'ContainerRepository',
   deployRole: 'GitHubDeployRole',
+  agentSpace: 'DevOpsAgentSpace',
 };
 
 // --- The engines --------------------------------------------------------------------------------
@@ -95,6 +96,7 @@ const CDK: Kit = {
       case 'teleport': return new cdk.TeleportCluster(scope, id, props as cdk.TeleportClusterProps);
       case 'repository': return new cdk.ContainerRepository(scope, id, props as cdk.ContainerRepositoryProps);
       case 'deployRole': return new cdk.GitHubDeployRole(scope, id, props as cdk.GitHubDeployRoleProps);
+      case 'agentSpace': return new cdk.DevOpsAgentSpace(scope, id, props as cdk.DevOpsAgentSpaceProps);
     }
   },
   token: (value) => Lazy.string({ produce: () => value }),
@@ -131,6 +133,7 @@ const CDKTF: Kit = {
       case 'teleport': return new cdktf.TeleportCluster(scope, id, props as cdktf.TeleportClusterProps);
       case 'repository': return new cdktf.ContainerRepository(scope, id, props as cdktf.ContainerRepositoryProps);
       case 'deployRole': return new cdktf.GitHubDeployRole(scope, id, props as cdktf.GitHubDeployRoleProps);
+      case 'agentSpace': return new cdktf.DevOpsAgentSpace(scope, id, props as cdktf.DevOpsAgentSpaceProps);
     }
   },
   token: (value) => TfLazy.stringValue({ produce: () => value }),
@@ -382,7 +385,7 @@ function groupFor(side: Side): Group {
 }
 
 /** The argument names a call's problems use. */
-const TARGET_NAME: Record<Call['method'], string> = { addDatabase: 'database', addApp: 'app' };
+const TARGET_NAME: Record<Call['method'], string> = { addDatabase: 'database', addApp: 'app', investigateAlarms: 'service' };
 
 /** Set up case `i` under `parent` with `world`'s collaborators, construct it and make its calls. */
 function attempt(kit: Kit, c: FuzzCase, i: number, world: World, parent: Construct, expected: 'ok' | readonly string[]): Run {

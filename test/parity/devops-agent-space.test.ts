@@ -23,8 +23,8 @@ function normalise(output: Json, engine: 'cfn' | 'tf'): Json {
   const cfn = engine === 'cfn';
   const g = graphOf(output, engine);
   const resources: Array<[string, string, Json, Json]> = cfn
-    ? Object.entries<Json>(output.Resources).map(([id, r]) => [id, r.Type, r.Properties ?? {}, r])
-    : Object.entries<Json>(output.resource).flatMap(([type, rs]) => Object.entries<Json>(rs).map(([name, r]) => [`${type}.${name}`, type, r, r]));
+    ? Object.entries<Json>(output.Resources).map(([id, r]): [string, string, Json, Json] => [id, r.Type, r.Properties ?? {}, r])
+    : Object.entries<Json>(output.resource).flatMap(([type, rs]) => Object.entries<Json>(rs).map(([name, r]): [string, string, Json, Json] => [`${type}.${name}`, type, r, r]));
   const ofType = (cfnType: string, tfType: string) => resources.filter(([, t]) => t === (cfn ? cfnType : tfType));
   const one = (cfnType: string, tfType: string, path: string) => {
     const found = ofType(cfnType, tfType).filter(([id]) => g.pathOf(id) === path);
@@ -48,7 +48,9 @@ function normalise(output: Json, engine: 'cfn' | 'tf'): Json {
   const [, , fn] = one('AWS::Lambda::Function', 'aws_lambda_function', 'AgentForwarder');
   const subscriptions = ofType('AWS::SNS::Subscription', 'aws_sns_topic_subscription').map(([, , s]) => cfn
     ? g.symbolic({ protocol: s.Protocol, topic: s.TopicArn, endpoint: s.Endpoint, scope: s.FilterPolicyScope, filter: s.FilterPolicy })
-    : g.symbolic({ protocol: s.protocol, topic: s.topic_arn, endpoint: s.endpoint, scope: s.filter_policy_scope, filter: JSON.parse(s.filter_policy) }));
+    : g.symbolic({
+      protocol: s.protocol, topic: s.topic_arn, endpoint: s.endpoint, scope: s.filter_policy_scope, filter: JSON.parse(s.filter_policy),
+    }));
   const [, , secret] = one('AWS::SecretsManager::Secret', 'aws_secretsmanager_secret', 'AgentWebhookSecret');
   return {
     roles: { agent: role('AgentAgentRole'), operator: role('AgentOperatorRole'), forwarder: role('AgentForwarderRole') },
@@ -58,10 +60,24 @@ function normalise(output: Json, engine: 'cfn' | 'tf'): Json {
     spaceOnDelete: (cfn ? spaceResource.DeletionPolicy === 'Retain' : spaceResource.lifecycle?.prevent_destroy === true) ? 'kept' : 'deleted',
     associations,
     forwarder: g.symbolic(cfn
-      ? { runtime: fn.Runtime, handler: fn.Handler, memory: fn.MemorySize, timeout: fn.Timeout, arch: fn.Architectures, env: fn.Environment.Variables,
-        deadLetters: fn.DeadLetterConfig.TargetArn }
-      : { runtime: fn.runtime, handler: fn.handler, memory: fn.memory_size, timeout: fn.timeout, arch: fn.architectures, env: fn.environment.variables,
-        deadLetters: fn.dead_letter_config.target_arn }),
+      ? {
+        runtime: fn.Runtime,
+        handler: fn.Handler,
+        memory: fn.MemorySize,
+        timeout: fn.Timeout,
+        arch: fn.Architectures,
+        env: fn.Environment.Variables,
+        deadLetters: fn.DeadLetterConfig.TargetArn,
+      }
+      : {
+        runtime: fn.runtime,
+        handler: fn.handler,
+        memory: fn.memory_size,
+        timeout: fn.timeout,
+        arch: fn.architectures,
+        env: fn.environment.variables,
+        deadLetters: fn.dead_letter_config.target_arn,
+      }),
     subscriptions,
     permissions: ofType('AWS::Lambda::Permission', 'aws_lambda_permission')
       .map(([, , p]) => g.symbolic(cfn ? [p.Action, p.Principal, p.SourceArn] : [p.action, p.principal, p.source_arn])),
