@@ -3,8 +3,8 @@
  * mirrored), so their synthesised JSON is checked against the attribute names
  * the binding declares (src/cdktf/awscc.ts, transcribed from the awscc docs).
  */
-import { AWSCC_ATTRIBUTES } from '../../src/cdktf/awscc';
 import { TfJson } from './terraform';
+import { AWSCC_ATTRIBUTES } from '../../src/cdktf/awscc';
 
 /** Every attribute path (`configuration.git_hub.owner`) of a resource body, list elements without an index. */
 function attributePaths(value: unknown, prefix = ''): string[] {
