@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, SecretValue, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as devopsagent from 'aws-cdk-lib/aws-devopsagent';
@@ -86,7 +86,7 @@ export class DevOpsAgentSpace extends Construct {
   /** The associations, by construct ID: `MonitorAssociation`, `GitHubAssociation`, `SlackAssociation`. */
   public readonly associations: Record<string, devopsagent.CfnAssociation> = {};
   /** The generic webhook's URL and HMAC key (filled in by the operator); created by the first `investigateAlarms`. */
-  public webhookSecret?: secretsmanager.Secret;
+  public webhookSecret?: secretsmanager.CfnSecret;
   /** The function that forwards alarms to the webhook; created by the first `investigateAlarms`. */
   public forwarder?: lambda.Function;
 
@@ -208,13 +208,15 @@ export class DevOpsAgentSpace extends Construct {
     const removalPolicy = plan.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const key: kms.Key = platformKey(this, 'ForwarderKey', `Encrypts the DevOps Agent webhook secret, forwarder logs and dead letters of ${this.node.path}`,
       plan.keyDeletionWindowDays, removalPolicy, [allowCloudWatchLogs(CDK_ENVIRONMENT), DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES]);
-    this.webhookSecret = new secretsmanager.Secret(this, 'WebhookSecret', {
+    // The L1: the L2 Secret adds a key-policy grant naming `secretsmanager.<region>.amazonaws.com`, wrong outside the
+    // aws partition; the forwarder's role carries the kms:Decrypt it needs itself.
+    this.webhookSecret = new secretsmanager.CfnSecret(this, 'WebhookSecret', {
       description: `The generic webhook of the AWS DevOps Agent space ${plan.name}: {"webhookUrl": ..., "webhookSecret": ...} from the console (Capabilities, Webhook)`,
-      encryptionKey: key,
+      kmsKeyId: key.keyArn,
       // A placeholder, not a secret: the operator pastes the generated webhook in.
-      secretStringValue: SecretValue.unsafePlainText(WEBHOOK_SECRET_PLACEHOLDER),
-      removalPolicy,
+      secretString: WEBHOOK_SECRET_PLACEHOLDER,
     });
+    this.webhookSecret.applyRemovalPolicy(removalPolicy);
     Validations.of(this.webhookSecret).acknowledge({
       id: 'AwsSolutions::AwsSolutions-SMG4',
       reason: 'The generic webhook\'s HMAC key is generated in the AWS DevOps Agent console only; there is no API to rotate it.',
@@ -250,7 +252,7 @@ export class DevOpsAgentSpace extends Construct {
       // aws-cdk-lib's logGroupArn already ends in `:*` (the log streams).
       logStreamsArn: logGroup.logGroupArn,
       deadLetterQueueArn: deadLetters.queueArn,
-      secretArn: this.webhookSecret.secretArn,
+      secretArn: this.webhookSecret.ref,
       keyArn: key.keyArn,
     })) role.addToPolicy(iam.PolicyStatement.fromJson(statement));
     const forwarder = new lambda.Function(this, 'Forwarder', {
@@ -262,7 +264,7 @@ export class DevOpsAgentSpace extends Construct {
       timeout: Duration.seconds(INVESTIGATION_FORWARDER.timeoutSeconds),
       memorySize: INVESTIGATION_FORWARDER.memoryMiB,
       role,
-      environment: forwarderEnvironment(plan, { secretArn: this.webhookSecret.secretArn, platformName: cdkDeploymentPath(this) }),
+      environment: forwarderEnvironment(plan, { secretArn: this.webhookSecret.ref, platformName: cdkDeploymentPath(this) }),
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
     });

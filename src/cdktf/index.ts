@@ -9,11 +9,4 @@ export * from './teleport-cluster';
 export * from './container-repository';
 export * from './github-deploy-role';
 export * from './devops-agent-space';
-export { AwsccProvider, DevopsagentAgentSpace, DevopsagentAssociation } from './awscc';
-export type {
-  AwsccProviderConfig,
-  DevopsagentAgentSpaceConfig,
-  DevopsagentAgentSpaceOperatorApp,
-  DevopsagentAgentSpaceOperatorAppIam,
-  DevopsagentAssociationConfig,
-} from './awscc';
+export * from './awscc';

@@ -497,6 +497,28 @@ const TELEPORT_FIXTURES: Fixture[] = [
   }],
 ];
 
+/** Broken copies of the DevOps Agent scenario's output (an agent space forwarding a service's alarms). */
+const AGENT_FIXTURES: Fixture[] = [
+  ['LAMBDA_SUBSCRIPTION_DELIVERS', 'cdk', 'SNS may not invoke the forwarder (its permission is gone)', (t) => {
+    delete t.Resources[cfnId(t, 'AgentForwarderInvokeFromAlarmTopic1')];
+    return cfnId(t, 'AgentInvestigationSubscription1');
+  }],
+  ['LAMBDA_SUBSCRIPTION_DELIVERS', 'cdktf', 'the filter names an alarm the service does not have', (j) => {
+    const address = tfAddress(j, 'aws_sns_topic_subscription', 'Agent_InvestigationSubscription1');
+    const config = tfConfig(j, address);
+    const filter = JSON.parse(config.filter_policy);
+    filter.AlarmName[0] = 'Golden-Api-CpuAlarmm';
+    config.filter_policy = JSON.stringify(filter);
+    return address;
+  }],
+];
+
+test.each(AGENT_FIXTURES)('%s (%s) reports: %s', (rule, engine, _defect, mutate) => {
+  const broken = clone(golden('devops-agent-space/development', engine));
+  const resource = mutate(broken);
+  expect(pairs(deployabilityFindings(broken, engine))).toEqual([[rule, resource]]);
+});
+
 test.each(TELEPORT_FIXTURES)('%s (%s) reports: %s', (rule, engine, _defect, mutate) => {
   const broken = clone(golden('teleport-cluster/development', engine));
   const resource = mutate(broken);
@@ -504,7 +526,7 @@ test.each(TELEPORT_FIXTURES)('%s (%s) reports: %s', (rule, engine, _defect, muta
 });
 
 test('every rule has a broken fixture in each engine', () => {
-  const covered = new Set([...FIXTURES, ...DATA_FIXTURES, ...FINOPS_FIXTURES, ...TELEPORT_FIXTURES].map(([rule, engine]) => `${rule} ${engine}`));
+  const covered = new Set([...FIXTURES, ...DATA_FIXTURES, ...FINOPS_FIXTURES, ...TELEPORT_FIXTURES, ...AGENT_FIXTURES].map(([rule, engine]) => `${rule} ${engine}`));
   const missing = RULES.filter((r) => r !== 'PHYSICAL_NAME_UNIQUE_PER_DEPLOYMENT')
     .flatMap((r) => ENGINES.map((e) => `${r} ${e}`)).filter((key) => !covered.has(key) && !(key in ONE_ENGINE_ONLY));
   expect(missing).toEqual([]);

@@ -47,6 +47,7 @@ export const RULES = [
   'FUNCTION_AFTER_ROLE_POLICIES',
   'TASK_SECRETS_READABLE',
   'TASK_CONTAINER_DEPENDENCIES_VALID',
+  'LAMBDA_SUBSCRIPTION_DELIVERS',
   /** Needs two deployments: see sharedPhysicalNames, not deployabilityFindings. */
   'PHYSICAL_NAME_UNIQUE_PER_DEPLOYMENT',
 ] as const;
@@ -804,6 +805,54 @@ const taskContainerDependenciesValid: Rule = ({ m }) => m.tasks.flatMap((task) =
     .map((v) => finding('TASK_CONTAINER_DEPENDENCIES_VALID', task.id, `container ${c.name} mounts volume ${v}, which the task does not declare`)),
 ]));
 
+/** SNS subscriptions and Lambda permissions in either engine's spelling. */
+const SUBSCRIPTION_FIELDS = {
+  'AWS::SNS::Subscription': { protocol: 'Protocol', endpoint: 'Endpoint', topic: 'TopicArn', filter: 'FilterPolicy', scope: 'FilterPolicyScope' },
+  'aws_sns_topic_subscription': { protocol: 'protocol', endpoint: 'endpoint', topic: 'topic_arn', filter: 'filter_policy', scope: 'filter_policy_scope' },
+} as const;
+const PERMISSION_FIELDS = {
+  'AWS::Lambda::Permission': { fn: 'FunctionName', principal: 'Principal', source: 'SourceArn' },
+  'aws_lambda_permission': { fn: 'function_name', principal: 'principal', source: 'source_arn' },
+} as const;
+
+/**
+ * SNS delivers to a function only if the function's policy lets sns.amazonaws.com invoke it for that
+ * topic; without the permission every message fails silently (SNS retries, then drops it). A filter on
+ * the message body naming alarms (AlarmName) must name alarms that notify the topic, or the function
+ * never hears of them.
+ */
+const lambdaSubscriptionDelivers: Rule = ({ g, m }) => {
+  const nodes = [...g.nodes.values()];
+  const permissions = nodes.flatMap((n) => {
+    const f = PERMISSION_FIELDS[n.type as keyof typeof PERMISSION_FIELDS];
+    return f ? [{ fn: g.ref(n.props[f.fn]), principal: n.props[f.principal], source: g.render(n.props[f.source]).join('|') }] : [];
+  });
+  return nodes.flatMap((n) => {
+    const f = SUBSCRIPTION_FIELDS[n.type as keyof typeof SUBSCRIPTION_FIELDS];
+    if (!f || n.props[f.protocol] !== 'lambda') return [];
+    const fn = g.ref(n.props[f.endpoint]);
+    const topic = g.render(n.props[f.topic]).join('|');
+    const found: Finding[] = [];
+    if (!permissions.some((p) => p.fn === fn && p.principal === 'sns.amazonaws.com' && p.source === topic)) {
+      found.push(finding('LAMBDA_SUBSCRIPTION_DELIVERS', n.id, `no Lambda permission lets sns.amazonaws.com invoke ${fn ?? 'the endpoint'} for ${topic}`));
+    }
+    const raw = n.props[f.filter];
+    const filter = typeof raw === 'string' ? JSON.parse(raw) : raw;
+    const topicNode = g.ref(n.props[f.topic]);
+    if (n.props[f.scope] === 'MessageBody' && Array.isArray(filter?.AlarmName) && topicNode) {
+      for (const name of filter.AlarmName) {
+        const alarm = m.alarms.find((a) => a.name === name);
+        if (!alarm) {
+          found.push(finding('LAMBDA_SUBSCRIPTION_DELIVERS', n.id, `the filter names alarm ${JSON.stringify(name)}, which is not an alarm of the output`));
+        } else if (!alarm.actions.includes(topicNode)) {
+          found.push(finding('LAMBDA_SUBSCRIPTION_DELIVERS', n.id, `the filter names alarm ${JSON.stringify(name)}, which does not notify ${topicNode}`));
+        }
+      }
+    }
+    return found;
+  });
+};
+
 function alarmTopics(m: Model): Array<{ topic: string; alarm: string }> {
   const topics = new Set(m.topics.map((t) => t.id));
   const seen = new Map<string, string>();
@@ -1020,6 +1069,7 @@ const RULE_FUNCTIONS: Record<Exclude<RuleId, 'PHYSICAL_NAME_UNIQUE_PER_DEPLOYMEN
   FUNCTION_AFTER_ROLE_POLICIES: functionAfterRolePolicies,
   TASK_SECRETS_READABLE: taskSecretsReadable,
   TASK_CONTAINER_DEPENDENCIES_VALID: taskContainerDependenciesValid,
+  LAMBDA_SUBSCRIPTION_DELIVERS: lambdaSubscriptionDelivers,
   SECURITY_GROUP_EGRESS_EXPLICIT: securityGroupEgressExplicit,
   ALARM_TOPIC_ADMITS_CLOUDWATCH: alarmTopicAdmitsCloudWatch,
   ALARM_TOPIC_KEY_ADMITS_CLOUDWATCH: alarmTopicKeyAdmitsCloudWatch,
