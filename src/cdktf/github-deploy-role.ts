@@ -119,6 +119,8 @@ export class GitHubDeployRole extends Construct {
    */
   public workflow(service: FargateWebService, repository: ContainerRepository): string {
     const env = awsEnvironment(this);
+    // GitHub's `${{ ... }}` expressions would be Terraform interpolations in an output: `$${` is Terraform's escape.
+    // (A replacer function: in a replacement string `$$` is one `$`.) cdktf's own tokens are `${TfToken[...]}`, untouched.
     return workflowSnippet(this.plan, {
       roleArn: this.roleArn,
       region: env.region,
@@ -128,6 +130,6 @@ export class GitHubDeployRole extends Construct {
       taskDefinitionFamily: service.taskDefinition.family,
       containerName: WEB_CONTAINER_NAME,
       parameterName: deploymentParameterName(this.plan.platformName, service.node.id),
-    });
+    }).replace(/\$\{\{/g, () => '$${{');
   }
 }

@@ -1,4 +1,4 @@
-import { TerraformStack } from 'cdktf';
+import { TerraformOutput, TerraformStack } from 'cdktf';
 import { ContainerRepository, FargateWebService, GitHubDeployRole, PlatformCluster, PlatformNetwork } from '../../src/cdktf';
 import { NGINX } from '../helpers/images';
 import { TfJson, tfStack, tfSynthFull } from '../helpers/terraform';
@@ -11,9 +11,11 @@ function build(existingProviderArn?: string): TerraformStack {
   const cluster = new PlatformCluster(stack, 'Cluster', { network });
   const repo = new ContainerRepository(stack, 'AppRepo');
   const api = new FargateWebService(stack, 'Api', { cluster, image: NGINX, containerPort: 80 });
-  new GitHubDeployRole(stack, 'Deploy', {
+  const deploy = new GitHubDeployRole(stack, 'Deploy', {
     repository: 'my-org/my-app', branches: ['main'], environments: ['production'], services: [api], containerRepositories: [repo], existingProviderArn,
   });
+  // As users do: terraform validate then proves GitHub's ${{ }} expressions are escaped for Terraform.
+  new TerraformOutput(stack, 'deploy_workflow', { value: deploy.workflow(api, repo) });
   return stack;
 }
 
@@ -56,4 +58,11 @@ test('may push to the repository, update exactly the service, pass exactly its r
     [['ssm:PutParameter', 'ssm:GetParameter'], [expect.stringMatching(/^arn:\$\{data\.aws_partition\.[^}]+\}:ssm:.*:parameter\/web-dev\/api\/deployment$/)]],
   ]);
   expect(tfResourceAt(j, 'aws_ssm_parameter', 'Deploy/Deployment-Api')).toMatchObject({ name: '/web-dev/api/deployment', type: 'String', lifecycle: { ignore_changes: ['value'] } });
+});
+
+test('the workflow in a Terraform output keeps GitHub\'s ${{ }} expressions: escaped as $${{ }}, which Terraform prints as ${{ }}', () => {
+  const workflow: string = j.output.deploy_workflow.value;
+  expect(workflow).toContain('$${{ github.sha }}');
+  expect(workflow).toContain('$${{ github.actor }}');
+  expect(workflow.replace(/\$\$\{\{/g, '')).not.toContain('${{');
 });
