@@ -32,7 +32,6 @@ const compliant = () => ({
     aws_ecs_service: { s: { network_configuration: { assign_public_ip: false } } },
     aws_ecs_task_definition: { t: { container_definitions: JSON.stringify([{ name: 'web', logConfiguration: { logDriver: 'awslogs' } }]) } },
     aws_sqs_queue: { q: { kms_master_key_id: '${aws_kms_key.k.arn}', redrive_policy: '{"deadLetterTargetArn":"${aws_sqs_queue.d.arn}"}' } },
-    aws_secretsmanager_secret: { s: { kms_key_id: '${aws_kms_key.k.arn}' } },
     aws_lambda_function: {
       f: { timeout: 30, logging_config: { log_format: 'JSON', log_group: '${aws_cloudwatch_log_group.l.name}' }, dead_letter_config: { target_arn: '${aws_sqs_queue.q.arn}' } },
     },
@@ -155,7 +154,6 @@ describe('Terraform Guard rules (rules/terraform)', () => {
       { name: 'web', logConfiguration: { logDriver: 'awslogs' } }, { name: 'sidecar' },
     ])],
     ['TF_SQS_ENCRYPTED', (r) => delete r.aws_sqs_queue.q.kms_master_key_id],
-    ['TF_SECRET_CUSTOMER_MANAGED_KEY', (r) => delete r.aws_secretsmanager_secret.s.kms_key_id],
     ['TF_SQS_DEAD_LETTER_QUEUE', (r) => delete r.aws_sqs_queue.q.redrive_policy],
     ['TF_LAMBDA_LOGS_AND_DEAD_LETTERS', (r) => delete r.aws_lambda_function.f.dead_letter_config],
     ['TF_LAMBDA_LOGS_AND_DEAD_LETTERS', (r) => delete r.aws_lambda_function.f.logging_config],
