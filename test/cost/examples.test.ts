@@ -1,0 +1,51 @@
+/**
+ * Both engines agree: every example under examples/, for every profile its buildApp takes (its default
+ * otherwise, each stack counted for the profile its name says), must cost the same from its CDK output
+ * and from its CDKTF output. Real engine differences (resources only one engine creates) are listed by
+ * `differences` and must cost nothing here; each example is built once per engine and profile.
+ */
+import { differences, Estimate, estimateAll, exampleNames } from '../../cost/examples';
+import { report } from '../../cost/report';
+
+let estimates: Estimate[];
+beforeAll(() => {
+  estimates = estimateAll();
+});
+
+test('every example is estimated, in both profiles where its buildApp takes one', () => {
+  expect([...new Set(estimates.map((e) => e.example))]).toEqual(exampleNames());
+  for (const e of estimates) expect([e.example, e.profile, e.totals.cdk > 0]).toEqual([e.example, e.profile, true]);
+});
+
+test('CDK and CDKTF totals agree to the cent for every example and profile', () => {
+  for (const e of estimates) expect([e.example, e.profile, e.totals.cdk.toFixed(2)]).toEqual([e.example, e.profile, e.totals.cdktf.toFixed(2)]);
+});
+
+test('the only engine differences are CDK\'s custom-resource Lambda functions, at no cost', () => {
+  for (const e of estimates) {
+    for (const d of differences(e)) {
+      expect([e.example, d.construct, d.kind, d.cdk, d.cdktf]).toEqual([e.example, d.construct, 'lambda', 0, 0]);
+      expect(d.construct).toMatch(/Custom::/);
+    }
+  }
+});
+
+test('DEVELOPMENT is cheaper than the seeds\' layout wherever there is a NAT gateway', () => {
+  const dev = estimates.filter((e) => e.profile === 'DEVELOPMENT');
+  expect(dev.length).toBeGreaterThan(0);
+  for (const e of dev) {
+    expect([e.example, e.seeds !== undefined]).toEqual([e.example, true]);
+    // one NAT gateway fewer at least: 730 x (0.045 + 0.005) = $36.50
+    expect(e.seeds!.saving).toBeGreaterThanOrEqual(36.5);
+  }
+});
+
+test('the report states the date and assumptions, and has a summary row per estimate', () => {
+  const text = report(estimates);
+  expect(text).toMatch(/price table dated 2026-11-26/);
+  expect(text).toMatch(/Assumptions:/);
+  expect(text).toMatch(/Unverified prices/);
+  const summary = text.slice(text.indexOf('== Summary =='));
+  for (const e of estimates) expect(summary).toContain(`${e.example}`);
+  expect(summary.trim().split('\n').length).toBe(estimates.length + 4);
+});
