@@ -103,7 +103,7 @@ export function diagramOf(app: App): Diagram {
   const nodeOf = new Map<IConstruct, DiagramNode>();
   for (const stack of stacks) for (const c of stack.node.findAll()) { const n = nodes.find((x) => x.path === c.node.path); if (n) nodeOf.set(c, n); }
   for (const [construct, from] of nodeOf) {
-    for (const value of Object.values(construct as unknown as Record<string, unknown>)) {
+    for (const value of Object.values(construct as unknown as Record<string, unknown>).flatMap((x) => (Array.isArray(x) ? x : [x]))) {
       const to = typeof value === 'object' && value !== null ? nodeOf.get(value as IConstruct) : undefined;
       if (to && to !== from) edges.set(`${key(from)} ${key(to)}`, { from: key(from), to: key(to), crossStack: from.stack !== to.stack });
     }

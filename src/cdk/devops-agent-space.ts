@@ -87,12 +87,13 @@ export class DevOpsAgentSpace extends Construct {
   public readonly associations: Record<string, devopsagent.CfnAssociation> = {};
   /** The generic webhook's URL and HMAC key (filled in by the operator); created by the first `investigateAlarms`. */
   public webhookSecret?: secretsmanager.CfnSecret;
+  /** The services whose alarms start investigations (`investigateAlarms`), in the order given. */
+  public readonly investigatedServices: FargateWebService[] = [];
   /** The function that forwards alarms to the webhook; created by the first `investigateAlarms`. */
   public forwarder?: lambda.Function;
 
   private readonly plan: DevOpsAgentSpacePlan;
   private readonly subscriptions = new Map<sns.ITopic, { subscription: sns.CfnSubscription; alarmNames: string[] }>();
-  private readonly investigated = new Set<FargateWebService>();
 
   constructor(scope: Construct, id: string, props: DevOpsAgentSpaceProps) {
     const monitorSchema = S.struct<DevOpsAgentMonitor>({
@@ -154,12 +155,12 @@ export class DevOpsAgentSpace extends Construct {
     const v = new PropsValidator(cdkValidationContext('DevOpsAgentSpace.investigateAlarms', this.node.scope!, this.node.id));
     const problem = cdkPlatformRef(this, 'FargateWebService').check(service);
     if (problem !== undefined) v.report('service', service, problem);
-    const filtered = problem === undefined && !this.investigated.has(service)
+    const filtered = problem === undefined && !this.investigatedServices.includes(service)
       ? (this.subscriptions.get(service.alarmTopic)?.alarmNames.length ?? 0) + service.alarmNames.length : 0;
     if (filtered > MAX_INVESTIGATED_ALARMS_PER_TOPIC) v.report('service', service, tooManyAlarmsProblem(filtered));
     v.throwIfInvalid();
-    if (this.investigated.has(service)) return;
-    this.investigated.add(service);
+    if (this.investigatedServices.includes(service)) return;
+    this.investigatedServices.push(service);
     const forwarder = this.forwarder ?? this.createForwarder(service.alarmTopic);
 
     const topic = service.alarmTopic;

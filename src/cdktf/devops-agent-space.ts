@@ -103,13 +103,14 @@ export class DevOpsAgentSpace extends Construct {
   public readonly associations: Record<string, DevopsagentAssociation> = {};
   /** The generic webhook's URL and HMAC key (filled in by the operator); created by the first `investigateAlarms`. */
   public webhookSecret?: SecretsmanagerSecret;
+  /** The services whose alarms start investigations (`investigateAlarms`), in the order given. */
+  public readonly investigatedServices: FargateWebService[] = [];
   /** The function that forwards alarms to the webhook; created by the first `investigateAlarms`. */
   public forwarder?: LambdaFunction;
 
   private readonly plan: DevOpsAgentSpacePlan;
   private readonly env: AwsEnvironment;
   private readonly subscriptions = new Map<string, { subscription: SnsTopicSubscription; alarmNames: string[] }>();
-  private readonly investigated = new Set<FargateWebService>();
 
   constructor(scope: Construct, id: string, props: DevOpsAgentSpaceProps) {
     const schema = S.extend(DEVOPS_AGENT_SPACE_OPTIONS_SCHEMA, {
@@ -173,12 +174,12 @@ export class DevOpsAgentSpace extends Construct {
     const v = new PropsValidator(cdktfValidationContext('DevOpsAgentSpace.investigateAlarms', this.node.scope!, this.node.id));
     const problem = cdktfPlatformRef(this, 'FargateWebService').check(service);
     if (problem !== undefined) v.report('service', service, problem);
-    const filtered = problem === undefined && !this.investigated.has(service)
+    const filtered = problem === undefined && !this.investigatedServices.includes(service)
       ? (this.subscriptions.get(service.alarmTopicArn)?.alarmNames.length ?? 0) + service.alarmNames.length : 0;
     if (filtered > MAX_INVESTIGATED_ALARMS_PER_TOPIC) v.report('service', service, tooManyAlarmsProblem(filtered));
     v.throwIfInvalid();
-    if (this.investigated.has(service)) return;
-    this.investigated.add(service);
+    if (this.investigatedServices.includes(service)) return;
+    this.investigatedServices.push(service);
     const topicArn = service.alarmTopicArn;
     const forwarder = this.forwarder ?? this.createForwarder(topicArn);
 
