@@ -121,7 +121,7 @@ const project = new cdk.JsiiProject({
   buildWorkflow: false,
   docgen: true,
   eslint: true,
-  eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'bench', 'projenrc'] },
+  eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'bench', 'projenrc', 'cost'] },
   sampleCode: false,
   gitignore: [
     'cdk.out/',
@@ -206,6 +206,13 @@ project.tasks.removeTask('test:update');
 project.addTask('bench', {
   description: 'Synthesis benchmark: web-platform (CDK, CDKTF) against an aws-cdk-lib-only app (wall time, peak RSS)',
   steps: [{ spawn: 'compile' }, { spawn: 'post-compile' }, { exec: 'node scripts/bench.js', receiveArgs: true }],
+});
+
+// An estimate, not a bill: the monthly cost of every example per profile, from both engines' output and the
+// dated price table cost/prices-us-east-1.json (assumptions printed first). The examples need lib/.
+project.addTask('cost', {
+  description: 'Estimated monthly cost of every example and profile (CDK and CDKTF), with the saving against the seeds\' layout',
+  steps: [{ spawn: 'compile' }, { spawn: 'post-compile' }, { exec: 'node -r ts-node/register/transpile-only cost/cli.ts', receiveArgs: true }],
 });
 
 // The package as users install it: `npm pack`, then a CDK-only and a CDKTF-only consumer app.
