@@ -121,7 +121,7 @@ const project = new cdk.JsiiProject({
   buildWorkflow: false,
   docgen: true,
   eslint: true,
-  eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'bench', 'projenrc', 'cost'] },
+  eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'bench', 'projenrc', 'cost', 'diagrams'] },
   sampleCode: false,
   gitignore: [
     'cdk.out/',
@@ -132,7 +132,7 @@ const project = new cdk.JsiiProject({
     '__pycache__/',
     '/assets/handlers/',
   ],
-  npmIgnoreOptions: { ignorePatterns: ['/examples/', '/scripts/', '/.ci/', '/test/', '/bench/', '.tmp/'] },
+  npmIgnoreOptions: { ignorePatterns: ['/examples/', '/scripts/', '/.ci/', '/test/', '/bench/', '/cost/', '/diagrams/', '.tmp/'] },
 });
 
 // ---------------------------------------------------------------------------
@@ -213,6 +213,13 @@ project.addTask('bench', {
 project.addTask('cost', {
   description: 'Estimated monthly cost of every example and profile (CDK and CDKTF), with the saving against the seeds\' layout',
   steps: [{ spawn: 'compile' }, { spawn: 'post-compile' }, { exec: 'node -r ts-node/register/transpile-only cost/cli.ts', receiveArgs: true }],
+});
+
+// Each example's Mermaid diagram, from its construct tree, written into examples/<name>/README.md;
+// test/diagrams fails when one is stale. The examples need lib/.
+project.addTask('diagrams', {
+  description: 'Render every example\'s Mermaid diagram into examples/<name>/README.md (--check: only report stale ones)',
+  steps: [{ spawn: 'compile' }, { spawn: 'post-compile' }, { exec: 'node -r ts-node/register/transpile-only diagrams/update.ts', receiveArgs: true }],
 });
 
 // The package as users install it: `npm pack`, then a CDK-only and a CDKTF-only consumer app.

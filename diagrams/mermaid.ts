@@ -34,8 +34,7 @@ export interface Diagram {
 
 /** Logical IDs, and export names, a value refers to. */
 function references(value: unknown, found: { refs: Set<string>; imports: Set<string> } = { refs: new Set(), imports: new Set() }) {
-  if (Array.isArray(value)) value.forEach((v) => references(v, found));
-  else if (value && typeof value === 'object') {
+  if (Array.isArray(value)) {value.forEach((v) => references(v, found));} else if (value && typeof value === 'object') {
     const o = value as Json;
     if (typeof o.Ref === 'string' && !o.Ref.startsWith('AWS::')) found.refs.add(o.Ref);
     if (Array.isArray(o['Fn::GetAtt'])) found.refs.add(o['Fn::GetAtt'][0]);
