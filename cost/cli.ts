@@ -3,13 +3,27 @@
  * from both engines' output. Needs the compiled lib/ (the examples import the package by name); the projen
  * task compiles first.
  */
-import { estimateAll, exampleNames } from './examples';
-import { report } from './report';
+import { readFileSync, writeFileSync } from 'fs';
+import { join } from 'path';
+import { EXAMPLES_DIR, estimateAll, exampleNames } from './examples';
+import { markdownSummary, report, withCostBlock } from './report';
 
-const wanted = process.argv.slice(2);
+const args = process.argv.slice(2);
+const writeReadme = args.includes('--write-readme');
+const wanted = args.filter((a) => a !== '--write-readme');
 const unknown = wanted.filter((n) => !exampleNames().includes(n));
 if (unknown.length) {
   console.error(`unknown example(s): ${unknown.join(', ')}; known: ${exampleNames().join(', ')}`);
   process.exit(1);
 }
-console.log(report(estimateAll(wanted.length ? wanted : undefined)));
+const estimates = estimateAll(wanted.length ? wanted : undefined);
+console.log(report(estimates));
+if (writeReadme) {
+  if (wanted.length) {
+    console.error('--write-readme needs every example: leave the example names out');
+    process.exit(1);
+  }
+  const file = join(EXAMPLES_DIR, 'README.md');
+  writeFileSync(file, withCostBlock(readFileSync(file, 'utf8'), markdownSummary(estimates)));
+  console.log(`\nThe cost table of ${file} is up to date.`);
+}

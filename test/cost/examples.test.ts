@@ -4,8 +4,10 @@
  * and from its CDKTF output. Real engine differences (resources only one engine creates) are listed by
  * `differences` and must cost nothing here; each example is built once per engine and profile.
  */
-import { differences, Estimate, estimateAll, exampleNames } from '../../cost/examples';
-import { report } from '../../cost/report';
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { differences, Estimate, estimateAll, EXAMPLES_DIR, exampleNames } from '../../cost/examples';
+import { currentCostBlock, markdownSummary, report } from '../../cost/report';
 
 let estimates: Estimate[];
 beforeAll(() => {
@@ -48,4 +50,8 @@ test('the report states the date and assumptions, and has a summary row per esti
   const summary = text.slice(text.indexOf('== Summary =='));
   for (const e of estimates) expect(summary).toContain(`${e.example}`);
   expect(summary.trim().split('\n').length).toBe(estimates.length + 4);
+});
+
+test('examples/README.md holds the current cost table (else run npm run cost -- --write-readme)', () => {
+  expect(currentCostBlock(readFileSync(join(EXAMPLES_DIR, 'README.md'), 'utf8'))).toBe(markdownSummary(estimates));
 });
