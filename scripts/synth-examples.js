@@ -73,7 +73,7 @@ function main(argv) {
       console.log(`FAILED (${seconds} s)`);
       problems.push(`${label}: ${result.error}`);
       printOutput(label, result);
-      rows.push([target.example, target.engine, '-', 'FAILED', seconds]);
+      rows.push([target.example, target.engine, '-', 'FAILED', seconds, '-']);
       continue;
     }
     const empty = result.stacks.filter((s) => s.resources === 0);
@@ -81,12 +81,14 @@ function main(argv) {
     for (const s of empty) problems.push(`${label}: stack ${s.name} has no resources`);
     if (empty.length) printOutput(label, result);
     result.stacks.forEach((s, i) => {
-      rows.push([target.example, target.engine, s.name, String(s.resources), i === 0 ? seconds : '']);
+      rows.push([target.example, target.engine, s.name, String(s.resources), i === 0 ? seconds : '',
+        s.monthlyUsd === undefined ? '?' : `$${s.monthlyUsd.toFixed(2)}`]);
     });
   }
 
   console.log('');
-  printTable(['example', 'engine', 'stack', 'resources', 'seconds'], rows, [false, false, false, true, true]);
+  printTable(['example', 'engine', 'stack', 'resources', 'seconds', 'monthly USD'], rows, [false, false, false, true, true, true]);
+  console.log('\nmonthly USD: an estimate from cost/prices-us-east-1.json (us-east-1, dated; assumptions and line items: npm run cost)');
   console.log(`\n${targets.length} app(s) synthesised in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
   if (problems.length) {

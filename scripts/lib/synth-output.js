@@ -48,12 +48,33 @@ function cdkStacks(outdir, prefix = '') {
     if (artifact.type === 'aws:cloudformation:stack') {
       const template = readJson(path.join(outdir, artifact.properties.templateFile));
       const resources = Object.values(template.Resources || {}).filter((r) => r.Type !== 'AWS::CDK::Metadata');
-      stacks.push({ name: prefix + (artifact.displayName || id), resources: resources.length });
+      const name = prefix + (artifact.displayName || id);
+      stacks.push({ name, resources: resources.length, monthlyUsd: monthlyCost(() => cost().readCloudFormation(name, template)) });
     } else if (artifact.type === 'cdk:cloud-assembly') {
       stacks.push(...cdkStacks(path.join(outdir, artifact.properties.directoryName), `${prefix}${id}/`));
     }
   }
   return stacks;
+}
+
+/** The cost estimator (cost/, TypeScript), loaded once through ts-node. */
+let costModule;
+function cost() {
+  if (!costModule) {
+    require('ts-node').register({ transpileOnly: true, project: path.join(ROOT, 'cost', 'tsconfig.json') });
+    costModule = { ...require(path.join(ROOT, 'cost', 'readers.ts')), ...require(path.join(ROOT, 'cost', 'model.ts')) };
+  }
+  return costModule;
+}
+
+/** A stack's estimated monthly USD (npm run cost's price table and assumptions), or undefined when it cannot be read. */
+function monthlyCost(read) {
+  try {
+    const m = cost();
+    return m.total(m.priceAll(read()));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Terraform stacks of a cdktf output directory; resources only (no data sources). */
@@ -62,7 +83,7 @@ function cdktfStacks(outdir) {
   return Object.values(manifest.stacks || {}).map((stack) => {
     const tf = readJson(path.join(outdir, stack.synthesizedStackPath));
     const resources = Object.values(tf.resource || {}).reduce((n, byName) => n + Object.keys(byName).length, 0);
-    return { name: stack.name, resources };
+    return { name: stack.name, resources, monthlyUsd: monthlyCost(() => cost().readTerraform(stack.name, tf)) };
   });
 }
 
