@@ -2,7 +2,7 @@ import { ENVIRONMENT_PROFILES, EnvironmentProfile, profileDefaults } from './env
 import { LOAD_BALANCER_OPTIONS_SCHEMA, LoadBalancerPlan, planLoadBalancer, PlatformLoadBalancerOptions } from './platform-load-balancer';
 import { LOG_RETENTION_DAYS } from './platform-network';
 import { AwsEnvironment, PolicyStatementJson } from './policies';
-import { checkProps, S } from './prop-schema';
+import { checkProps, PropSchema, S } from './prop-schema';
 import { PropsValidator, ValidationContext } from './validation';
 
 /** The CPU architecture the task runs on. */
@@ -164,8 +164,11 @@ export interface ContainerSecret {
   readonly kmsKeyArn?: string;
 }
 
-/** Engine-neutral options of FargateWebService, shared by the CDK and CDKTF constructs. */
-export interface FargateWebServiceOptions {
+/**
+ * Engine-neutral options every Fargate service of the library shares (FargateWebService,
+ * FargateWorkerService): the task, its container, secrets, scaling, Spot and logs.
+ */
+export interface FargateServiceOptions {
   /**
    * Container image reference, e.g. `public.ecr.aws/docker/library/nginx:1.27`.
    * @default - required unless the engine binding takes an image object instead
@@ -187,16 +190,6 @@ export interface FargateWebServiceOptions {
    * @default CpuArchitecture.X86_64
    */
   readonly cpuArchitecture?: CpuArchitecture;
-  /**
-   * Port the container listens on, 1 to 65535.
-   * @default 8080
-   */
-  readonly containerPort?: number;
-  /**
-   * The protocol the load balancer uses to reach the container port.
-   * @default TargetProtocol.HTTP
-   */
-  readonly targetProtocol?: TargetProtocol;
   /**
    * The least share of desiredCount kept running during a deployment, 0 to 100.
    * @default 100 - a new task starts before an old one stops
@@ -231,17 +224,8 @@ export interface FargateWebServiceOptions {
    * @default 2
    */
   readonly desiredCount?: number;
-  /** @default - path '/', interval 30 s, timeout 5 s, healthy 2, unhealthy 3 */
-  readonly healthCheck?: WebServiceHealthCheck;
   /** @default - no autoscaling */
   readonly autoScaling?: WebServiceAutoScaling;
-  /** @default - CPU 80 %, memory 80 %, 10 5xx/min, any unhealthy host, 10 error lines/min, 2 periods */
-  readonly alarms?: WebServiceAlarms;
-  /**
-   * Conditions of the listener rule on a shared load balancer (requires one).
-   * @default - the whole listener (own load balancer)
-   */
-  readonly routing?: WebServiceRouting;
   /**
    * Plain environment variables.
    * @default - none
@@ -268,6 +252,34 @@ export interface FargateWebServiceOptions {
    */
   readonly logRetentionDays?: number;
   /**
+   * The task's ephemeral storage in GiB, 21 to 200.
+   * @default - Fargate's 20 GiB
+   */
+  readonly ephemeralStorageGiB?: number;
+}
+
+/** Engine-neutral options of FargateWebService, shared by the CDK and CDKTF constructs. */
+export interface FargateWebServiceOptions extends FargateServiceOptions {
+  /**
+   * Port the container listens on, 1 to 65535.
+   * @default 8080
+   */
+  readonly containerPort?: number;
+  /**
+   * The protocol the load balancer uses to reach the container port.
+   * @default TargetProtocol.HTTP
+   */
+  readonly targetProtocol?: TargetProtocol;
+  /** @default - path '/', interval 30 s, timeout 5 s, healthy 2, unhealthy 3 */
+  readonly healthCheck?: WebServiceHealthCheck;
+  /** @default - CPU 80 %, memory 80 %, 10 5xx/min, any unhealthy host, 10 error lines/min, 2 periods */
+  readonly alarms?: WebServiceAlarms;
+  /**
+   * Conditions of the listener rule on a shared load balancer (requires one).
+   * @default - the whole listener (own load balancer)
+   */
+  readonly routing?: WebServiceRouting;
+  /**
    * Seconds a new task gets to start before failed load-balancer health checks
    * count against it, 0 to 7200 (also the container health check's start period, at most 300).
    * @default 60
@@ -279,11 +291,6 @@ export interface FargateWebServiceOptions {
    */
   readonly deregistrationDelaySeconds?: number;
   /**
-   * The task's ephemeral storage in GiB, 21 to 200.
-   * @default - Fargate's 20 GiB
-   */
-  readonly ephemeralStorageGiB?: number;
-  /**
    * Options of the service's own load balancer (certificate or domain, allowed
    * CIDRs, internal, ...). Not with a shared `loadBalancer`, whose options are its own.
    * @default - an internet-facing load balancer on plain HTTP 80, open to anyone
@@ -291,20 +298,42 @@ export interface FargateWebServiceOptions {
   readonly loadBalancerOptions?: PlatformLoadBalancerOptions;
 }
 
-/** @internal the run-time shape of FargateWebServiceOptions. */
-export const WEB_SERVICE_OPTIONS_SCHEMA = S.struct<FargateWebServiceOptions>({
+/** @internal the run-time shape of the FargateServiceOptions every service shares. */
+export const SERVICE_OPTIONS_FIELDS: { readonly [K in keyof Required<FargateServiceOptions>]: PropSchema } = {
   image: S.string,
   command: S.strings,
   entryPoint: S.strings,
   cpuArchitecture: S.enumOf('CpuArchitecture', CpuArchitecture),
-  containerPort: S.integer,
-  targetProtocol: S.enumOf('TargetProtocol', TargetProtocol),
   minimumHealthyPercent: S.integer,
   maximumPercent: S.integer,
   stopTimeoutSeconds: S.integer,
   cpu: S.integer,
   memoryMiB: S.integer,
   desiredCount: S.integer,
+  autoScaling: S.struct<WebServiceAutoScaling>({
+    minCapacity: S.integer,
+    maxCapacity: S.integer,
+    cpuTargetPercent: S.integer,
+    memoryTargetPercent: S.integer,
+  }),
+  environment: S.mapOf(S.string, 'variable names'),
+  secrets: S.mapOf(S.struct<ContainerSecret>({
+    secretsManagerArn: S.string,
+    jsonKey: S.string,
+    ssmParameterArn: S.string,
+    kmsKeyArn: S.string,
+  }), 'variable names'),
+  spot: S.boolean,
+  profile: S.enumOf('EnvironmentProfile', EnvironmentProfile),
+  logRetentionDays: S.integer,
+  ephemeralStorageGiB: S.integer,
+};
+
+/** @internal the run-time shape of FargateWebServiceOptions. */
+export const WEB_SERVICE_OPTIONS_SCHEMA = S.struct<FargateWebServiceOptions>({
+  ...SERVICE_OPTIONS_FIELDS,
+  containerPort: S.integer,
+  targetProtocol: S.enumOf('TargetProtocol', TargetProtocol),
   healthCheck: S.struct<WebServiceHealthCheck>({
     path: S.string,
     intervalSeconds: S.integer,
@@ -313,12 +342,6 @@ export const WEB_SERVICE_OPTIONS_SCHEMA = S.struct<FargateWebServiceOptions>({
     unhealthyThreshold: S.integer,
     healthyHttpCodes: S.string,
     command: S.strings,
-  }),
-  autoScaling: S.struct<WebServiceAutoScaling>({
-    minCapacity: S.integer,
-    maxCapacity: S.integer,
-    cpuTargetPercent: S.integer,
-    memoryTargetPercent: S.integer,
   }),
   alarms: S.struct<WebServiceAlarms>({
     cpuPercent: S.integer,
@@ -330,19 +353,8 @@ export const WEB_SERVICE_OPTIONS_SCHEMA = S.struct<FargateWebServiceOptions>({
     evaluationPeriods: S.integer,
   }),
   routing: S.struct<WebServiceRouting>({ pathPatterns: S.strings, hostHeaders: S.strings, priority: S.integer }, ['priority']),
-  environment: S.mapOf(S.string, 'variable names'),
-  secrets: S.mapOf(S.struct<ContainerSecret>({
-    secretsManagerArn: S.string,
-    jsonKey: S.string,
-    ssmParameterArn: S.string,
-    kmsKeyArn: S.string,
-  }), 'variable names'),
-  spot: S.boolean,
-  profile: S.enumOf('EnvironmentProfile', EnvironmentProfile),
-  logRetentionDays: S.integer,
   healthCheckGracePeriodSeconds: S.integer,
   deregistrationDelaySeconds: S.integer,
-  ephemeralStorageGiB: S.integer,
   loadBalancerOptions: LOAD_BALANCER_OPTIONS_SCHEMA,
 });
 
@@ -542,7 +554,8 @@ export const IMAGE_PULL_ENDPOINTS: readonly string[] = ['ecr.api', 'ecr.dkr', 'l
 export function planWebService(
   options: FargateWebServiceOptions,
   clusterProfile: EnvironmentProfile,
-  lb: WebServiceLoadBalancerContext,
+  /** The load balancer the service is attached to; undefined for a service without one (FargateWorkerService). */
+  lb: WebServiceLoadBalancerContext | undefined,
   validation: PropsValidator | ValidationContext,
   facts: WebServiceEngineFacts = {},
 ): WebServicePlan {
@@ -666,11 +679,11 @@ export function planWebService(
 
   const routing = planRouting(v, o.routing, lb);
 
-  if (lb.shared && lb.sameNetwork === false) {
+  if (lb?.shared && lb.sameNetwork === false) {
     v.report('loadBalancer', '<a PlatformLoadBalancer on another network>',
       'expected a load balancer on the cluster\'s network (a target group reaches tasks only inside its own VPC)');
   }
-  if (lb.shared && o.loadBalancerOptions !== undefined) {
+  if (lb?.shared && o.loadBalancerOptions !== undefined) {
     v.report('loadBalancerOptions', o.loadBalancerOptions,
       'expected no loadBalancerOptions with a shared loadBalancer (set them on the PlatformLoadBalancer itself)');
   }
@@ -708,7 +721,7 @@ export function planWebService(
 
   // The service's own load balancer: its options are checked here, so every problem lands in this one error.
   let ownLoadBalancer: LoadBalancerPlan | undefined;
-  if (!lb.shared) {
+  if (lb && !lb.shared) {
     ownLoadBalancer = planLoadBalancer({ profile, ...(o.loadBalancerOptions ?? {}) }, profile, v.prefixed('loadBalancerOptions.'), facts.network?.cidr);
   }
 
@@ -763,7 +776,7 @@ export function planWebService(
       : undefined,
     healthCheckGracePeriodSeconds,
     deregistrationDelaySeconds,
-    loadBalancerOptions: lb.shared ? undefined : { ...(o.loadBalancerOptions ?? {}), profile: ownLoadBalancer!.profile },
+    loadBalancerOptions: lb && !lb.shared ? { ...(o.loadBalancerOptions ?? {}), profile: ownLoadBalancer!.profile } : undefined,
     logStreamPrefix: WEB_CONTAINER_NAME,
     logRetentionDays,
     retainOnDelete: defaults.retainOnDelete,
@@ -773,17 +786,17 @@ export function planWebService(
 }
 
 /** Listener-rule conditions: only on a shared load balancer, within the ALB's limits, on a free priority. */
-function planRouting(v: PropsValidator, r: WebServiceRouting | undefined, lb: WebServiceLoadBalancerContext): WebServicePlan['routing'] {
+function planRouting(v: PropsValidator, r: WebServiceRouting | undefined, lb: WebServiceLoadBalancerContext | undefined): WebServicePlan['routing'] {
   const d = WEB_SERVICE_DEFAULTS;
   if (!r) {
-    if (lb.shared && !v.hasProblemAt('routing')) {
+    if (lb?.shared && !v.hasProblemAt('routing')) {
       v.report('routing', undefined, 'expected routing (path patterns or host headers and a priority) when attached to a shared loadBalancer');
     }
     return undefined;
   }
   const pathPatterns = r.pathPatterns ?? [];
   const hostHeaders = r.hostHeaders ?? [];
-  if (!lb.shared && !v.hasProblemAt('loadBalancer')) {
+  if (!lb?.shared && !v.hasProblemAt('loadBalancer')) {
     v.report('routing', r, 'expected a shared loadBalancer: routing applies to a listener shared with other services');
   }
   // The ALB's listener-rule limits: 3 values per condition, 5 per rule, 5 wildcards per rule.
@@ -812,7 +825,7 @@ function planRouting(v: PropsValidator, r: WebServiceRouting | undefined, lb: We
     v.require(/^[A-Za-z0-9*?_.-]{1,128}$/.test(h) && /\.[A-Za-z*?]+$/.test(h), `routing.hostHeaders[${i}]`, h,
       'expected a host name such as "api.example.com" of at most 128 characters (wildcards * and ? allowed; at least one "." and only letters after the last)');
   });
-  if (v.integerInRange('routing.priority', r.priority, 1, 50000) && lb.takenPriorities.includes(r.priority)) {
+  if (v.integerInRange('routing.priority', r.priority, 1, 50000) && lb?.takenPriorities.includes(r.priority)) {
     v.report('routing.priority', r.priority, 'expected a priority not already used on this listener (by another service or a rule added to it)');
   }
   return { pathPatterns: [...pathPatterns], hostHeaders: [...hostHeaders], priority: r.priority };

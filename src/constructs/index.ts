@@ -6,6 +6,7 @@ export type { LoadBalancerDomain, PlatformLoadBalancerOptions } from './platform
 export { CpuArchitecture, TargetProtocol } from './fargate-web-service';
 export type {
   ContainerSecret,
+  FargateServiceOptions,
   FargateWebServiceOptions,
   WebServiceAlarms,
   WebServiceAutoScaling,
