@@ -24,12 +24,10 @@ import {
   forwarderEnvironment,
   forwarderRoleStatements,
   INVESTIGATION_FORWARDER,
-  investigationFilterPolicy,
-  MAX_INVESTIGATED_ALARMS_PER_TOPIC,
+  InvestigationTopics,
   MONITOR_TAGS_SCHEMA,
   operatorAppTrustStatement,
   planDevOpsAgentSpace,
-  tooManyAlarmsProblem,
   WEBHOOK_SECRET_PLACEHOLDER,
 } from '../constructs/devops-agent-space';
 import { FINOPS_HANDLER_RUNTIME, handlerBundleDir } from '../constructs/finops-guardrails';
@@ -93,7 +91,8 @@ export class DevOpsAgentSpace extends Construct {
   public forwarder?: lambda.Function;
 
   private readonly plan: DevOpsAgentSpacePlan;
-  private readonly subscriptions = new Map<sns.ITopic, { subscription: sns.CfnSubscription; alarmNames: string[] }>();
+  private readonly topics = new InvestigationTopics<sns.ITopic>();
+  private readonly subscriptions = new Map<sns.ITopic, sns.CfnSubscription>();
 
   constructor(scope: Construct, id: string, props: DevOpsAgentSpaceProps) {
     const monitorSchema = S.struct<DevOpsAgentMonitor>({
@@ -155,31 +154,26 @@ export class DevOpsAgentSpace extends Construct {
     const v = new PropsValidator(cdkValidationContext('DevOpsAgentSpace.investigateAlarms', this.node.scope!, this.node.id));
     const problem = cdkPlatformRef(this, 'FargateWebService').check(service);
     if (problem !== undefined) v.report('service', service, problem);
-    const filtered = problem === undefined && !this.investigatedServices.includes(service)
-      ? (this.subscriptions.get(service.alarmTopic)?.alarmNames.length ?? 0) + service.alarmNames.length : 0;
-    if (filtered > MAX_INVESTIGATED_ALARMS_PER_TOPIC) v.report('service', service, tooManyAlarmsProblem(filtered));
+    const overfilled = problem === undefined && !this.investigatedServices.includes(service)
+      ? this.topics.problemAdding(service.alarmTopic, service.alarmNames) : undefined;
+    if (overfilled !== undefined) v.report('service', service, overfilled);
     v.throwIfInvalid();
     if (this.investigatedServices.includes(service)) return;
     this.investigatedServices.push(service);
     const forwarder = this.forwarder ?? this.createForwarder(service.alarmTopic);
 
     const topic = service.alarmTopic;
-    let entry = this.subscriptions.get(topic);
-    if (!entry) {
-      const n = this.subscriptions.size + 1;
-      const subscription = new sns.CfnSubscription(this, `InvestigationSubscription${n}`, {
+    const { number, isNew, filterPolicy } = this.topics.add(topic, service.alarmNames);
+    if (isNew) {
+      this.subscriptions.set(topic, new sns.CfnSubscription(this, `InvestigationSubscription${number}`, {
         topicArn: topic.topicArn,
         protocol: 'lambda',
         endpoint: forwarder.functionArn,
         filterPolicyScope: 'MessageBody',
-      });
-      forwarder.addPermission(`InvokeFromAlarmTopic${n}`, { principal: new iam.ServicePrincipal('sns.amazonaws.com'), sourceArn: topic.topicArn });
-      entry = { subscription, alarmNames: [] };
-      this.subscriptions.set(topic, entry);
+      }));
+      forwarder.addPermission(`InvokeFromAlarmTopic${number}`, { principal: new iam.ServicePrincipal('sns.amazonaws.com'), sourceArn: topic.topicArn });
     }
-    const names = [...entry.alarmNames, ...service.alarmNames];
-    entry.alarmNames = names;
-    entry.subscription.filterPolicy = investigationFilterPolicy(names);
+    this.subscriptions.get(topic)!.filterPolicy = filterPolicy;
   }
 
   private serviceRole(id: string, trust: PolicyStatementJson, managedPolicy: string, description: string): iam.Role {

@@ -42,12 +42,10 @@ import {
   forwarderEnvironment,
   forwarderRoleStatements,
   INVESTIGATION_FORWARDER,
-  investigationFilterPolicy,
-  MAX_INVESTIGATED_ALARMS_PER_TOPIC,
+  InvestigationTopics,
   MONITOR_TAGS_SCHEMA,
   operatorAppTrustStatement,
   planDevOpsAgentSpace,
-  tooManyAlarmsProblem,
   WEBHOOK_SECRET_PLACEHOLDER,
 } from '../constructs/devops-agent-space';
 import { FINOPS_HANDLER_RUNTIME, handlerBundleDir, LAMBDA_TRUST } from '../constructs/finops-guardrails';
@@ -110,7 +108,8 @@ export class DevOpsAgentSpace extends Construct {
 
   private readonly plan: DevOpsAgentSpacePlan;
   private readonly env: AwsEnvironment;
-  private readonly subscriptions = new Map<string, { subscription: SnsTopicSubscription; alarmNames: string[] }>();
+  private readonly topics = new InvestigationTopics<string>();
+  private readonly subscriptions = new Map<string, SnsTopicSubscription>();
 
   constructor(scope: Construct, id: string, props: DevOpsAgentSpaceProps) {
     const schema = S.extend(DEVOPS_AGENT_SPACE_OPTIONS_SCHEMA, {
@@ -174,30 +173,25 @@ export class DevOpsAgentSpace extends Construct {
     const v = new PropsValidator(cdktfValidationContext('DevOpsAgentSpace.investigateAlarms', this.node.scope!, this.node.id));
     const problem = cdktfPlatformRef(this, 'FargateWebService').check(service);
     if (problem !== undefined) v.report('service', service, problem);
-    const filtered = problem === undefined && !this.investigatedServices.includes(service)
-      ? (this.subscriptions.get(service.alarmTopicArn)?.alarmNames.length ?? 0) + service.alarmNames.length : 0;
-    if (filtered > MAX_INVESTIGATED_ALARMS_PER_TOPIC) v.report('service', service, tooManyAlarmsProblem(filtered));
+    const overfilled = problem === undefined && !this.investigatedServices.includes(service)
+      ? this.topics.problemAdding(service.alarmTopicArn, service.alarmNames) : undefined;
+    if (overfilled !== undefined) v.report('service', service, overfilled);
     v.throwIfInvalid();
     if (this.investigatedServices.includes(service)) return;
     this.investigatedServices.push(service);
     const topicArn = service.alarmTopicArn;
     const forwarder = this.forwarder ?? this.createForwarder(topicArn);
 
-    let entry = this.subscriptions.get(topicArn);
-    if (!entry) {
-      const n = this.subscriptions.size + 1;
-      const subscription = new SnsTopicSubscription(this, `InvestigationSubscription${n}`, {
+    const { number, isNew, filterPolicy } = this.topics.add(topicArn, service.alarmNames);
+    if (isNew) {
+      this.subscriptions.set(topicArn, new SnsTopicSubscription(this, `InvestigationSubscription${number}`, {
         topicArn, protocol: 'lambda', endpoint: forwarder.arn, filterPolicyScope: 'MessageBody',
-      });
-      new LambdaPermission(this, `InvokeFromAlarmTopic${n}`, {
+      }));
+      new LambdaPermission(this, `InvokeFromAlarmTopic${number}`, {
         action: 'lambda:InvokeFunction', functionName: forwarder.functionName, principal: 'sns.amazonaws.com', sourceArn: topicArn,
       });
-      entry = { subscription, alarmNames: [] };
-      this.subscriptions.set(topicArn, entry);
     }
-    const names = [...entry.alarmNames, ...service.alarmNames];
-    entry.alarmNames = names;
-    entry.subscription.filterPolicy = JSON.stringify(investigationFilterPolicy(names));
+    this.subscriptions.get(topicArn)!.filterPolicy = JSON.stringify(filterPolicy);
   }
 
   private serviceRole(id: string, trust: PolicyStatementJson, managedPolicy: string, description: string)

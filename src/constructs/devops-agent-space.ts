@@ -413,6 +413,31 @@ export function investigationFilterPolicy(alarmNames: readonly string[]): Record
   return { AlarmName: [...alarmNames], NewStateValue: ['ALARM'] };
 }
 
+/**
+ * @internal
+ * Which alarms each topic's subscription lets through, as services are handed to
+ * investigateAlarms: one subscription per topic (keyed by the engine's topic
+ * object or ARN), the alarm names of every service on it, and SNS's limit.
+ */
+export class InvestigationTopics<Topic> {
+  private readonly byTopic = new Map<Topic, { readonly number: number; readonly alarmNames: string[] }>();
+
+  /** The problem adding `alarmNames` to `topic` would cause, if any. */
+  public problemAdding(topic: Topic, alarmNames: readonly string[]): string | undefined {
+    const count = (this.byTopic.get(topic)?.alarmNames.length ?? 0) + alarmNames.length;
+    return count > MAX_INVESTIGATED_ALARMS_PER_TOPIC ? tooManyAlarmsProblem(count) : undefined;
+  }
+
+  /** Add the names: the topic's subscription number (1, 2, ...), whether it is new, and its filter policy now. */
+  public add(topic: Topic, alarmNames: readonly string[]): { number: number; isNew: boolean; filterPolicy: Record<string, string[]> } {
+    const existing = this.byTopic.get(topic);
+    const entry = existing ?? { number: this.byTopic.size + 1, alarmNames: [] };
+    if (!existing) this.byTopic.set(topic, entry);
+    entry.alarmNames.push(...alarmNames);
+    return { number: entry.number, isNew: !existing, filterPolicy: investigationFilterPolicy(entry.alarmNames) };
+  }
+}
+
 /** @internal the problem of a service whose alarms would overfill its topic's filter (SNS's limit). */
 export function tooManyAlarmsProblem(count: number): string {
   return `a service whose alarm topic's investigation filter stays within ${MAX_INVESTIGATED_ALARMS_PER_TOPIC} alarms (SNS's limit for one filter `

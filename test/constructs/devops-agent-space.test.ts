@@ -6,6 +6,7 @@ import {
   GitHubOwnerType,
   InvestigationPriority,
   investigationFilterPolicy,
+  InvestigationTopics,
   operatorAppTrustStatement,
   planDevOpsAgentSpace,
   WEBHOOK_SECRET_PLACEHOLDER,
@@ -118,4 +119,16 @@ test('the forwarder hears only the named alarms entering ALARM, and reads the we
   expect(forwarderEnvironment(plan, { secretArn: 'arn:secret', platformName: 'ops/Agent' }))
     .toEqual({ WEBHOOK_SECRET_ARN: 'arn:secret', INVESTIGATION_PRIORITY: 'CRITICAL', PLATFORM_NAME: 'ops/Agent' });
   expect(JSON.parse(WEBHOOK_SECRET_PLACEHOLDER)).toEqual({ webhookUrl: '', webhookSecret: '' });
+});
+
+test('investigation topics: one subscription per topic, its filter growing with each service, and SNS\'s 150-alarm limit', () => {
+  const topics = new InvestigationTopics<string>();
+  const five = (svc: string) => ['Cpu', 'Memory', 'Http5xx', 'UnhealthyHosts', 'ErrorLogs'].map((k) => `${svc}/${k}Alarm`);
+  expect(topics.add('alerts', five('api'))).toEqual({ number: 1, isNew: true, filterPolicy: { AlarmName: five('api'), NewStateValue: ['ALARM'] } });
+  expect(topics.add('alerts', five('web'))).toMatchObject({ number: 1, isNew: false, filterPolicy: { AlarmName: [...five('api'), ...five('web')] } });
+  expect(topics.add('other', five('jobs'))).toMatchObject({ number: 2, isNew: true });
+  for (let i = 0; i < 28; i++) topics.add('alerts', five(`svc${i}`));
+  expect(topics.problemAdding('alerts', [])).toBeUndefined();
+  expect(topics.problemAdding('alerts', five('one-more'))).toMatch(/within 150 alarms .* it would hold 155/);
+  expect(topics.problemAdding('other', five('fine'))).toBeUndefined();
 });
