@@ -11,7 +11,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CDK_ENVIRONMENT, cdkDeploymentPath, cdkLiteralRegion, cdkPlatformRef, cdkValidationContext, checkCdkProps, markCdkConstruct, platformKey } from './engine';
-import { FargateWebService } from './fargate-web-service';
+import { IFargateService } from './fargate-service';
 import {
   agentSpaceTrustStatement,
   associationPlans,
@@ -86,7 +86,7 @@ export class DevOpsAgentSpace extends Construct {
   /** The generic webhook's URL and HMAC key (filled in by the operator); created by the first `investigateAlarms`. */
   public webhookSecret?: secretsmanager.CfnSecret;
   /** The services whose alarms start investigations (`investigateAlarms`), in the order given. */
-  public readonly investigatedServices: FargateWebService[] = [];
+  public readonly investigatedServices: IFargateService[] = [];
   /** The function that forwards alarms to the webhook; created by the first `investigateAlarms`. */
   public forwarder?: lambda.Function;
 
@@ -150,9 +150,9 @@ export class DevOpsAgentSpace extends Construct {
    * enters ALARM. The first call creates the forwarder: fill in `webhookSecret`
    * with the agent space's generic webhook (console: Capabilities, Webhook).
    */
-  public investigateAlarms(service: FargateWebService): void {
+  public investigateAlarms(service: IFargateService): void {
     const v = new PropsValidator(cdkValidationContext('DevOpsAgentSpace.investigateAlarms', this.node.scope!, this.node.id));
-    const problem = cdkPlatformRef(this, 'FargateWebService').check(service);
+    const problem = cdkPlatformRef(this, 'FargateWebService', 'FargateWorkerService').check(service);
     if (problem !== undefined) v.report('service', service, problem);
     const overfilled = problem === undefined && !this.investigatedServices.includes(service)
       ? this.topics.problemAdding(service.alarmTopic, service.alarmNames) : undefined;

@@ -4,7 +4,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { ContainerRepository } from './container-repository';
 import { CDK_ENVIRONMENT, cdkPlatformRef, checkCdkProps, markCdkConstruct } from './engine';
-import { FargateWebService } from './fargate-web-service';
+import { IFargateService } from './fargate-service';
 import { WEB_CONTAINER_NAME } from '../constructs/fargate-web-service';
 import {
   deploymentParameterName,
@@ -26,7 +26,7 @@ export interface GitHubDeployRoleProps extends GitHubDeployRoleOptions {
    * The services the workflows may deploy: update, pass their roles, write their deployment parameter.
    * @default - none
    */
-  readonly services?: FargateWebService[];
+  readonly services?: IFargateService[];
   /**
    * The repositories the workflows may push images to.
    * @default - none
@@ -58,7 +58,7 @@ export class GitHubDeployRole extends Construct {
 
   constructor(scope: Construct, id: string, props: GitHubDeployRoleProps) {
     const schema = S.extend(GITHUB_DEPLOY_ROLE_OPTIONS_SCHEMA, {
-      services: S.arrayOf(cdkPlatformRef(scope, 'FargateWebService')),
+      services: S.arrayOf(cdkPlatformRef(scope, 'FargateWebService', 'FargateWorkerService')),
       containerRepositories: S.arrayOf(cdkPlatformRef(scope, 'ContainerRepository')),
     });
     const { v, props: p } = checkCdkProps<GitHubDeployRoleProps>('GitHubDeployRole', scope, id, props, schema);
@@ -113,7 +113,7 @@ export class GitHubDeployRole extends Construct {
    * the deployment. It names deploy-time values (the role ARN, the repository URI): put it in a
    * `CfnOutput` to read it after deployment.
    */
-  public workflow(service: FargateWebService, repository: ContainerRepository): string {
+  public workflow(service: IFargateService, repository: ContainerRepository): string {
     return workflowSnippet(this.plan, {
       roleArn: this.roleArn,
       region: Stack.of(this).region,

@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import { CDK_ENVIRONMENT, cdkDeploymentPath, cdkPlatformRef, cdkValidationContext, checkCdkProps, markCdkConstruct, platformKey } from './engine';
-import { FargateWebService } from './fargate-web-service';
+import { IFargateService } from './fargate-service';
 import { PlatformNetwork } from './platform-network';
 import { EnvironmentProfile } from '../constructs/environment-profile';
 import {
@@ -72,7 +72,7 @@ export class ManagedDatabase extends Construct {
   /** The log groups the instance exports its logs to, by log type. */
   public readonly logGroups: Record<string, logs.LogGroup>;
 
-  private readonly connected = new Set<FargateWebService>();
+  private readonly connected = new Set<IFargateService>();
 
   constructor(scope: Construct, id: string, props: ManagedDatabaseProps) {
     const { v, props: checked } = checkCdkProps<ManagedDatabaseProps>('ManagedDatabase', scope, id, props,
@@ -187,9 +187,9 @@ export class ManagedDatabase extends Construct {
    * gets `<prefix>_HOST`, `<prefix>_PORT`, `<prefix>_NAME` and the secrets
    * `<prefix>_USERNAME`, `<prefix>_PASSWORD` (prefix `DB` unless given).
    */
-  public grantConnect(service: FargateWebService, options: DatabaseConnectionOptions = {}): void {
+  public grantConnect(service: IFargateService, options: DatabaseConnectionOptions = {}): void {
     const v = new PropsValidator(cdkValidationContext('ManagedDatabase.grantConnect', this.node.scope!, this.node.id));
-    const problem = cdkPlatformRef(this, 'FargateWebService').check(service);
+    const problem = cdkPlatformRef(this, 'FargateWebService', 'FargateWorkerService').check(service);
     if (problem !== undefined) v.report('service', service, problem);
     const names = planConnection(options, v);
     const target = service;

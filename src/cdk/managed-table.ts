@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { CDK_ENVIRONMENT, cdkLiteralRegion, cdkPlatformRef, cdkValidationContext, checkCdkProps, markCdkConstruct, platformKey } from './engine';
-import { FargateWebService } from './fargate-web-service';
+import { IFargateService } from './fargate-service';
 import { EnvironmentProfile } from '../constructs/environment-profile';
 import {
   ManagedTableOptions,
@@ -30,7 +30,7 @@ export interface ManagedTableProps extends ManagedTableOptions {}
  * deletion protection and retention in PRODUCTION.
  *
  * `grantReadData`, `grantWriteData` and `grantReadWriteData` give a
- * FargateWebService's task role aws-cdk-lib's DynamoDB grants and hand its
+ * service's task role (a FargateWebService or FargateWorkerService) aws-cdk-lib's DynamoDB grants and hand its
  * container the table name in `environmentVariable`.
  */
 export class ManagedTable extends Construct {
@@ -51,7 +51,7 @@ export class ManagedTable extends Construct {
 
   private readonly plan: TablePlan;
   /** The services that already have the table name in their environment (a second grant adds none). */
-  private readonly granted = new Set<FargateWebService>();
+  private readonly granted = new Set<IFargateService>();
 
   constructor(scope: Construct, id: string, props: ManagedTableProps) {
     const { v, props: checked } = checkCdkProps<ManagedTableProps>('ManagedTable', scope, id, props, MANAGED_TABLE_OPTIONS_SCHEMA);
@@ -117,7 +117,7 @@ export class ManagedTable extends Construct {
    * Let the service read items (GetItem, Query, Scan, BatchGetItem, ...) and
    * decrypt them, and give its container the table name in `environmentVariable`.
    */
-  public grantReadData(service: FargateWebService): void {
+  public grantReadData(service: IFargateService): void {
     this.grant('grantReadData', service, 'read');
   }
 
@@ -125,18 +125,18 @@ export class ManagedTable extends Construct {
    * Let the service write items (PutItem, UpdateItem, DeleteItem,
    * BatchWriteItem) and encrypt them, and give its container the table name.
    */
-  public grantWriteData(service: FargateWebService): void {
+  public grantWriteData(service: IFargateService): void {
     this.grant('grantWriteData', service, 'write');
   }
 
   /** Let the service read and write items, and give its container the table name. */
-  public grantReadWriteData(service: FargateWebService): void {
+  public grantReadWriteData(service: IFargateService): void {
     this.grant('grantReadWriteData', service, 'readWrite');
   }
 
-  private grant(method: string, service: FargateWebService, access: TableAccess): void {
+  private grant(method: string, service: IFargateService, access: TableAccess): void {
     const v = new PropsValidator(cdkValidationContext(`ManagedTable.${method}`, this.node.scope!, this.node.id));
-    checkProps(v, S.struct<{ service: FargateWebService }>({ service: cdkPlatformRef(this, 'FargateWebService') }, ['service']), { service });
+    checkProps(v, S.struct<{ service: IFargateService }>({ service: cdkPlatformRef(this, 'FargateWebService', 'FargateWorkerService') }, ['service']), { service });
     v.throwIfInvalid();
     // The variable first: when the service already has that name, nothing has been granted yet.
     if (!this.granted.has(service)) {

@@ -29,7 +29,7 @@ import {
   physicalName,
   policyDocument,
 } from './engine';
-import { FargateWebService } from './fargate-web-service';
+import { IFargateService } from './fargate-service';
 import {
   agentSpaceTrustStatement,
   associationPlans,
@@ -102,7 +102,7 @@ export class DevOpsAgentSpace extends Construct {
   /** The generic webhook's URL and HMAC key (filled in by the operator); created by the first `investigateAlarms`. */
   public webhookSecret?: SecretsmanagerSecret;
   /** The services whose alarms start investigations (`investigateAlarms`), in the order given. */
-  public readonly investigatedServices: FargateWebService[] = [];
+  public readonly investigatedServices: IFargateService[] = [];
   /** The function that forwards alarms to the webhook; created by the first `investigateAlarms`. */
   public forwarder?: LambdaFunction;
 
@@ -169,9 +169,9 @@ export class DevOpsAgentSpace extends Construct {
    * enters ALARM. The first call creates the forwarder: fill in `webhookSecret`
    * with the agent space's generic webhook (console: Capabilities, Webhook).
    */
-  public investigateAlarms(service: FargateWebService): void {
+  public investigateAlarms(service: IFargateService): void {
     const v = new PropsValidator(cdktfValidationContext('DevOpsAgentSpace.investigateAlarms', this.node.scope!, this.node.id));
-    const problem = cdktfPlatformRef(this, 'FargateWebService').check(service);
+    const problem = cdktfPlatformRef(this, 'FargateWebService', 'FargateWorkerService').check(service);
     if (problem !== undefined) v.report('service', service, problem);
     const overfilled = problem === undefined && !this.investigatedServices.includes(service)
       ? this.topics.problemAdding(service.alarmTopicArn, service.alarmNames) : undefined;

@@ -1,57 +1,47 @@
 // Deep imports only: the @cdktf/provider-aws root barrel costs ~1.7 s and 550 MB.
-import { AppautoscalingPolicy } from '@cdktf/provider-aws/lib/appautoscaling-policy';
-import { AppautoscalingTarget } from '@cdktf/provider-aws/lib/appautoscaling-target';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { CloudwatchLogMetricFilter } from '@cdktf/provider-aws/lib/cloudwatch-log-metric-filter';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
 import { EcsTaskDefinition } from '@cdktf/provider-aws/lib/ecs-task-definition';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LbListenerRule, LbListenerRuleCondition } from '@cdktf/provider-aws/lib/lb-listener-rule';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
-import { ITerraformDependable, Lazy } from 'cdktf';
+import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
+import { awsEnvironment, cdktfPlatformRef, checkCdktfProps, markCdktfConstruct, nameTag } from './engine';
+import { IFargateService } from './fargate-service';
 import {
-  assumeRolePolicy,
-  awsEnvironment,
-  cdktfPlatformRef,
-  cdktfValidationContext,
-  checkCdktfProps,
-  logGroupNamePrefix,
-  logStreamsArn,
-  markCdktfConstruct,
-  nameTag,
-  physicalName,
-  policyDocument,
-  sameStackDependencies,
-} from './engine';
+  addServiceEnvironment,
+  addServiceSecret,
+  cdktfServiceFacts,
+  cdktfServiceOtherEngineProps,
+  cdktfServicePropFields,
+  createEcsService,
+  createServiceAlarms,
+  createServiceLogGroup,
+  createServiceRoles,
+  createServiceSecurityGroup,
+  createTaskDefinition,
+  ecsServiceDimensions,
+  ServiceContainerParts,
+  serviceMethodContext,
+} from './fargate-service-parts';
 import { PlatformCluster } from './platform-cluster';
 import { PlatformLoadBalancer } from './platform-load-balancer';
 import { EnvironmentProfile } from '../constructs/environment-profile';
 import {
-  AlarmPlan,
   ContainerSecret,
-  errorLogMetricName,
-  executionRoleStatements,
   FargateWebServiceOptions,
-  initContainerDefinition,
   InitContainerPlan,
-  mergeSecretGrants,
-  planAddedEnvironment,
   planInitContainer,
-  planAddedSecret,
   planWebService,
-  taskRoleStatements,
   WEB_CONTAINER_NAME,
   WEB_SERVICE_OPTIONS_SCHEMA,
   WebServicePlan,
 } from '../constructs/fargate-web-service';
-import { ALARM_NAME_CHARACTERS } from '../constructs/naming';
-import { ECS_TASKS } from '../constructs/policies';
 import { S } from '../constructs/prop-schema';
 
 /** Props of the CDK for Terraform FargateWebService. */
@@ -91,7 +81,7 @@ export interface FargateWebServiceProps extends FargateWebServiceOptions {
  *
  * The same plan as the AWS CDK FargateWebService, rendered as AWS provider resources.
  */
-export class FargateWebService extends Construct {
+export class FargateWebService extends Construct implements IFargateService {
   /** The profile the defaults were picked from. */
   public readonly profile: EnvironmentProfile;
   /** The ECS service. */
@@ -145,61 +135,15 @@ export class FargateWebService extends Construct {
     this.dnsName = this.loadBalancer.dnsName;
     const env = awsEnvironment(this);
 
-    // --- Container log.
-    this.logGroup = new CloudwatchLogGroup(this, 'LogGroup', {
-      namePrefix: logGroupNamePrefix(this, WEB_CONTAINER_NAME),
-      retentionInDays: plan.logRetentionDays,
-      kmsKeyId: cluster.encryptionKeyArn,
-      skipDestroy: plan.retainOnDelete,
-      tags: nameTag(this),
-    });
-
-    // --- Roles: pull, log and read the secrets given (execution); ECS Exec only (task).
-    this.executionRole = new IamRole(this, 'ExecutionRole', {
-      assumeRolePolicy: assumeRolePolicy(ECS_TASKS, env),
-      tags: nameTag(this),
-    });
-    const executionRolePolicy = new IamRolePolicy(this, 'ExecutionRolePolicy', {
-      role: this.executionRole.id,
-      // Lazy: addSecret may grant more after construction.
-      policy: Lazy.stringValue({ produce: () => policyDocument(executionRoleStatements(this.plan, logStreamsArn(this.logGroup.arn), env)) }),
-    });
-    this.taskRole = new IamRole(this, 'TaskRole', {
-      assumeRolePolicy: assumeRolePolicy(ECS_TASKS, env),
-      tags: nameTag(this),
-    });
-    const taskRolePolicy = new IamRolePolicy(this, 'TaskRolePolicy', {
-      role: this.taskRole.id,
-      policy: policyDocument(taskRoleStatements(logStreamsArn(cluster.execLogGroup.arn), cluster.encryptionKeyArn)),
-    });
-
-    // --- Task definition.
-    this.taskDefinition = new EcsTaskDefinition(this, 'TaskDefinition', {
-      family: physicalName(this),
-      requiresCompatibilities: ['FARGATE'],
-      networkMode: 'awsvpc',
-      cpu: String(plan.cpu),
-      memory: String(plan.memoryMiB),
-      runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: plan.cpuArchitecture },
-      ephemeralStorage: plan.ephemeralStorageGiB !== undefined ? { sizeInGib: plan.ephemeralStorageGiB } : undefined,
-      executionRoleArn: this.executionRole.arn,
-      taskRoleArn: this.taskRole.arn,
-      // Lazy: addEnvironment and addSecret may add to the container after construction.
-      containerDefinitions: Lazy.stringValue({
-        produce: () => JSON.stringify([
-          containerDefinition(this.plan, this.logGroup, env.region),
-          ...this.plan.initContainers.map((init) => initContainerDefinition(init, { group: this.logGroup.name, region: env.region })),
-        ]),
-      }),
-      tags: nameTag(this),
-    });
+    // --- Container log, roles (pull, log and read the secrets given; ECS Exec only) and the task.
+    this.logGroup = createServiceLogGroup(this, plan, cluster);
+    const roles = createServiceRoles(this, plan, this.logGroup, cluster, env);
+    this.executionRole = roles.executionRole;
+    this.taskRole = roles.taskRole;
+    this.taskDefinition = createTaskDefinition(this, plan, roles, this.logGroup, env, plan.containerPort);
 
     // --- Security groups: tasks reachable only from the load balancer, on the container port.
-    this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
-      description: `Tasks of ${this.node.path}`,
-      vpcId: network.vpcId,
-      tags: nameTag(this),
-    });
+    this.securityGroup = createServiceSecurityGroup(this, cluster);
     new VpcSecurityGroupIngressRule(this, 'SecurityGroupIngressFromLoadBalancer', {
       securityGroupId: this.securityGroup.id,
       description: `Container port ${plan.containerPort} from the load balancer`,
@@ -207,14 +151,6 @@ export class FargateWebService extends Construct {
       fromPort: plan.containerPort,
       toPort: plan.containerPort,
       referencedSecurityGroupId: this.loadBalancer.securityGroupId,
-      tags: nameTag(this),
-    });
-    // Tasks pull images and call AWS APIs through the NAT gateways.
-    new VpcSecurityGroupEgressRule(this, 'SecurityGroupEgressAll', {
-      securityGroupId: this.securityGroup.id,
-      description: 'Allow all outbound traffic by default',
-      ipProtocol: '-1',
-      cidrIpv4: '0.0.0.0/0',
       tags: nameTag(this),
     });
     new VpcSecurityGroupEgressRule(this, 'LoadBalancerEgress', {
@@ -272,111 +208,33 @@ export class FargateWebService extends Construct {
     // --- Alarms (before the service: two of them roll its deployments back).
     const topicArn = props.alarmTopicArn ?? cluster.alertsTopicArn;
     this.alarmTopicArn = topicArn;
-    this.alarmNames = plan.alarms.map((alarm) => physicalName(this, { suffix: `${alarm.key}Alarm`, allowed: ALARM_NAME_CHARACTERS }));
-    const serviceName = physicalName(this);
-    const alarmDimensions = (alarm: AlarmPlan): Record<string, string> | undefined => {
+    const { alarms, alarmNames } = createServiceAlarms(this, plan, this.logGroup, topicArn, (alarm) => {
       switch (alarm.namespace) {
         case 'AWS/ECS':
-          return { ClusterName: cluster.clusterName, ServiceName: serviceName };
+          return ecsServiceDimensions(this, cluster);
         case 'AWS/ApplicationELB':
           return { LoadBalancer: this.loadBalancer.loadBalancer.arnSuffix, TargetGroup: this.targetGroup.arnSuffix };
         default:
           return undefined;
       }
-    };
-    const errorMetricName = errorLogMetricName(this.node.path);
-    const errorAlarm = plan.alarms.find((a) => a.key === 'ErrorLogs')!;
-    const metricFilter = new CloudwatchLogMetricFilter(this, 'ErrorLogsMetricFilter', {
-      name: physicalName(this, { suffix: 'ErrorLogs', allowed: /[^:*]/, maxLength: 512 }),
-      logGroupName: this.logGroup.name,
-      pattern: plan.errorLogPattern,
-      metricTransformation: { namespace: errorAlarm.namespace, name: errorMetricName, value: '1', defaultValue: '0' },
     });
-    this.alarms = plan.alarms.map((alarm, i) => new CloudwatchMetricAlarm(this, `${alarm.key}Alarm`, {
-      alarmName: this.alarmNames[i],
-      alarmDescription: `${alarm.key} of ${this.node.path} over ${alarm.threshold}`,
-      namespace: alarm.namespace,
-      metricName: alarm.key === 'ErrorLogs' ? errorMetricName : alarm.metricName,
-      dimensions: alarmDimensions(alarm),
-      statistic: alarm.statistic,
-      threshold: alarm.threshold,
-      comparisonOperator: alarm.comparison,
-      evaluationPeriods: alarm.evaluationPeriods,
-      period: alarm.periodSeconds,
-      treatMissingData: alarm.treatMissingData,
-      alarmActions: [topicArn],
-      okActions: [topicArn],
-      tags: nameTag(this),
-      dependsOn: alarm.key === 'ErrorLogs' ? [metricFilter] : undefined,
-    }));
+    this.alarms = alarms;
+    this.alarmNames = alarmNames;
 
     // --- The service.
-    this.service = new EcsService(this, 'Service', {
-      name: serviceName,
-      cluster: cluster.clusterArn,
-      taskDefinition: this.taskDefinition.arn,
-      // With autoscaling the count starts at its minimum and is the scaler's from then on.
-      desiredCount: plan.desiredCount ?? plan.autoScaling!.minCapacity,
-      capacityProviderStrategy: plan.capacityProviderStrategy.map((s) => ({ ...s })),
-      // A changed capacity-provider strategy (spot on or off, a profile change) then rolls the
-      // service in place, as CloudFormation does; without it provider 6 refuses the plan and
-      // provider 5 destroys and recreates the service (an outage).
-      forceNewDeployment: true,
-      // Apply fails when the service cannot become stable, as a CloudFormation deployment does.
-      waitForSteadyState: props.waitForSteadyState ?? true,
-      deploymentController: { type: 'ECS' },
-      deploymentCircuitBreaker: { enable: true, rollback: plan.deployment.circuitBreakerRollback },
-      deploymentMinimumHealthyPercent: plan.deployment.minimumHealthyPercent,
-      deploymentMaximumPercent: plan.deployment.maximumPercent,
-      alarms: {
-        alarmNames: this.alarms.filter((_, i) => plan.alarms[i].deploymentAlarm).map((a) => a.alarmName),
-        enable: true,
-        rollback: true,
-      },
-      enableExecuteCommand: plan.enableExecuteCommand,
-      networkConfiguration: {
-        subnets: network.privateSubnetIds,
-        securityGroups: [this.securityGroup.id],
-        assignPublicIp: false,
-      },
-      loadBalancer: [{ containerName: WEB_CONTAINER_NAME, containerPort: plan.containerPort, targetGroupArn: this.targetGroup.arn }],
+    this.service = createEcsService(this, plan, {
+      cluster,
+      taskDefinition: this.taskDefinition,
+      securityGroup: this.securityGroup,
+      roles,
+      waitForSteadyState: props.waitForSteadyState,
+      deploymentAlarmNames: this.alarms.filter((_, i) => plan.alarms[i].deploymentAlarm).map((a) => a.alarmName),
+      loadBalancer: { containerName: WEB_CONTAINER_NAME, containerPort: plan.containerPort, targetGroupArn: this.targetGroup.arn },
       healthCheckGracePeriodSeconds: plan.healthCheckGracePeriodSeconds,
-      propagateTags: 'SERVICE',
-      // Autoscaling owns the task count once it is on.
-      lifecycle: plan.desiredCount === undefined ? { ignoreChanges: ['desired_count'] } : undefined,
-      tags: nameTag(this),
-      // First the target group's place on the listener, the cluster's capacity providers and the
-      // roles' policies (tasks pull the image and read secrets as soon as the service starts).
-      dependsOn: sameStackDependencies(this, [...attachedThrough, cluster.capacityProviders, executionRolePolicy, taskRolePolicy]),
+      // First the target group's place on the listener.
+      after: attachedThrough,
     });
     this.serviceName = this.service.name;
-
-    // --- Autoscaling.
-    if (plan.autoScaling) {
-      const target = new AppautoscalingTarget(this, 'ScalableTarget', {
-        serviceNamespace: 'ecs',
-        scalableDimension: 'ecs:service:DesiredCount',
-        resourceId: `service/${cluster.clusterName}/${this.service.name}`,
-        minCapacity: plan.autoScaling.minCapacity,
-        maxCapacity: plan.autoScaling.maxCapacity,
-        tags: nameTag(this),
-      });
-      const trackingPolicy = (policyId: string, metric: string, targetValue: number) => new AppautoscalingPolicy(this, policyId, {
-        name: physicalName(this, { suffix: policyId, allowed: /[A-Za-z0-9_./-]/ }),
-        policyType: 'TargetTrackingScaling',
-        serviceNamespace: target.serviceNamespace,
-        scalableDimension: target.scalableDimension,
-        resourceId: target.resourceId,
-        targetTrackingScalingPolicyConfiguration: {
-          targetValue,
-          predefinedMetricSpecification: { predefinedMetricType: metric },
-        },
-      });
-      trackingPolicy('CpuScaling', 'ECSServiceAverageCPUUtilization', plan.autoScaling.cpuTargetPercent);
-      if (plan.autoScaling.memoryTargetPercent !== undefined) {
-        trackingPolicy('MemoryScaling', 'ECSServiceAverageMemoryUtilization', plan.autoScaling.memoryTargetPercent);
-      }
-    }
   }
 
   /**
@@ -385,8 +243,7 @@ export class FargateWebService extends Construct {
    * `environment`; a name the service already has is refused.
    */
   public addEnvironment(name: string, value: string): void {
-    planAddedEnvironment(this.plan, name, value, this.methodContext('addEnvironment'));
-    this.plan.environment[name] = value;
+    addServiceEnvironment(this.containerParts(), name, value);
   }
 
   /**
@@ -394,9 +251,7 @@ export class FargateWebService extends Construct {
    * may then read exactly this secret (and decrypt with its key, if given).
    */
   public addSecret(name: string, secret: ContainerSecret): void {
-    const added = planAddedSecret(this.plan, name, secret, this.methodContext('addSecret'));
-    this.plan.secrets.push(...added.secrets);
-    mergeSecretGrants(this.plan, added);
+    addServiceSecret(this.containerParts(), name, secret);
   }
 
   /**
@@ -405,49 +260,13 @@ export class FargateWebService extends Construct {
    * on a task volume (how TeleportCluster configures a distroless image).
    */
   public _addInitContainer(init: InitContainerPlan): void {
-    planInitContainer(this.plan, init, this.methodContext('_addInitContainer'));
+    planInitContainer(this.plan, init, serviceMethodContext(this.containerParts(), '_addInitContainer'));
     this.taskDefinition.putVolume(this.plan.initContainers.map((c) => ({ name: c.volumeName })));
   }
 
-  private methodContext(method: string) {
-    return cdktfValidationContext(`FargateWebService.${method}`, this.node.scope!, this.node.id);
+  private containerParts(): ServiceContainerParts {
+    return { kind: 'FargateWebService', construct: this, plan: this.plan };
   }
-}
-
-/** The one container of the task, as ECS container-definition JSON. */
-function containerDefinition(plan: WebServicePlan, logGroup: CloudwatchLogGroup, region: string): object {
-  const chc = plan.containerHealthCheck;
-  const environment = Object.entries(plan.environment).map(([name, value]) => ({ name, value }));
-  const secrets = plan.secrets.map((s) => ({ name: s.name, valueFrom: s.jsonKey !== undefined ? `${s.arn}:${s.jsonKey}::` : s.arn }));
-  return {
-    name: WEB_CONTAINER_NAME,
-    image: plan.image,
-    ...(plan.entryPoint ? { entryPoint: plan.entryPoint } : {}),
-    ...(plan.command ? { command: plan.command } : {}),
-    essential: true,
-    portMappings: [{ containerPort: plan.containerPort, protocol: 'tcp' }],
-    // Left out when empty, as aws-cdk-lib does.
-    ...(environment.length > 0 ? { environment } : {}),
-    ...(secrets.length > 0 ? { secrets } : {}),
-    ...(plan.stopTimeoutSeconds !== undefined ? { stopTimeout: plan.stopTimeoutSeconds } : {}),
-    ...(plan.initContainers.length > 0 ? {
-      mountPoints: plan.initContainers.map((init) => ({ sourceVolume: init.volumeName, containerPath: init.mountPath, readOnly: true })),
-      dependsOn: plan.initContainers.map((init) => ({ containerName: init.name, condition: 'SUCCESS' })),
-    } : {}),
-    logConfiguration: {
-      logDriver: 'awslogs',
-      options: { 'awslogs-group': logGroup.name, 'awslogs-region': region, 'awslogs-stream-prefix': plan.logStreamPrefix },
-    },
-    ...(chc ? {
-      healthCheck: {
-        command: chc.command,
-        interval: chc.intervalSeconds,
-        timeout: chc.timeoutSeconds,
-        retries: chc.retries,
-        startPeriod: chc.startPeriodSeconds,
-      },
-    } : {}),
-  };
 }
 
 /**
@@ -457,20 +276,11 @@ function containerDefinition(plan: WebServicePlan, logGroup: CloudwatchLogGroup,
  */
 function planCdktfWebService(scope: Construct, id: string, props: FargateWebServiceProps): WebServicePlan {
   const schema = S.extend(WEB_SERVICE_OPTIONS_SCHEMA, {
-    cluster: cdktfPlatformRef(scope, 'PlatformCluster'),
+    ...cdktfServicePropFields(scope),
     loadBalancer: cdktfPlatformRef(scope, 'PlatformLoadBalancer'),
-    alarmTopicArn: S.string,
-    waitForSteadyState: S.boolean,
-  }, ['cluster'], {
-    alarmTopic: 'the CDK for Terraform FargateWebService takes alarmTopicArn (the topic\'s ARN)',
-    containerImage: 'the CDK for Terraform FargateWebService takes image (a registry reference, e.g. an ECR repository URL and tag)',
-    secretsFrom: 'the CDK for Terraform FargateWebService takes secrets with ARNs (e.g. a SecretsmanagerSecret\'s arn)',
-  });
+  }, ['cluster'], cdktfServiceOtherEngineProps('FargateWebService'));
   const { v, props: p } = checkCdktfProps<FargateWebServiceProps>('FargateWebService', scope, id, props, schema);
-  if (p.alarmTopicArn !== undefined && !v.isUnresolved(p.alarmTopicArn)) {
-    v.require(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(p.alarmTopicArn), 'alarmTopicArn', p.alarmTopicArn,
-      'expected a standard SNS topic ARN such as "arn:aws:sns:eu-west-1:111122223333:alerts"');
-  }
+  const facts = cdktfServiceFacts(v, p);
   const cluster = p.cluster;
   const shared = p.loadBalancer;
   return planWebService(
@@ -483,12 +293,6 @@ function planCdktfWebService(scope: Construct, id: string, props: FargateWebServ
       sameNetwork: shared && cluster ? shared.network === cluster.network : undefined,
     },
     v,
-    {
-      network: cluster ? {
-        natGateways: cluster.network.natGatewayCount,
-        cidr: cluster.network.cidr,
-        interfaceEndpoints: cluster.network._interfaceEndpointServices,
-      } : undefined,
-    },
+    facts,
   );
 }

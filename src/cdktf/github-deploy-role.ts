@@ -7,7 +7,7 @@ import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { ContainerRepository } from './container-repository';
 import { awsEnvironment, cdktfPlatformRef, checkCdktfProps, markCdktfConstruct, nameTag, policyDocument } from './engine';
-import { FargateWebService } from './fargate-web-service';
+import { IFargateService } from './fargate-service';
 import { WEB_CONTAINER_NAME } from '../constructs/fargate-web-service';
 import {
   deploymentParameterName,
@@ -29,7 +29,7 @@ export interface GitHubDeployRoleProps extends GitHubDeployRoleOptions {
    * The services the workflows may deploy: update, pass their roles, write their deployment parameter.
    * @default - none
    */
-  readonly services?: FargateWebService[];
+  readonly services?: IFargateService[];
   /**
    * The repositories the workflows may push images to.
    * @default - none
@@ -63,7 +63,7 @@ export class GitHubDeployRole extends Construct {
 
   constructor(scope: Construct, id: string, props: GitHubDeployRoleProps) {
     const schema = S.extend(GITHUB_DEPLOY_ROLE_OPTIONS_SCHEMA, {
-      services: S.arrayOf(cdktfPlatformRef(scope, 'FargateWebService')),
+      services: S.arrayOf(cdktfPlatformRef(scope, 'FargateWebService', 'FargateWorkerService')),
       containerRepositories: S.arrayOf(cdktfPlatformRef(scope, 'ContainerRepository')),
     });
     const { v, props: p } = checkCdktfProps<GitHubDeployRoleProps>('GitHubDeployRole', scope, id, props, schema);
@@ -117,7 +117,7 @@ export class GitHubDeployRole extends Construct {
    * the deployment. It names deploy-time values (the role ARN, the repository URL): put it in a
    * `TerraformOutput` to read it after `terraform apply`.
    */
-  public workflow(service: FargateWebService, repository: ContainerRepository): string {
+  public workflow(service: IFargateService, repository: ContainerRepository): string {
     const env = awsEnvironment(this);
     // GitHub's `${{ ... }}` expressions would be Terraform interpolations in an output: `$${` is Terraform's escape.
     // (A replacer function: in a replacement string `$$` is one `$`.) cdktf's own tokens are `${TfToken[...]}`, untouched.

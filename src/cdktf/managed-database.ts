@@ -21,7 +21,7 @@ import {
   nameTag,
   policyDocument,
 } from './engine';
-import { FargateWebService } from './fargate-web-service';
+import { IFargateService } from './fargate-service';
 import { PlatformNetwork } from './platform-network';
 import { EnvironmentProfile } from '../constructs/environment-profile';
 import {
@@ -88,7 +88,7 @@ export class ManagedDatabase extends Construct {
   /** The log groups the instance exports its logs to, by log type. */
   public readonly logGroups: Record<string, CloudwatchLogGroup>;
 
-  private readonly connected = new Set<FargateWebService>();
+  private readonly connected = new Set<IFargateService>();
 
   constructor(scope: Construct, id: string, props: ManagedDatabaseProps) {
     const { v, props: checked } = checkCdktfProps<ManagedDatabaseProps>('ManagedDatabase', scope, id, props,
@@ -209,9 +209,9 @@ export class ManagedDatabase extends Construct {
    * gets `<prefix>_HOST`, `<prefix>_PORT`, `<prefix>_NAME` and the secrets
    * `<prefix>_USERNAME`, `<prefix>_PASSWORD` (prefix `DB` unless given).
    */
-  public grantConnect(service: FargateWebService, options: DatabaseConnectionOptions = {}): void {
+  public grantConnect(service: IFargateService, options: DatabaseConnectionOptions = {}): void {
     const v = new PropsValidator(cdktfValidationContext('ManagedDatabase.grantConnect', this.node.scope!, this.node.id));
-    const problem = cdktfPlatformRef(this, 'FargateWebService').check(service);
+    const problem = cdktfPlatformRef(this, 'FargateWebService', 'FargateWorkerService').check(service);
     if (problem !== undefined) v.report('service', service, problem);
     const names = planConnection(options, v);
     if (!this.connected.has(service)) {

@@ -17,7 +17,7 @@ import {
   physicalName,
   policyDocument,
 } from './engine';
-import { FargateWebService } from './fargate-web-service';
+import { IFargateService } from './fargate-service';
 import { EnvironmentProfile } from '../constructs/environment-profile';
 import {
   ManagedTableOptions,
@@ -64,7 +64,7 @@ export class ManagedTable extends Construct {
 
   private readonly plan: TablePlan;
   /** What each granted service may do (one policy per service, widened by later grants). */
-  private readonly grants = new Map<FargateWebService, TableAccess[]>();
+  private readonly grants = new Map<IFargateService, TableAccess[]>();
 
   constructor(scope: Construct, id: string, props: ManagedTableProps) {
     const { v, props: checked } = checkCdktfProps<ManagedTableProps>('ManagedTable', scope, id, props, MANAGED_TABLE_OPTIONS_SCHEMA);
@@ -165,7 +165,7 @@ export class ManagedTable extends Construct {
    * Let the service read items (GetItem, Query, Scan, BatchGetItem, ...) and
    * decrypt them, and give its container the table name in `environmentVariable`.
    */
-  public grantReadData(service: FargateWebService): void {
+  public grantReadData(service: IFargateService): void {
     this.grant('grantReadData', service, 'read');
   }
 
@@ -173,18 +173,18 @@ export class ManagedTable extends Construct {
    * Let the service write items (PutItem, UpdateItem, DeleteItem,
    * BatchWriteItem) and encrypt them, and give its container the table name.
    */
-  public grantWriteData(service: FargateWebService): void {
+  public grantWriteData(service: IFargateService): void {
     this.grant('grantWriteData', service, 'write');
   }
 
   /** Let the service read and write items, and give its container the table name. */
-  public grantReadWriteData(service: FargateWebService): void {
+  public grantReadWriteData(service: IFargateService): void {
     this.grant('grantReadWriteData', service, 'readWrite');
   }
 
-  private grant(method: string, service: FargateWebService, access: TableAccess): void {
+  private grant(method: string, service: IFargateService, access: TableAccess): void {
     const v = new PropsValidator(cdktfValidationContext(`ManagedTable.${method}`, this.node.scope!, this.node.id));
-    checkProps(v, S.struct<{ service: FargateWebService }>({ service: cdktfPlatformRef(this, 'FargateWebService') }, ['service']), { service });
+    checkProps(v, S.struct<{ service: IFargateService }>({ service: cdktfPlatformRef(this, 'FargateWebService', 'FargateWorkerService') }, ['service']), { service });
     v.throwIfInvalid();
     const existing = this.grants.get(service);
     if (existing) {

@@ -487,6 +487,18 @@ export interface WebServicePlan {
 
 /**
  * @internal
+ * The part of a service's plan that needs no load balancer: the task, its
+ * roles, logging, scaling, deployment and alarms. FargateWorkerService builds
+ * exactly this; FargateWebService builds it plus its target group and routing.
+ */
+export type ServiceTaskPlan = Omit<WebServicePlan, LoadBalancerPlanFields>;
+
+/** @internal the plan fields only a service behind a load balancer has. */
+export type LoadBalancerPlanFields =
+  'containerPort' | 'targetProtocol' | 'routing' | 'loadBalancerOptions' | 'deregistrationDelaySeconds' | 'healthCheck' | 'healthCheckGracePeriodSeconds';
+
+/**
+ * @internal
  * A container that runs to completion before the web container starts and
  * hands it files on a task volume (ECS `dependsOn` SUCCESS): how a distroless
  * image gets configuration and secrets written at task start.
@@ -900,7 +912,7 @@ function planSecrets(v: PropsValidator, given: Record<string, ContainerSecret>, 
  * Check one environment variable added after construction (`addEnvironment`),
  * against the variables and secrets the service already has.
  */
-export function planAddedEnvironment(plan: WebServicePlan, name: unknown, value: unknown, context: ValidationContext): void {
+export function planAddedEnvironment(plan: ServiceTaskPlan, name: unknown, value: unknown, context: ValidationContext): void {
   const v = new PropsValidator(context);
   if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
     v.report('name', name, 'expected a variable name of letters, digits and _ (not starting with a digit)');
@@ -916,7 +928,8 @@ export function planAddedEnvironment(plan: WebServicePlan, name: unknown, value:
  * Check one secret added after construction (`addSecret`) and plan exactly
  * what the execution role needs for it.
  */
-export function planAddedSecret(plan: WebServicePlan, name: unknown, secret: unknown, context: ValidationContext, facts: WebServiceEngineFacts = {}) {
+export function planAddedSecret(plan: ServiceTaskPlan, name: unknown, secret: unknown, context: ValidationContext,
+  facts: WebServiceEngineFacts = {}) {
   const v = new PropsValidator(context);
   const checked = checkProps<{ secrets?: Record<string, ContainerSecret> }>(v,
     S.struct<{ secrets?: Record<string, ContainerSecret> }>({ secrets: WEB_SERVICE_OPTIONS_SCHEMA.fields.secrets }),
@@ -993,7 +1006,7 @@ const IMAGE_PULL_ACTIONS = ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadU
  * The execution role's statements. `logStreamsArn` is the container log
  * group's stream-level ARN (`<log group ARN>:*`).
  */
-export function executionRoleStatements(plan: WebServicePlan, logStreamsArn: string, env: AwsEnvironment): PolicyStatementJson[] {
+export function executionRoleStatements(plan: ServiceTaskPlan, logStreamsArn: string, env: AwsEnvironment): PolicyStatementJson[] {
   return [
     { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
     { Effect: 'Allow', Action: [...IMAGE_PULL_ACTIONS], Resource: '*' },
@@ -1047,7 +1060,7 @@ function definedOnly<T extends object>(o: T): Partial<T> {
  * Add to the plan's secret grants what `added` needs (each ARN and key once),
  * so the execution role reads exactly the secrets of every container.
  */
-export function mergeSecretGrants(plan: WebServicePlan, added: Pick<WebServicePlan, 'secretGrants' | 'secretKeyGrants'>): void {
+export function mergeSecretGrants(plan: ServiceTaskPlan, added: Pick<WebServicePlan, 'secretGrants' | 'secretKeyGrants'>): void {
   for (const grant of added.secretGrants) {
     const same = plan.secretGrants.find((g) => g.action === grant.action);
     if (same) same.resources.push(...grant.resources.filter((r) => !same.resources.includes(r)));

@@ -12,10 +12,11 @@ import {
   FargateServiceOptions,
   planWebService,
   SERVICE_OPTIONS_FIELDS,
+  ServiceTaskPlan,
   WebServiceEngineFacts,
   WebServicePlan,
 } from './fargate-web-service';
-import { S } from './prop-schema';
+import { S, StructSchema } from './prop-schema';
 import { PropsValidator, ValidationContext } from './validation';
 
 /** The container health check of a worker: a command ECS runs in the container. */
@@ -76,27 +77,37 @@ export interface FargateWorkerServiceOptions extends FargateServiceOptions {
   readonly alarms?: WorkerServiceAlarms;
 }
 
+const BEHIND_A_LOAD_BALANCER = 'is a FargateWebService prop (a worker has no load balancer); use FargateWebService for a service that takes requests';
+
+/** The web service's load-balancer props, explained when given to a worker. */
+const WEB_SERVICE_ONLY: Readonly<Record<string, string>> = Object.fromEntries(
+  ['loadBalancer', 'loadBalancerOptions', 'routing', 'containerPort', 'targetProtocol', 'healthCheckGracePeriodSeconds', 'deregistrationDelaySeconds']
+    .map((name) => [name, `${name} ${BEHIND_A_LOAD_BALANCER}`]),
+);
+
 /** @internal the run-time shape of FargateWorkerServiceOptions. */
-export const WORKER_SERVICE_OPTIONS_SCHEMA = S.struct<FargateWorkerServiceOptions>({
-  ...SERVICE_OPTIONS_FIELDS,
-  healthCheck: S.struct<WorkerServiceHealthCheck>({
-    command: S.strings,
-    intervalSeconds: S.integer,
-    timeoutSeconds: S.integer,
-    unhealthyThreshold: S.integer,
-  }, ['command']),
-  alarms: S.struct<WorkerServiceAlarms>({
-    cpuPercent: S.integer,
-    memoryPercent: S.integer,
-    errorLogCount: S.integer,
-    errorLogPattern: S.string,
-    evaluationPeriods: S.integer,
+export const WORKER_SERVICE_OPTIONS_SCHEMA: StructSchema = {
+  ...S.struct<FargateWorkerServiceOptions>({
+    ...SERVICE_OPTIONS_FIELDS,
+    healthCheck: S.struct<WorkerServiceHealthCheck>({
+      command: S.strings,
+      intervalSeconds: S.integer,
+      timeoutSeconds: S.integer,
+      unhealthyThreshold: S.integer,
+    }, ['command']),
+    alarms: S.struct<WorkerServiceAlarms>({
+      cpuPercent: S.integer,
+      memoryPercent: S.integer,
+      errorLogCount: S.integer,
+      errorLogPattern: S.string,
+      evaluationPeriods: S.integer,
+    }),
   }),
-});
+  elsewhere: WEB_SERVICE_ONLY,
+};
 
 /** @internal what both engines build for a FargateWorkerService: a web service's plan without what a load balancer needs. */
-export type WorkerServicePlan = Omit<WebServicePlan,
-'containerPort' | 'targetProtocol' | 'routing' | 'loadBalancerOptions' | 'deregistrationDelaySeconds' | 'healthCheck' | 'healthCheckGracePeriodSeconds'>;
+export type WorkerServicePlan = ServiceTaskPlan;
 
 /** The alarms a service without a load balancer can have (the others watch its target group). */
 const WORKER_ALARMS: ReadonlyArray<WebServicePlan['alarms'][number]['key']> = ['Cpu', 'Memory', 'ErrorLogs'];

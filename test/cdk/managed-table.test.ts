@@ -280,7 +280,7 @@ describe('ManagedTable (AWS CDK)', () => {
     const tf = tfPlatform();
     const tfService = new cdktf.FargateWebService(tf.stack, 'Web', { cluster: tf.cluster, image: NGINX });
     const cases: Array<[(s: any) => void, unknown, RegExp]> = [
-      [(s) => table.grantReadData(s), undefined, /ManagedTable\.grantReadData at 'Test\/Sessions' \(1 problem\):\n {2}- service: got undefined; expected an AWS CDK FargateWebService \(from ecs-platform-constructs\/cdk\) \(required\)/],
+      [(s) => table.grantReadData(s), undefined, /ManagedTable\.grantReadData at 'Test\/Sessions' \(1 problem\):\n {2}- service: got undefined; expected an AWS CDK FargateWebService or FargateWorkerService \(from ecs-platform-constructs\/cdk\) \(required\)/],
       [(s) => table.grantWriteData(s), table, /ManagedTable\.grantWriteData at 'Test\/Sessions'.*\n.*service: got a ManagedTable at 'Test\/Sessions'; expected an AWS CDK FargateWebService .*, not a ManagedTable/],
       [(s) => table.grantReadWriteData(s), tfService, /ManagedTable\.grantReadWriteData .*\n.*not the CDK for Terraform FargateWebService \(one app uses one engine\)/],
       [(s) => table.grantReadData(s), other.web, /of the same app; this one belongs to another app/],

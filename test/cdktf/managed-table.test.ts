@@ -225,7 +225,7 @@ describe('ManagedTable (CDK for Terraform)', () => {
     const cdkNetwork = new cdk.PlatformNetwork(cdkStack, 'Network');
     const cdkWeb = new cdk.FargateWebService(cdkStack, 'Web', { cluster: new cdk.PlatformCluster(cdkStack, 'Cluster', { network: cdkNetwork }), image: NGINX });
     const cases: Array<[(s: any) => void, unknown, RegExp]> = [
-      [(s) => table.grantReadData(s), undefined, /ManagedTable\.grantReadData at 'test\/Sessions' \(1 problem\):\n {2}- service: got undefined; expected a CDK for Terraform FargateWebService \(from ecs-platform-constructs\/cdktf\) \(required\)/],
+      [(s) => table.grantReadData(s), undefined, /ManagedTable\.grantReadData at 'test\/Sessions' \(1 problem\):\n {2}- service: got undefined; expected a CDK for Terraform FargateWebService or FargateWorkerService \(from ecs-platform-constructs\/cdktf\) \(required\)/],
       [(s) => table.grantWriteData(s), table, /ManagedTable\.grantWriteData at 'test\/Sessions'.*\n.*service: got a ManagedTable at 'test\/Sessions'; expected a CDK for Terraform FargateWebService .*, not a ManagedTable/],
       [(s) => table.grantReadWriteData(s), cdkWeb, /ManagedTable\.grantReadWriteData .*\n.*not the AWS CDK FargateWebService \(one app uses one engine\)/],
       [(s) => table.grantReadData(s), otherWeb, /of the same app; this one belongs to another app/],
