@@ -13,6 +13,7 @@ export type {
   WebServiceHealthCheck,
   WebServiceRouting,
 } from './fargate-web-service';
+export type { FargateWorkerServiceOptions, WorkerServiceAlarms, WorkerServiceHealthCheck } from './fargate-worker-service';
 export { DatabaseEngine } from './managed-database';
 export type { DatabaseConnectionOptions, ManagedDatabaseOptions } from './managed-database';
 export { AttributeType, BillingMode, ProjectionType, StreamViewType } from './managed-table';

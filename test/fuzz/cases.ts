@@ -17,7 +17,8 @@
  */
 
 export type Engine = 'cdk' | 'cdktf';
-export type Kind = 'network' | 'cluster' | 'loadBalancer' | 'service' | 'database' | 'table' | 'finops' | 'teleport' | 'repository' | 'deployRole' | 'agentSpace';
+export type Kind = 'network' | 'cluster' | 'loadBalancer' | 'service' | 'database' | 'table' | 'finops' | 'teleport' | 'repository' | 'deployRole' | 'agentSpace'
+  | 'worker';
 export type Props = Record<string, unknown>;
 
 /** A network, cluster and load balancer of some other place (app, region, engine). */
@@ -82,6 +83,8 @@ export interface Fixture extends Collaborators {
    * `props` over a service routed on `httpsLb` (a listener priority of its own).
    */
   newApp(id?: string, props?: Props): unknown;
+  /** A new FargateWorkerService for this case alone. */
+  newWorker(id?: string, props?: Props): unknown;
 }
 
 export type PropsOf = (fx: Fixture) => unknown;
@@ -211,8 +214,10 @@ const deployRole = (extra: Extra = {}): PropsOf => (fx) => merge({ repository: '
 /** DevOpsAgentSpace: a name and the platform's tag (CDKTF needs one; the fuzz stacks' providers have no default_tags). */
 const agentSpace = (extra: Extra = {}): PropsOf => (fx) => merge({ name: 'fuzz', monitor: { tags: { platform: 'fuzz' } } }, resolve(extra, fx));
 
+const worker = (extra: Extra = {}): PropsOf => (fx) => merge({ cluster: fx.cluster, image: IMAGE }, resolve(extra, fx));
+
 const BUILDERS: Record<Kind, (extra: Extra) => PropsOf> = {
-  network, cluster, loadBalancer, service, database, table: dynamoTable, finops, teleport, repository, deployRole, agentSpace,
+  network, cluster, loadBalancer, service, database, table: dynamoTable, finops, teleport, repository, deployRole, agentSpace, worker,
 };
 
 // --- The table ----------------------------------------------------------------------------------
@@ -1399,6 +1404,42 @@ bad('agentSpace', 'investigateAlarms of a service of another app', calling(agent
 bad('agentSpace', 'investigateAlarms of a service of the other engine', calling(agentSpace(), (fx) => [investigateAlarms(fx.alien.app)]), ['service'],
   ['one app uses one engine']);
 bad('agentSpace', 'investigateAlarms of a string', calling(agentSpace(), () => [investigateAlarms('api')]), ['service']);
+
+// FargateWorkerService: the web service's planner without a load balancer.
+ok('worker', 'an image only', worker());
+ok('worker', 'every prop a worker has', worker({
+  command: ['node', 'worker.js'],
+  cpu: 1024,
+  memoryMiB: 2048,
+  desiredCount: 3,
+  spot: false,
+  environment: { QUEUE: 'jobs' },
+  secrets: { TOKEN: { secretsManagerArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:token-AbCdEf' } },
+  healthCheck: { command: ['CMD-SHELL', 'test -f /tmp/alive'], intervalSeconds: 20, timeoutSeconds: 4, unhealthyThreshold: 4 },
+  alarms: { cpuPercent: 90, memoryPercent: 85, errorLogCount: 1, errorLogPattern: 'FATAL', evaluationPeriods: 3 },
+  autoScaling: undefined,
+  stopTimeoutSeconds: 120,
+  logRetentionDays: 90,
+  profile: 'PRODUCTION',
+}));
+ok('worker', 'autoscaling without a fixed count', worker({ desiredCount: undefined, autoScaling: { minCapacity: 1, maxCapacity: 10, cpuTargetPercent: 60 } }));
+bad('worker', 'no cluster', worker({ cluster: undefined }), ['cluster']);
+bad('worker', 'no image', worker({ image: undefined }), ['image']);
+bad('worker', 'web-only props: containerPort, routing, loadBalancer, healthCheckGracePeriodSeconds',
+  worker({ containerPort: 8080, routing: { priority: 5 }, loadBalancer: {}, healthCheckGracePeriodSeconds: 30 }),
+  ['containerPort', 'routing', 'loadBalancer', 'healthCheckGracePeriodSeconds'], ['is a FargateWebService prop']);
+bad('worker', 'healthCheck without a command, a path (a web health check)', worker({ healthCheck: { path: '/health' } }),
+  ['healthCheck.command', 'healthCheck.path']);
+bad('worker', 'cpu 300, memoryMiB 100, desiredCount -1', worker({ cpu: 300, memoryMiB: 100, desiredCount: -1 }), ['cpu', 'memoryMiB', 'desiredCount']);
+bad('worker', 'alarms.cpuPercent 0, alarms.evaluationPeriods 11, alarms.http5xxCount (a web alarm)',
+  worker({ alarms: { cpuPercent: 0, evaluationPeriods: 11, http5xxCount: 5 } }), ['alarms.cpuPercent', 'alarms.evaluationPeriods', 'alarms.http5xxCount']);
+bad('worker', 'healthCheck.intervalSeconds 1, timeoutSeconds 90', worker({ healthCheck: { command: ['CMD', 'true'], intervalSeconds: 1, timeoutSeconds: 90 } }),
+  ['healthCheck.intervalSeconds', 'healthCheck.timeoutSeconds']);
+bad('worker', 'a cluster of another app', worker((fx) => ({ cluster: fx.foreign.cluster })), ['cluster'], ['another app']);
+bad('worker', 'a cluster of the other engine', worker((fx) => ({ cluster: fx.alien.cluster })), ['cluster'], ['one app uses one engine']);
+bad('worker', 'typo comand (did you mean command?)', worker({ comand: ['node'] }), ['comand'], ['did you mean command?']);
+bad('worker', 'props null', () => null as unknown as Props, ['props']);
+ok('agentSpace', 'investigateAlarms of a worker', calling(agentSpace(), (fx) => [investigateAlarms(fx.newWorker())]));
 
 export const CASES: readonly FuzzCase[] = table.map(({ title, ...c }, i) => ({
   ...c,

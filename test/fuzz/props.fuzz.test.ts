@@ -55,6 +55,7 @@ const CLASS_NAME: Record<Kind, string> = {
   repository: 'ContainerRepository',
   deployRole: 'GitHubDeployRole',
   agentSpace: 'DevOpsAgentSpace',
+  worker: 'FargateWorkerService',
 };
 
 // --- The engines --------------------------------------------------------------------------------
@@ -97,6 +98,7 @@ const CDK: Kit = {
       case 'repository': return new cdk.ContainerRepository(scope, id, props as cdk.ContainerRepositoryProps);
       case 'deployRole': return new cdk.GitHubDeployRole(scope, id, props as cdk.GitHubDeployRoleProps);
       case 'agentSpace': return new cdk.DevOpsAgentSpace(scope, id, props as cdk.DevOpsAgentSpaceProps);
+      case 'worker': return new cdk.FargateWorkerService(scope, id, props as cdk.FargateWorkerServiceProps);
     }
   },
   token: (value) => Lazy.string({ produce: () => value }),
@@ -134,6 +136,7 @@ const CDKTF: Kit = {
       case 'repository': return new cdktf.ContainerRepository(scope, id, props as cdktf.ContainerRepositoryProps);
       case 'deployRole': return new cdktf.GitHubDeployRole(scope, id, props as cdktf.GitHubDeployRoleProps);
       case 'agentSpace': return new cdktf.DevOpsAgentSpace(scope, id, props as cdktf.DevOpsAgentSpaceProps);
+      case 'worker': return new cdktf.FargateWorkerService(scope, id, props as cdktf.FargateWorkerServiceProps);
     }
   },
   token: (value) => TfLazy.stringValue({ produce: () => value }),
@@ -285,6 +288,10 @@ class World implements Fixture {
     return this.kit.build('service', this.caseScope ?? this.stack, id, {
       cluster: this.cluster, image: IMAGE, loadBalancer: this.httpsLb, routing: { pathPatterns: [`/app${priority}/*`], priority }, ...props,
     });
+  }
+
+  public newWorker(id = `Worker${++this.fresh}`, props: Props = {}): unknown {
+    return this.kit.build('worker', this.caseScope ?? this.stack, id, { cluster: this.cluster, image: IMAGE, ...props });
   }
 
   private once<T>(key: string, make: () => T): T {

@@ -300,10 +300,12 @@ function normalise(g: Graph, engine: 'cfn' | 'tf'): NormalisedPlatform {
     const key = g.pathOf(id).replace(/Service$/, '');
     const td = g.get(g.ref(pick(svc, 'TaskDefinition', 'task_definition'))!);
     const [container] = cfn ? lowerFirst(td.ContainerDefinitions) : JSON.parse(td.container_definitions);
-    const lbConf = lowerFirst(asList(pick(svc, 'LoadBalancers', 'load_balancer'))[0]);
-    const tgId = g.ref(lbConf.targetGroupArn ?? lbConf.target_group_arn)!;
-    const tg = g.get(tgId);
-    const hc = cfn
+    // A worker (FargateWorkerService) has no load balancer, so no target group, routing or listener.
+    const lbList = asList(pick(svc, 'LoadBalancers', 'load_balancer'));
+    const lbConf = lbList.length > 0 ? lowerFirst(lbList[0]) : undefined;
+    const tgId = lbConf ? g.ref(lbConf.targetGroupArn ?? lbConf.target_group_arn)! : undefined;
+    const tg = tgId ? g.get(tgId) : undefined;
+    const hc = !tg ? undefined : cfn
       ? {
         path: tg.HealthCheckPath,
         interval: tg.HealthCheckIntervalSeconds,
@@ -322,8 +324,8 @@ function normalise(g: Graph, engine: 'cfn' | 'tf'): NormalisedPlatform {
         matcher: tg.health_check.matcher,
         port: tg.health_check.port,
       };
-    const dereg = cfn ? (tg.TargetGroupAttributes ?? []).find((a: Json) => a.Key === 'deregistration_delay.timeout_seconds')?.Value : tg.deregistration_delay;
-    const rules = g.all('rule').filter(([, r]) => asList(pick(r, 'Actions', 'action')).some((a: Json) => g.ref(a.TargetGroupArn ?? a.target_group_arn) === tgId));
+    const dereg = !tg ? undefined : cfn ? (tg.TargetGroupAttributes ?? []).find((a: Json) => a.Key === 'deregistration_delay.timeout_seconds')?.Value : tg.deregistration_delay;
+    const rules = !tgId ? [] : g.all('rule').filter(([, r]) => asList(pick(r, 'Actions', 'action')).some((a: Json) => g.ref(a.TargetGroupArn ?? a.target_group_arn) === tgId));
     const routing = rules.map(([, r]) => {
       const conds = lowerFirst(asList(pick(r, 'Conditions', 'condition')));
       const values = (field: string, tfKey: string, cfnCfg: string) => conds.flatMap((c: Json) =>
@@ -377,7 +379,7 @@ function normalise(g: Graph, engine: 'cfn' | 'tf'): NormalisedPlatform {
     }))[0];
     const logGroup = g.get(g.ref(container.logConfiguration.options['awslogs-group'])!);
     const serviceClosure = g.closure(id);
-    const listenerOrRule = [...rules.map(([rid]) => rid), ...g.all('listener').filter(([, l]) =>
+    const listenerOrRule = !tgId ? [] : [...rules.map(([rid]) => rid), ...g.all('listener').filter(([, l]) =>
       asList(pick(l, 'DefaultActions', 'default_action')).some((a: Json) => g.ref(a.TargetGroupArn ?? a.target_group_arn) === tgId)).map(([lid]) => lid)];
     const rolePolicies = [pick(td, 'ExecutionRoleArn', 'execution_role_arn'), pick(td, 'TaskRoleArn', 'task_role_arn')]
       .flatMap((arn) => policiesOf(g, g.ref(arn)!, cfn).map(([pid]) => pid));
@@ -405,7 +407,7 @@ function normalise(g: Graph, engine: 'cfn' | 'tf'): NormalisedPlatform {
       desiredCount: scaled && (cfn ? svc.DesiredCount === undefined : asList(svc.lifecycle?.ignore_changes).includes('desired_count'))
         ? 'scaler' : pick(svc, 'DesiredCount', 'desired_count'),
       waitsFor: {
-        listenerOrRule: listenerOrRule.length > 0 && listenerOrRule.every((x) => serviceClosure.has(x)),
+        listenerOrRule: !tgId ? 'no load balancer' : listenerOrRule.length > 0 && listenerOrRule.every((x) => serviceClosure.has(x)),
         rolePolicies: rolePolicies.length > 0 && rolePolicies.every((x) => serviceClosure.has(x)),
       },
       capacityProviderStrategy: sorted(lowerFirst(pick(svc, 'CapacityProviderStrategy', 'capacity_provider_strategy'))
@@ -415,14 +417,15 @@ function normalise(g: Graph, engine: 'cfn' | 'tf'): NormalisedPlatform {
         maximumPercent: deploy.MaximumPercent,
         circuitBreaker: deploy.DeploymentCircuitBreaker,
         alarms: asList(deploy.Alarms?.AlarmNames).map((n) => alarmKey(alarmIdOf(n))).sort(),
-        alarmsEnabled: deploy.Alarms?.Enable,
-        alarmsRollback: deploy.Alarms?.Rollback,
+        // No deployment alarms: aws-cdk-lib writes them disabled, Terraform leaves the block out (the same behaviour).
+        alarmsEnabled: asList(deploy.Alarms?.AlarmNames).length > 0 ? deploy.Alarms?.Enable : undefined,
+        alarmsRollback: asList(deploy.Alarms?.AlarmNames).length > 0 ? deploy.Alarms?.Rollback : undefined,
       },
       execEnabled: pick(svc, 'EnableExecuteCommand', 'enable_execute_command'),
       publicIp: cfn ? net.AssignPublicIp === 'ENABLED' : net.assign_public_ip === true,
       subnets: asList(pick(net, 'Subnets', 'subnets')).length,
       gracePeriod: pick(svc, 'HealthCheckGracePeriodSeconds', 'health_check_grace_period_seconds'),
-      targetGroup: {
+      targetGroup: !tg || !tgId ? undefined : {
         port: pick(tg, 'Port', 'port'),
         protocol: pick(tg, 'Protocol', 'protocol'),
         targetType: pick(tg, 'TargetType', 'target_type'),

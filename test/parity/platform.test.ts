@@ -16,7 +16,7 @@ describe.each([EnvironmentProfile.DEVELOPMENT, EnvironmentProfile.PRODUCTION])(
       expect(tf.loadBalancers).toEqual(cfn.loadBalancers);
     });
 
-    test.each(['Frontend', 'Api', 'FinOps'])('service %s: sizes, health checks, routing, ingress, alarms, scaling, ordering, IAM documents, retention', (name) => {
+    test.each(['Frontend', 'Api', 'FinOps', 'Worker'])('service %s: sizes, health checks, routing, ingress, alarms, scaling, ordering, IAM documents, retention', (name) => {
       expect(tf.services[name]).toEqual(cfn.services[name]);
     });
   },
@@ -109,5 +109,35 @@ describe('the normalised form describes the behaviour (guards against both engin
     });
     expect(n.loadBalancers.Ingress.ingress).toEqual(['443 from 0.0.0.0/0', '80 from 0.0.0.0/0']);
     expect(n.loadBalancers.Ingress.listeners.map((l: any) => l.default)).toEqual(expect.arrayContaining(['fixed 404', 'redirect HTTPS:443 HTTP_301']));
+  });
+
+  test('Worker: the same task, roles and scaling without a load balancer; no inbound; CPU, memory and error-log alarms; a container health check', () => {
+    const worker = n.services.Worker;
+    expect(worker).toMatchObject({
+      cpu: 512,
+      memoryMiB: 1024,
+      desiredCount: 'scaler',
+      waitsFor: { listenerOrRule: 'no load balancer', rolePolicies: true },
+      execEnabled: true,
+      publicIp: false,
+      subnets: 2,
+      ingress: [],
+      loadBalancerEgress: [],
+      autoScaling: { min: 1, max: 4, policies: ['ECSServiceAverageCPUUtilization 70'] },
+      deployment: { minimumHealthyPercent: 100, maximumPercent: 200, alarms: [], circuitBreaker: { Enable: true, Rollback: true } },
+      container: {
+        name: 'web',
+        ports: undefined,
+        environment: [{ name: 'QUEUE', value: 'jobs' }],
+        healthCheck: { command: ['CMD-SHELL', 'test -d /proc/1 || exit 1'], interval: 20, timeout: 4, retries: 4, startPeriod: 60 },
+      },
+      log: { retentionDays: 30, encrypted: true },
+    });
+    expect(worker.targetGroup).toBeUndefined();
+    expect(worker.gracePeriod).toBeUndefined();
+    expect(Object.keys(worker.alarms).sort()).toEqual(['Cpu', 'ErrorLogs', 'Memory']);
+    expect(worker.alarms.Memory).toMatchObject({ threshold: 90, dimensions: ['ClusterName', 'ServiceName'], actions: 1, okActions: 1 });
+    expect(worker.alarms.ErrorLogs).toMatchObject({ threshold: 3, metric: 'ErrorLogLines-<path>', dimensions: [] });
+    expect(worker.executionRole['secretsmanager:GetSecretValue']).toEqual([SECRET]);
   });
 });

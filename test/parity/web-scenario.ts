@@ -1,7 +1,8 @@
 /**
  * One platform built the same way in both engines, for the parity tests of
  * PlatformCluster, PlatformLoadBalancer and FargateWebService: a shared HTTPS
- * load balancer with two path-routed services, and a service with its own.
+ * load balancer with two path-routed services, a service with its own, and a
+ * worker (FargateWorkerService) without one.
  */
 import { cdkStack, cdkTemplate } from '../helpers/cdk';
 import { HTTPD, NGINX, NODE, nodeHttpServer } from '../helpers/images';
@@ -52,6 +53,19 @@ export const SERVICES = {
   },
 } as const;
 
+/** A worker beside the web services (FargateWorkerService: no load balancer), using the same kinds of options. */
+export const WORKER = {
+  image: NODE,
+  command: ['node', '-e', 'setInterval(() => console.log("tick"), 60000)'],
+  cpu: 512,
+  memoryMiB: 1024,
+  healthCheck: { command: ['CMD-SHELL', 'test -d /proc/1 || exit 1'], intervalSeconds: 20, timeoutSeconds: 4, unhealthyThreshold: 4 },
+  autoScaling: { minCapacity: 1, maxCapacity: 4, cpuTargetPercent: 70 },
+  alarms: { memoryPercent: 90, errorLogCount: 3 },
+  environment: { QUEUE: 'jobs' },
+  secrets: { TOKEN: { secretsManagerArn: SECRET } },
+};
+
 export function buildCdk(profile: EnvironmentProfile): Record<string, any> {
   const { stack } = cdkStack('Parity');
   const network = new cdk.PlatformNetwork(stack, 'Network', { profile, availabilityZones: ['eu-west-1a', 'eu-west-1b'] });
@@ -60,6 +74,7 @@ export function buildCdk(profile: EnvironmentProfile): Record<string, any> {
   for (const [id, s] of Object.entries(SERVICES)) {
     new cdk.FargateWebService(stack, id, { cluster, ...(s.shared ? { loadBalancer: ingress } : {}), ...(s.options as any) });
   }
+  new cdk.FargateWorkerService(stack, 'Worker', { cluster, ...WORKER });
   return cdkTemplate(stack).toJSON();
 }
 
@@ -71,5 +86,6 @@ export function buildTf(profile: EnvironmentProfile): TfJson {
   for (const [id, s] of Object.entries(SERVICES)) {
     new cdktf.FargateWebService(stack, id, { cluster, ...(s.shared ? { loadBalancer: ingress } : {}), ...(s.options as any) });
   }
+  new cdktf.FargateWorkerService(stack, 'Worker', { cluster, ...WORKER });
   return tfSynthFull(stack);
 }

@@ -210,6 +210,34 @@ export function devOpsAgent(profile: EnvironmentProfile): Pick<GoldenScenario, '
   };
 }
 
+/** A worker using a database and a table through grants, with a health check, scaling and a secret. */
+export function workerService(profile: EnvironmentProfile): Pick<GoldenScenario, 'cdk' | 'cdktf'> {
+  const worker = {
+    image: NODE,
+    command: ['node', '-e', 'setInterval(() => console.log("tick"), 60000)'],
+    healthCheck: { command: ['CMD-SHELL', 'test -d /proc/1'] },
+    autoScaling: { minCapacity: 1, maxCapacity: 4 },
+    secrets: { TOKEN: { secretsManagerArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:queue-token-AbCdEf' } },
+  };
+  const jobs = { partitionKey: { name: 'id', type: AttributeType.STRING } };
+  return {
+    cdk: (s) => {
+      const network = new cdk.PlatformNetwork(s, 'Network', { profile });
+      const cluster = new cdk.PlatformCluster(s, 'Cluster', { network });
+      const service = new cdk.FargateWorkerService(s, 'Worker', { cluster, ...worker });
+      new cdk.ManagedDatabase(s, 'Db', { network }).grantConnect(service);
+      new cdk.ManagedTable(s, 'Jobs', jobs).grantReadWriteData(service);
+    },
+    cdktf: (s) => {
+      const network = new cdktf.PlatformNetwork(s, 'Network', { profile });
+      const cluster = new cdktf.PlatformCluster(s, 'Cluster', { network });
+      const service = new cdktf.FargateWorkerService(s, 'Worker', { cluster, ...worker });
+      new cdktf.ManagedDatabase(s, 'Db', { network }).grantConnect(service);
+      new cdktf.ManagedTable(s, 'Jobs', jobs).grantReadWriteData(service);
+    },
+  };
+}
+
 export const SCENARIOS: GoldenScenario[] = [
   {
     name: 'platform-network/development',
@@ -234,4 +262,6 @@ export const SCENARIOS: GoldenScenario[] = [
   { name: 'github-deploy-role/delivery-path', ...deliveryPath() },
   { name: 'devops-agent-space/development', ...devOpsAgent(EnvironmentProfile.DEVELOPMENT) },
   { name: 'devops-agent-space/production', ...devOpsAgent(EnvironmentProfile.PRODUCTION) },
+  { name: 'fargate-worker-service/development', ...workerService(EnvironmentProfile.DEVELOPMENT) },
+  { name: 'fargate-worker-service/production', ...workerService(EnvironmentProfile.PRODUCTION) },
 ];
