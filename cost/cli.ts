@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { EXAMPLES_DIR, estimateAll, exampleNames } from './examples';
-import { markdownSummary, report, withCostBlock } from './report';
+import { exampleCostBlock, markdownSummary, report, withCostBlock } from './report';
 
 const args = process.argv.slice(2);
 const writeReadme = args.includes('--write-readme');
@@ -25,5 +25,9 @@ if (writeReadme) {
   }
   const file = join(EXAMPLES_DIR, 'README.md');
   writeFileSync(file, withCostBlock(readFileSync(file, 'utf8'), markdownSummary(estimates)));
-  console.log(`\nThe cost table of ${file} is up to date.`);
+  for (const name of exampleNames()) {
+    const own = join(EXAMPLES_DIR, name, 'README.md');
+    writeFileSync(own, withCostBlock(readFileSync(own, 'utf8'), exampleCostBlock(estimates.filter((e) => e.example === name))));
+  }
+  console.log(`\nThe cost tables of ${file} and of every example's README are up to date.`);
 }

@@ -86,6 +86,31 @@ export function markdownSummary(estimates: readonly Estimate[]): string {
   ].join('\n');
 }
 
+/**
+ * One example's cost block for its own README: the monthly cost of each of its platform constructs per
+ * profile (CDK output; the engines agree to the cent, test/cost checks it), the total, and the seeds' layout.
+ */
+export function exampleCostBlock(estimates: readonly Estimate[]): string {
+  const profiles = estimates.map((e) => e.profile);
+  // aws-cdk-lib's own custom-resource providers (Custom::...) are no platform construct, and cost nothing.
+  const constructs = [...new Set(estimates.flatMap((e) => e.lines.cdk.map((l) => l.construct)))].filter((c) => !c.includes('/Custom::'));
+  const monthly = (e: Estimate, construct: string) => e.lines.cdk.filter((l) => l.construct === construct).reduce((sum, l) => sum + l.monthly, 0);
+  const dev = estimates.find((e) => e.seeds);
+  return [
+    README_COST_START,
+    `Estimated monthly cost in ${PRICES.region} (price table of ${PRICES.date}, \`cost/prices-us-east-1.json\`), per construct; both engines give`
+      + ' the same total. `npm run cost` prints every line item and assumption.',
+    '',
+    `| construct | ${profiles.join(' | ')} |`,
+    `|---|${profiles.map(() => '---:').join('|')}|`,
+    ...constructs.map((c) => `| ${c} | ${estimates.map((e) => usd(monthly(e, c))).join(' | ')} |`),
+    `| **total** | ${estimates.map((e) => `**${usd(e.totals.cdk)}**`).join(' | ')} |`,
+    ...(dev?.seeds ? ['', `In the seeds' layout (2 NAT gateways, on-demand Fargate, no S3 endpoint) ${dev.profile} would cost ${usd(dev.seeds.total)}: `
+      + `the profile saves ${usd(dev.seeds.saving)} a month.`] : []),
+    README_COST_END,
+  ].join('\n');
+}
+
 /** `readme` with its cost block replaced by `block` (appended when it has none). */
 export function withCostBlock(readme: string, block: string): string {
   const start = readme.indexOf(README_COST_START);

@@ -7,7 +7,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { differences, Estimate, estimateAll, EXAMPLES_DIR, exampleNames } from '../../cost/examples';
-import { currentCostBlock, markdownSummary, report } from '../../cost/report';
+import { currentCostBlock, exampleCostBlock, markdownSummary, report } from '../../cost/report';
 
 let estimates: Estimate[];
 beforeAll(() => {
@@ -54,4 +54,21 @@ test('the report states the date and assumptions, and has a summary row per esti
 
 test('examples/README.md holds the current cost table (else run npm run cost -- --write-readme)', () => {
   expect(currentCostBlock(readFileSync(join(EXAMPLES_DIR, 'README.md'), 'utf8'))).toBe(markdownSummary(estimates));
+});
+
+test('every example\'s README holds its current cost per construct (else run npm run cost -- --write-readme)', () => {
+  for (const name of exampleNames()) {
+    const block = currentCostBlock(readFileSync(join(EXAMPLES_DIR, name, 'README.md'), 'utf8'));
+    expect([name, block]).toEqual([name, exampleCostBlock(estimates.filter((e) => e.example === name))]);
+  }
+});
+
+test('an example\'s cost block adds up: its constructs\' costs make each profile\'s total', () => {
+  const zeroTrust = estimates.filter((e) => e.example === 'zero-trust');
+  const block = exampleCostBlock(zeroTrust);
+  const rows = block.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| construct') && !l.startsWith('| **total'));
+  zeroTrust.forEach((e, column) => {
+    const sum = rows.reduce((total, row) => total + Number(row.split('|')[column + 2].trim().slice(1)), 0);
+    expect(sum).toBeCloseTo(e.totals.cdk, 1);
+  });
 });

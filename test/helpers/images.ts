@@ -97,6 +97,9 @@ export function unhealthyServices(output: Json, engine: 'cdk' | 'cdktf'): Unheal
     const image = engine === 'cdk' ? container?.Image : container?.image;
     const command = engine === 'cdk' ? container?.Command : container?.command;
     const port = engine === 'cdk' ? first(container?.PortMappings)?.ContainerPort : first(container?.portMappings)?.containerPort;
+    const behindLoadBalancer = (engine === 'cdk' ? first(service.LoadBalancers) : first(service.load_balancer)) !== undefined;
+    // A worker (no port, no load balancer) serves nothing: its container health check is what ECS judges.
+    if (port === undefined && !behindLoadBalancer) continue;
     const served = servedBy(image, command);
     if ('problem' in served) {
       found.push({ service: id, problem: served.problem });
