@@ -3,8 +3,12 @@
 //   examples/<name>/cdk    (has cdk.json)    -> `cdk synth --quiet --no-notices`
 //   examples/<name>/cdktf  (has cdktf.json)  -> `cdktf synth`
 // one after the other, each into a clean output directory, then count the
-// resources of every synthesised stack and print a summary table. Exits 1 (and
-// prints the CLI's output) when a synth fails or a stack has no resources.
+// resources of every synthesised stack, run the quality gates of `npm test` on
+// every stack (scripts/lib/example-gates.ts: cdk-nag, Control Tower and
+// CloudFormation validation for CDK; the Guard rules and `terraform validate`
+// on the CLI's cdk.tf.json for CDKTF) and print a summary table. Exits 1 (and
+// prints the CLI's output) when a synth fails, a stack has no resources, or a
+// gate finds something.
 //
 // The examples import the library by its package name; inside this repository
 // Node resolves that to lib/ (package self-reference through "exports"), so
@@ -17,7 +21,7 @@
 const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
-const { checkLib, cdkStacks, cdktfStacks, printTable } = require('./lib/synth-output');
+const { checkLib, cdkStacks, cdktfStacks, exampleGates, printTable } = require('./lib/synth-output');
 
 const ROOT = path.resolve(__dirname, '..');
 const EXAMPLES = path.join(ROOT, 'examples');
@@ -61,40 +65,78 @@ function main(argv) {
     fail(`no example apps found under ${rel(EXAMPLES)}${only.length ? ` matching ${only.join(', ')}` : ''}`);
   }
 
-  const rows = [];
   const problems = [];
   const started = Date.now();
+  const synthesised = [];
   for (const target of targets) {
     const label = `${target.example}/${target.engine}`;
     process.stdout.write(`synth ${label} ... `);
     const result = synth(target);
     const seconds = result.seconds.toFixed(1);
+    synthesised.push({ target, result, seconds });
     if (!result.ok) {
       console.log(`FAILED (${seconds} s)`);
       problems.push(`${label}: ${result.error}`);
       printOutput(label, result);
-      rows.push([target.example, target.engine, '-', 'FAILED', seconds, '-']);
       continue;
     }
     const empty = result.stacks.filter((s) => s.resources === 0);
     console.log(empty.length ? `NO RESOURCES (${seconds} s)` : `ok (${seconds} s)`);
     for (const s of empty) problems.push(`${label}: stack ${s.name} has no resources`);
     if (empty.length) printOutput(label, result);
+  }
+
+  const gates = runGates(synthesised.filter((s) => s.result.ok));
+  const rows = [];
+  for (const { target, result, seconds } of synthesised) {
+    if (!result.ok) {
+      rows.push([target.example, target.engine, '-', 'FAILED', seconds, '-', '-', '-']);
+      continue;
+    }
     result.stacks.forEach((s, i) => {
-      rows.push([target.example, target.engine, s.name, String(s.resources), i === 0 ? seconds : '',
+      const g = gates[`${target.example}/${target.engine}/${s.name}`] || { nag: '?', validate: 'not run' };
+      if (g.nag !== 0 && g.nag !== '?') problems.push(`${target.example}/${target.engine}: stack ${s.name} has ${g.nag} gate finding(s) (npm test names them)`);
+      if (/error/.test(g.validate)) problems.push(`${target.example}/${target.engine}: stack ${s.name} fails validation: ${g.validate}`);
+      rows.push([target.example, target.engine, s.name, String(s.resources), i === 0 ? seconds : '', String(g.nag), g.validate,
         s.monthlyUsd === undefined ? '?' : `$${s.monthlyUsd.toFixed(2)}`]);
     });
   }
 
   console.log('');
-  printTable(['example', 'engine', 'stack', 'resources', 'seconds', 'monthly USD'], rows, [false, false, false, true, true, true]);
-  console.log('\nmonthly USD: an estimate from cost/prices-us-east-1.json (us-east-1, dated; assumptions and line items: npm run cost)');
+  printTable(['example', 'engine', 'stack', 'resources', 'seconds', 'nag', 'validate', 'monthly USD'], rows,
+    [false, false, false, true, true, true, false, true]);
+  console.log('\nnag: unacknowledged findings (CDK: cdk-nag AwsSolutions + Control Tower rules; CDKTF: the project\'s Guard rules)');
+  console.log('validate: CDK, aws-cdk-lib\'s CloudFormation template validation; CDKTF, `terraform validate` of the CLI\'s output');
+  console.log('monthly USD: an estimate from cost/prices-us-east-1.json (us-east-1, dated; assumptions and line items: npm run cost)');
   console.log(`\n${targets.length} app(s) synthesised in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
   if (problems.length) {
     console.error(`\n${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     process.exit(1);
   }
+}
+
+/**
+ * The gates of every synthesised app, by `<example>/<engine>/<stack>`: CDK per example (in-process,
+ * the same buildApp), CDKTF on the CLI's cdk.tf.json files with one `terraform validate` for all.
+ */
+function runGates(synthesised) {
+  if (synthesised.length === 0) return {};
+  process.stdout.write('gates ... ');
+  const started = Date.now();
+  const gates = exampleGates();
+  const out = {};
+  const tfStacks = {};
+  for (const { target, result } of synthesised) {
+    if (target.engine === 'cdk') {
+      for (const [stack, g] of Object.entries(gates.cdkExampleGates(EXAMPLES, target.example))) out[`${target.example}/cdk/${stack}`] = g;
+    } else {
+      for (const s of result.stacks) tfStacks[`${target.example}/cdktf/${s.name}`] = s.json;
+    }
+  }
+  if (Object.keys(tfStacks).length) Object.assign(out, gates.cdktfStackGates(tfStacks));
+  console.log(`done (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  return out;
 }
 
 function parseArgs(argv) {

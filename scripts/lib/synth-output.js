@@ -57,12 +57,21 @@ function cdkStacks(outdir, prefix = '') {
   return stacks;
 }
 
-/** The cost estimator (cost/, TypeScript), loaded once through ts-node. */
+/** Require a TypeScript module of this repository (cost/, scripts/lib/*.ts), through ts-node registered once. */
+let tsNodeRegistered = false;
+function requireTs(file) {
+  if (!tsNodeRegistered) {
+    require('ts-node').register({ transpileOnly: true, project: path.join(ROOT, 'cost', 'tsconfig.json') });
+    tsNodeRegistered = true;
+  }
+  return require(file);
+}
+
+/** The cost estimator (cost/, TypeScript). */
 let costModule;
 function cost() {
   if (!costModule) {
-    require('ts-node').register({ transpileOnly: true, project: path.join(ROOT, 'cost', 'tsconfig.json') });
-    costModule = { ...require(path.join(ROOT, 'cost', 'readers.ts')), ...require(path.join(ROOT, 'cost', 'model.ts')) };
+    costModule = { ...requireTs(path.join(ROOT, 'cost', 'readers.ts')), ...requireTs(path.join(ROOT, 'cost', 'model.ts')) };
   }
   return costModule;
 }
@@ -77,14 +86,19 @@ function monthlyCost(read) {
   }
 }
 
-/** Terraform stacks of a cdktf output directory; resources only (no data sources). */
+/** Terraform stacks of a cdktf output directory; resources only (no data sources). `json` is the stack's cdk.tf.json. */
 function cdktfStacks(outdir) {
   const manifest = readJson(path.join(outdir, 'manifest.json'));
   return Object.values(manifest.stacks || {}).map((stack) => {
     const tf = readJson(path.join(outdir, stack.synthesizedStackPath));
     const resources = Object.values(tf.resource || {}).reduce((n, byName) => n + Object.keys(byName).length, 0);
-    return { name: stack.name, resources, monthlyUsd: monthlyCost(() => cost().readTerraform(stack.name, tf)) };
+    return { name: stack.name, resources, json: tf, monthlyUsd: monthlyCost(() => cost().readTerraform(stack.name, tf)) };
   });
+}
+
+/** The quality gates of npm test, per stack (scripts/lib/example-gates.ts). */
+function exampleGates() {
+  return requireTs(path.join(__dirname, 'example-gates.ts'));
 }
 
 /** A plain-text table; `numeric[i]` right-aligns column i. */
@@ -99,4 +113,4 @@ function printTable(header, rows, numeric) {
   for (const row of rows) console.log(line(row));
 }
 
-module.exports = { ROOT, readJson, listFiles, checkLib, cdkStacks, cdktfStacks, printTable };
+module.exports = { ROOT, readJson, listFiles, checkLib, cdkStacks, cdktfStacks, exampleGates, printTable };
