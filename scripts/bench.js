@@ -3,6 +3,10 @@
 // web-platform example into CloudFormation (AWS CDK) and Terraform JSON (CDKTF),
 // next to the same three services written with aws-cdk-lib's
 // ecs_patterns.ApplicationLoadBalancedFargateService alone (bench/alb-fargate-cdk)?
+// And the full platform (examples/platform, six stacks) in each engine, next to
+// the same platform written with aws-cdk-lib alone for the parts it covers
+// (bench/platform-cdk), with the load, build and synth phases of each child
+// (bench/synth-timed.ts) and the time per resource.
 //
 // Each run of each app is a fresh child process, the way `cdk synth` /
 // `cdktf synth` run an app (they start `npx ts-node --transpile-only <app>` in
@@ -81,13 +85,28 @@ const APPS = [
   },
 ];
 
+/**
+ * The full platform (examples/platform, six stacks) in each engine, against the same platform written
+ * with aws-cdk-lib alone for the parts it covers (bench/platform-cdk). Run through bench/synth-timed.ts,
+ * which reports the load, build and synth phases of the child.
+ */
+const TIMED_DRIVER = path.join(ROOT, 'bench', 'synth-timed.ts');
+const PLATFORM_APPS = [
+  { app: 'platform', engine: 'cdk', file: path.join(ROOT, 'examples', 'platform', 'cdk', 'app.ts'), outdirEnv: 'CDK_OUTDIR', stacks: cdkStacks, needsLib: true, timed: true },
+  { app: 'platform', engine: 'cdktf', file: path.join(ROOT, 'examples', 'platform', 'cdktf', 'main.ts'), outdirEnv: 'CDKTF_OUTDIR', stacks: cdktfStacks, needsLib: true, timed: true },
+  { app: 'platform-cdk', engine: 'cdk', file: path.join(ROOT, 'bench', 'platform-cdk', 'app.ts'), outdirEnv: 'CDK_OUTDIR', stacks: cdkStacks, baseline: true, timed: true },
+];
+/** The issue's targets: CDK within 10 % of aws-cdk-lib alone per resource; the CDKTF platform under 1 s. */
+const CDK_PER_RESOURCE_TARGET = 1.10;
+const CDKTF_PLATFORM_TARGET_S = 1;
+
 function main(argv) {
   const options = parseArgs(argv);
   if (options.only === 'handlers') {
     handlerBench(options.loadRuns);
     return;
   }
-  const libProblem = APPS.some((a) => a.needsLib) ? checkLib() : undefined;
+  const libProblem = [...APPS, ...PLATFORM_APPS].some((a) => a.needsLib) ? checkLib() : undefined;
   if (libProblem) fail(libProblem);
   const tsNode = resolveTsNode();
   const rssSource = options.rss || (fs.existsSync(TIME_BIN) && timeSupportsVerbose() ? 'time' : 'node');
@@ -99,31 +118,8 @@ function main(argv) {
     : 'process.resourceUsage().maxRSS at exit (bench/report-rss.js preloaded)'}`);
   console.log(`  machine:  node ${process.version}, ${os.cpus().length} CPU(s), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.platform()} ${os.release()}\n`);
 
-  const results = APPS.map(() => ({ wall: [], rss: [], resources: undefined }));
   const failures = [];
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'epc-bench-'));
-  try {
-    for (let run = 1; run <= options.runs; run++) {
-      APPS.forEach((app, i) => {
-        const label = `${app.app}/${app.engine}`;
-        process.stdout.write(`run ${run}/${options.runs} ${label} ... `);
-        const r = synthOnce(app, tsNode, rssSource, path.join(scratch, `${app.app}-${app.engine}-${run}`));
-        if (!r.ok) {
-          console.log(`FAILED (${r.seconds.toFixed(2)} s)`);
-          failures.push(`${label} run ${run}: ${r.error}`);
-          const text = (r.output || '').trim();
-          console.error(`----- ${label}: output -----\n${text || '(none)'}\n----- end of ${label} -----`);
-          return;
-        }
-        results[i].wall.push(r.seconds);
-        if (r.rssKiB !== undefined) results[i].rss.push(r.rssKiB / 1024);
-        results[i].resources = r.resources;
-        console.log(`${r.seconds.toFixed(2)} s, ${r.rssKiB !== undefined ? `${(r.rssKiB / 1024).toFixed(0)} MiB` : 'peak RSS unknown'}, ${r.resources} resources`);
-      });
-    }
-  } finally {
-    fs.rmSync(scratch, { recursive: true, force: true });
-  }
+  const results = measure(APPS, options.runs, tsNode, rssSource, failures);
 
   const baselineIndex = APPS.findIndex((a) => a.baseline);
   const base = results[baselineIndex];
@@ -155,12 +151,96 @@ function main(argv) {
   console.log('\nMB = MiB (2^20 bytes). "x baseline" = median / the aws-cdk-lib-only app\'s median. resources: in the synthesised output (CloudFormation without AWS::CDK::Metadata; Terraform resources, no data sources).');
 
   console.log('');
+  platformBench(measure(PLATFORM_APPS, options.runs, tsNode, rssSource, failures));
+
+  console.log('');
   handlerBench(options.loadRuns);
 
   if (failures.length) {
     console.error(`\n${failures.length} synth(s) failed:\n${failures.map((f) => `  - ${f}`).join('\n')}`);
     process.exit(1);
   }
+}
+
+/** `runs` synths of every app, interleaved (run 1 of each, then run 2, ...); failures are appended to `failures`. */
+function measure(apps, runs, tsNode, rssSource, failures) {
+  const results = apps.map(() => ({ wall: [], rss: [], load: [], work: [], resources: undefined }));
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'epc-bench-'));
+  try {
+    for (let run = 1; run <= runs; run++) {
+      apps.forEach((app, i) => {
+        const label = `${app.app}/${app.engine}`;
+        process.stdout.write(`run ${run}/${runs} ${label} ... `);
+        const r = synthOnce(app, tsNode, rssSource, path.join(scratch, `${app.app}-${app.engine}-${run}`));
+        if (!r.ok) {
+          console.log(`FAILED (${r.seconds.toFixed(2)} s)`);
+          failures.push(`${label} run ${run}: ${r.error}`);
+          const text = (r.output || '').trim();
+          console.error(`----- ${label}: output -----\n${text || '(none)'}\n----- end of ${label} -----`);
+          return;
+        }
+        results[i].wall.push(r.seconds);
+        if (r.rssKiB !== undefined) results[i].rss.push(r.rssKiB / 1024);
+        if (r.phases) {
+          results[i].load.push(r.phases.loadMs / 1000);
+          results[i].work.push((r.phases.buildMs + r.phases.synthMs) / 1000);
+        }
+        results[i].resources = r.resources;
+        console.log(`${r.seconds.toFixed(2)} s, ${r.rssKiB !== undefined ? `${(r.rssKiB / 1024).toFixed(0)} MiB` : 'peak RSS unknown'}, ${r.resources} resources`);
+      });
+    }
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+  return results;
+}
+
+/**
+ * The full-platform table: wall time and peak memory of each child, its load phase (Node, ts-node,
+ * the libraries) and its work (building the tree and synthesising), resources, and the work per
+ * resource against the aws-cdk-lib-only platform's, with the issue's targets.
+ */
+function platformBench(results) {
+  const baseIndex = PLATFORM_APPS.findIndex((a) => a.baseline);
+  const perResource = (r) => (r.resources ? median(r.work) * 1000 / r.resources : undefined);
+  const wallPerResource = (r) => (r.resources ? median(r.wall) * 1000 / r.resources : undefined);
+  const base = results[baseIndex];
+  const rows = PLATFORM_APPS.map((app, i) => {
+    const r = results[i];
+    const work = median(r.work);
+    let target = '-';
+    if (!app.baseline && app.engine === 'cdk' && perResource(r) !== undefined && perResource(base) !== undefined) {
+      const x = perResource(r) / perResource(base);
+      target = `${x <= CDK_PER_RESOURCE_TARGET ? 'met' : 'missed'}: <= ${CDK_PER_RESOURCE_TARGET.toFixed(2)}x aws-cdk-lib per resource`;
+    } else if (app.engine === 'cdktf' && work !== undefined) {
+      target = `${work < CDKTF_PLATFORM_TARGET_S ? 'met' : 'missed'}: build + synth < ${CDKTF_PLATFORM_TARGET_S} s`;
+    }
+    return [
+      app.baseline ? `${app.app} (aws-cdk-lib only)` : app.app,
+      app.engine,
+      String(r.wall.length),
+      fmt(median(r.wall), 2),
+      fmt(median(r.load), 2),
+      fmt(work, 2),
+      fmt(median(r.rss), 0),
+      r.resources === undefined ? '-' : String(r.resources),
+      fmt(perResource(r), 2),
+      ratio(perResource(r), perResource(base)),
+      ratio(wallPerResource(r), wallPerResource(base)),
+      target,
+    ];
+  });
+  printTable(
+    ['full platform', 'engine', 'runs', 'median wall s', 'load s', 'build+synth s', 'median peak MB', 'resources', 'ms/resource',
+      'x baseline/resource', 'wall x baseline/resource', 'target'],
+    rows,
+    [false, false, true, true, true, true, true, true, true, true, true, false],
+  );
+  console.log('\nload s: the child\'s require of the app module (Node, ts-node, aws-cdk-lib or cdktf and the provider bindings, the library). '
+    + 'build+synth s: buildApp(new App()) and app.synth(), the library\'s own work. ms/resource = build+synth / resources; "x baseline/resource" '
+    + 'divides it by the aws-cdk-lib-only platform\'s (bench/platform-cdk: the parts aws-cdk-lib covers, no Teleport, DevOps Agent, FinOps '
+    + 'workflows or deploy role). The per-resource ratio of the library reflects both its plan/validation layer and the resources it adds '
+    + '(alarms, keys, policies) that have no aws-cdk-lib-only counterpart. Medians; not asserted.');
 }
 
 function parseArgs(argv) {
@@ -272,7 +352,8 @@ function synthOnce(app, tsNode, rssSource, outdir) {
   const rssFile = path.join(outdir, '..', `${path.basename(outdir)}.rss`);
   const nodeArgs = ['-r', tsNode];
   if (rssSource === 'node') nodeArgs.push('-r', REPORT_RSS);
-  nodeArgs.push(app.file);
+  if (app.timed) nodeArgs.push(TIMED_DRIVER, app.engine, app.file, outdir);
+  else nodeArgs.push(app.file);
   const command = rssSource === 'time' ? TIME_BIN : process.execPath;
   const args = rssSource === 'time' ? ['-v', '-o', rssFile, process.execPath, ...nodeArgs] : nodeArgs;
 
@@ -307,7 +388,10 @@ function synthOnce(app, tsNode, rssSource, outdir) {
     if (stacks.length === 0 || stacks.some((s) => s.resources === 0)) {
       return { ok: false, seconds, error: `no stack, or a stack without resources, in ${app.outdirEnv}`, output };
     }
-    return { ok: true, seconds, rssKiB, resources };
+    const phasesLine = (proc.stdout || '').split('\n').find((l) => l.startsWith('BENCH_PHASES '));
+    const phases = phasesLine ? JSON.parse(phasesLine.slice('BENCH_PHASES '.length)) : undefined;
+    if (app.timed && !phases) return { ok: false, seconds, error: 'bench/synth-timed.ts printed no BENCH_PHASES line', output };
+    return { ok: true, seconds, rssKiB, resources, phases };
   } catch (e) {
     return { ok: false, seconds, error: `cannot read the output: ${e.message}`, output };
   } finally {
