@@ -102,6 +102,23 @@ describe.each(examples)('example %s', (name) => {
     }
   });
 
+  test('CDKTF: the documented `cdktf deploy` order names real stacks, each after the stacks it reads outputs from', () => {
+    // The edition's header says how to deploy it: "Deploy:      cdktf deploy <stack> <stack> ...".
+    const header = readFileSync(join(EXAMPLES, name, 'cdktf', 'main.ts'), 'utf8');
+    const line = /^ \* Deploy:\s+cdktf deploy ([^\n(]+)/m.exec(header);
+    expect([name, line !== null]).toEqual([name, true]);
+    const order = line![1].trim().split(/\s+/);
+    const jsons = tfStacksOf(name);
+    for (const [i, stack] of order.entries()) {
+      expect([name, stack, stack in jsons]).toEqual([name, stack, true]);
+      // cdktf reads another stack's outputs through terraform_remote_state "cross-stack-reference-input-<stack>".
+      const reads = Object.keys(jsons[stack].data?.terraform_remote_state ?? {}).map((k) => k.replace(/^cross-stack-reference-input-/, ''));
+      for (const upstream of reads) expect([stack, 'after', upstream, order.indexOf(upstream) >= 0 && order.indexOf(upstream) < i]).toEqual([stack, 'after', upstream, true]);
+    }
+    // A multi-stack app with dependencies is deployed whole.
+    if (Object.values(jsons).some((json) => json.data?.terraform_remote_state)) expect(order.slice().sort()).toEqual(Object.keys(jsons).sort());
+  });
+
   (tf.available ? test : test.skip)('CDKTF: terraform validate of every stack', () => {
     for (const stack of Object.keys(tfStacksOf(name))) {
       const result = validationOf(name, stack);
