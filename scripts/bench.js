@@ -6,7 +6,8 @@
 // And the full platform (examples/platform, six stacks) in each engine, next to
 // the same platform written with aws-cdk-lib alone for the parts it covers
 // (bench/platform-cdk), with the load, build and synth phases of each child
-// (bench/synth-timed.ts) and the time per resource.
+// (bench/synth-timed.js) and the time per resource, each app under ts-node and,
+// bundled with esbuild into .tmp/bench, under plain node.
 //
 // Each run of each app is a fresh child process, the way `cdk synth` /
 // `cdktf synth` run an app (they start `npx ts-node --transpile-only <app>` in
@@ -87,15 +88,21 @@ const APPS = [
 
 /**
  * The full platform (examples/platform, six stacks) in each engine, against the same platform written
- * with aws-cdk-lib alone for the parts it covers (bench/platform-cdk). Run through bench/synth-timed.ts,
- * which reports the load, build and synth phases of the child.
+ * with aws-cdk-lib alone for the parts it covers (bench/platform-cdk). Run through bench/synth-timed.js,
+ * which reports the load, build and synth phases of the child; each app twice: under ts-node, as
+ * `cdk synth` / `cdktf synth` run a TypeScript app, and bundled to JavaScript (esbuild, packages
+ * external) under plain node, as a compiled app runs. ts-node's source-map support makes every stack
+ * trace expensive, and cdktf records one for every token it creates.
  */
-const TIMED_DRIVER = path.join(ROOT, 'bench', 'synth-timed.ts');
-const PLATFORM_APPS = [
-  { app: 'platform', engine: 'cdk', file: path.join(ROOT, 'examples', 'platform', 'cdk', 'app.ts'), outdirEnv: 'CDK_OUTDIR', stacks: cdkStacks, needsLib: true, timed: true },
-  { app: 'platform', engine: 'cdktf', file: path.join(ROOT, 'examples', 'platform', 'cdktf', 'main.ts'), outdirEnv: 'CDKTF_OUTDIR', stacks: cdktfStacks, needsLib: true, timed: true },
-  { app: 'platform-cdk', engine: 'cdk', file: path.join(ROOT, 'bench', 'platform-cdk', 'app.ts'), outdirEnv: 'CDK_OUTDIR', stacks: cdkStacks, baseline: true, timed: true },
+const TIMED_DRIVER = path.join(ROOT, 'bench', 'synth-timed.js');
+/** Inside the package, so the bundled apps resolve `ecs-platform-constructs` (self-reference) and node_modules. */
+const COMPILED_DIR = path.join(ROOT, '.tmp', 'bench');
+const PLATFORM_SOURCES = [
+  { app: 'platform', engine: 'cdk', file: path.join(ROOT, 'examples', 'platform', 'cdk', 'app.ts'), outdirEnv: 'CDK_OUTDIR', stacks: cdkStacks, needsLib: true },
+  { app: 'platform', engine: 'cdktf', file: path.join(ROOT, 'examples', 'platform', 'cdktf', 'main.ts'), outdirEnv: 'CDKTF_OUTDIR', stacks: cdktfStacks, needsLib: true },
+  { app: 'platform-cdk', engine: 'cdk', file: path.join(ROOT, 'bench', 'platform-cdk', 'app.ts'), outdirEnv: 'CDK_OUTDIR', stacks: cdkStacks, baseline: true },
 ];
+const PLATFORM_APPS = ['ts-node', 'node'].flatMap((runtime) => PLATFORM_SOURCES.map((a) => ({ ...a, timed: true, runtime })));
 /** The issue's targets: CDK within 10 % of aws-cdk-lib alone per resource; the CDKTF platform under 1 s. */
 const CDK_PER_RESOURCE_TARGET = 1.10;
 const CDKTF_PLATFORM_TARGET_S = 1;
@@ -151,6 +158,7 @@ function main(argv) {
   console.log('\nMB = MiB (2^20 bytes). "x baseline" = median / the aws-cdk-lib-only app\'s median. resources: in the synthesised output (CloudFormation without AWS::CDK::Metadata; Terraform resources, no data sources).');
 
   console.log('');
+  compilePlatformApps();
   platformBench(measure(PLATFORM_APPS, options.runs, tsNode, rssSource, failures));
 
   console.log('');
@@ -195,18 +203,32 @@ function measure(apps, runs, tsNode, rssSource, failures) {
   return results;
 }
 
+/** Where the JavaScript bundle of a TypeScript app goes. */
+function compiledFile(app) {
+  return path.join(COMPILED_DIR, `${app.app}-${app.engine}.js`);
+}
+
+/** Bundle each platform app to JavaScript for the plain-node runs: its own modules inlined, packages left to node. */
+function compilePlatformApps() {
+  const { buildSync } = require('esbuild');
+  fs.mkdirSync(COMPILED_DIR, { recursive: true });
+  for (const app of PLATFORM_SOURCES) {
+    buildSync({ entryPoints: [app.file], outfile: compiledFile(app), bundle: true, platform: 'node', target: 'node20', format: 'cjs', packages: 'external', logLevel: 'warning' });
+  }
+}
+
 /**
  * The full-platform table: wall time and peak memory of each child, its load phase (Node, ts-node,
  * the libraries) and its work (building the tree and synthesising), resources, and the work per
  * resource against the aws-cdk-lib-only platform's, with the issue's targets.
  */
 function platformBench(results) {
-  const baseIndex = PLATFORM_APPS.findIndex((a) => a.baseline);
   const perResource = (r) => (r.resources ? median(r.work) * 1000 / r.resources : undefined);
   const wallPerResource = (r) => (r.resources ? median(r.wall) * 1000 / r.resources : undefined);
-  const base = results[baseIndex];
   const rows = PLATFORM_APPS.map((app, i) => {
     const r = results[i];
+    // The baseline run the same way (ts-node, or bundled under node).
+    const base = results[PLATFORM_APPS.findIndex((a) => a.baseline && a.runtime === app.runtime)];
     const work = median(r.work);
     let target = '-';
     if (!app.baseline && app.engine === 'cdk' && perResource(r) !== undefined && perResource(base) !== undefined) {
@@ -218,6 +240,7 @@ function platformBench(results) {
     return [
       app.baseline ? `${app.app} (aws-cdk-lib only)` : app.app,
       app.engine,
+      app.runtime,
       String(r.wall.length),
       fmt(median(r.wall), 2),
       fmt(median(r.load), 2),
@@ -231,12 +254,13 @@ function platformBench(results) {
     ];
   });
   printTable(
-    ['full platform', 'engine', 'runs', 'median wall s', 'load s', 'build+synth s', 'median peak MB', 'resources', 'ms/resource',
+    ['full platform', 'engine', 'runs as', 'runs', 'median wall s', 'load s', 'build+synth s', 'median peak MB', 'resources', 'ms/resource',
       'x baseline/resource', 'wall x baseline/resource', 'target'],
     rows,
-    [false, false, true, true, true, true, true, true, true, true, true, false],
+    [false, false, false, true, true, true, true, true, true, true, true, true, false],
   );
-  console.log('\nload s: the child\'s require of the app module (Node, ts-node, aws-cdk-lib or cdktf and the provider bindings, the library). '
+  console.log('\nruns as: ts-node (how cdk synth / cdktf synth run a TypeScript app; its source maps make every stack trace cdktf records costly) '
+    + 'or node (the app bundled to JavaScript). load s: the child\'s require of the app module (aws-cdk-lib or cdktf and the provider bindings, the library). '
     + 'build+synth s: buildApp(new App()) and app.synth(), the library\'s own work. ms/resource = build+synth / resources; "x baseline/resource" '
     + 'divides it by the aws-cdk-lib-only platform\'s (bench/platform-cdk: the parts aws-cdk-lib covers, no Teleport, DevOps Agent, FinOps '
     + 'workflows or deploy role). The per-resource ratio of the library reflects both its plan/validation layer and the resources it adds '
@@ -352,7 +376,8 @@ function synthOnce(app, tsNode, rssSource, outdir) {
   const rssFile = path.join(outdir, '..', `${path.basename(outdir)}.rss`);
   const nodeArgs = ['-r', tsNode];
   if (rssSource === 'node') nodeArgs.push('-r', REPORT_RSS);
-  if (app.timed) nodeArgs.push(TIMED_DRIVER, app.engine, app.file, outdir);
+  if (app.timed && app.runtime === 'node') nodeArgs.splice(nodeArgs.indexOf(tsNode) - 1, 2);
+  if (app.timed) nodeArgs.push(TIMED_DRIVER, app.engine, app.runtime === 'node' ? compiledFile(app) : app.file, outdir);
   else nodeArgs.push(app.file);
   const command = rssSource === 'time' ? TIME_BIN : process.execPath;
   const args = rssSource === 'time' ? ['-v', '-o', rssFile, process.execPath, ...nodeArgs] : nodeArgs;

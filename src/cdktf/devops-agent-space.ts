@@ -48,7 +48,7 @@ import {
   planDevOpsAgentSpace,
   WEBHOOK_SECRET_PLACEHOLDER,
 } from '../constructs/devops-agent-space';
-import { FINOPS_HANDLER_RUNTIME, handlerBundleDir, LAMBDA_TRUST } from '../constructs/finops-guardrails';
+import { FINOPS_HANDLER_RUNTIME, handlerBundleZip, LAMBDA_TRUST } from '../constructs/finops-guardrails';
 import { ALARM_NAME_CHARACTERS } from '../constructs/naming';
 import { allowAccountToAdministerKey, allowCloudWatchLogs, AwsEnvironment, DENY_GRANTS_EXCEPT_FOR_AWS_SERVICES, denyInsecureTransport, PolicyStatementJson } from '../constructs/policies';
 import { S } from '../constructs/prop-schema';
@@ -257,8 +257,8 @@ export class DevOpsAgentSpace extends Construct {
         logStreamsArn: logStreamsArn(logGroup.arn), deadLetterQueueArn: deadLetters.arn, secretArn: secret.arn, keyArn: key.arn,
       })),
     });
-    // The bundle is zipped into the stack's output; its hash redeploys the function when the code changes.
-    const asset = new TerraformAsset(this, 'ForwarderCode', { path: handlerBundleDir(INVESTIGATION_FORWARDER.handler), type: AssetType.ARCHIVE });
+    // The bundle's zip is copied into the stack's output; its hash redeploys the function when the code changes.
+    const asset = new TerraformAsset(this, 'ForwarderCode', { path: handlerBundleZip(INVESTIGATION_FORWARDER.handler), type: AssetType.FILE });
     const forwarder = new LambdaFunction(this, 'Forwarder', {
       functionName: physicalName(this, { suffix: 'Forwarder', maxLength: 64 }),
       description: INVESTIGATION_FORWARDER.description,

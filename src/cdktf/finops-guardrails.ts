@@ -55,7 +55,7 @@ import {
   FinOpsPlan,
   FunctionPlan,
   functionRoleStatements,
-  handlerBundleDir,
+  handlerBundleZip,
   LAMBDA_TRUST,
   planFinOps,
   topicTargetProblem,
@@ -345,8 +345,8 @@ export class FinOpsGuardrails extends Construct {
       topicArn: this.topicArn,
       keyArn: this.encryptionKey.arn,
     }, env));
-    // The bundle is zipped into the stack's output; its hash redeploys the function when the code changes.
-    const asset = new TerraformAsset(this, `${fn.id}Code`, { path: handlerBundleDir(fn.handler), type: AssetType.ARCHIVE });
+    // The bundle's zip is copied into the stack's output; its hash redeploys the function when the code changes.
+    const asset = new TerraformAsset(this, `${fn.id}Code`, { path: handlerBundleZip(fn.handler), type: AssetType.FILE });
     const func = new LambdaFunction(this, `${fn.id}Function`, {
       functionName: physicalName(this, { suffix: fn.id, maxLength: 64 }),
       description: fn.description,

@@ -1171,11 +1171,23 @@ export const DEAD_LETTER_RETENTION_SECONDS = 1_209_600;
  * the library compiles and shipped in the npm package): the same from src/ under jest and from lib/.
  */
 export function handlerBundleDir(handler: FunctionPlan['handler'] | 'investigate-alarm'): string {
-  const dir = join(__dirname, '..', '..', 'assets', 'handlers', handler);
-  if (!existsSync(join(dir, 'index.js'))) {
-    throw new Error(`ecs-platform-constructs: the bundle of the '${handler}' function is missing at ${dir}. `
+  return existingBundle(join(__dirname, '..', '..', 'assets', 'handlers', handler), join('index.js'), handler);
+}
+
+/**
+ * @internal
+ * The same bundle as a zip holding `index.js` (deterministic: the same code gives the same bytes), for
+ * the CDKTF binding's file asset: cdktf would otherwise zip the directory again on every synth.
+ */
+export function handlerBundleZip(handler: FunctionPlan['handler'] | 'investigate-alarm'): string {
+  return existingBundle(join(__dirname, '..', '..', 'assets', 'handlers', `${handler}.zip`), '', handler);
+}
+
+function existingBundle(path: string, inside: string, handler: string): string {
+  if (!existsSync(join(path, inside))) {
+    throw new Error(`ecs-platform-constructs: the bundle of the '${handler}' function is missing at ${join(path, inside)}. `
       + 'In a checkout of ecs-platform-constructs, build it with `npx projen compile` (scripts/bundle-handlers.js); '
       + 'an installed package ships it, so reinstall the package if it is missing there.');
   }
-  return dir;
+  return path;
 }

@@ -361,8 +361,8 @@ describe('FinOpsGuardrails (CDK for Terraform)', () => {
           dead_letter_config: { target_arn: queueArn },
           depends_on: [tfAddress(json, 'aws_iam_role_policy', `FinOps/${id}RolePolicy`)],
         });
-        // The bundle is a Terraform asset (a zip in the stack's output) and its hash redeploys the function on change.
-        const [, hash] = /^assets\/FinOps_[A-Za-z]+Code_[A-F0-9]{8}\/([A-F0-9]+)\/archive\.zip$/.exec(fn.filename) ?? [];
+        // The bundle is a Terraform asset (its zip copied into the stack's output) and its hash redeploys the function on change.
+        const [, hash] = /^assets\/FinOps_[A-Za-z]+Code_[A-F0-9]{8}\/([A-F0-9]+)\/[a-z-]+\.zip$/.exec(fn.filename) ?? [];
         expect(hash).toBeDefined();
         expect(fn.source_code_hash).toBe(hash);
         hashes.add(hash);

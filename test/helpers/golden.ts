@@ -44,7 +44,7 @@ export function scrubCdk(template: any): any {
  * `source_code_hash`) changes with the handler's code, which is a deployment, not a replacement.
  */
 export function scrubTf(json: TfJson): TfJson {
-  const copy = JSON.parse(JSON.stringify(json).replace(/\/[0-9A-F]{32,64}\/archive\.zip/g, '/<asset-hash>/archive.zip'));
+  const copy = JSON.parse(JSON.stringify(json).replace(/\/[0-9A-F]{32,64}\/([a-z-]+)\.zip/g, '/<asset-hash>/$1.zip'));
   delete copy['//'];
   for (const fn of Object.values<any>(copy.resource?.aws_lambda_function ?? {})) {
     if (typeof fn.source_code_hash === 'string') fn.source_code_hash = '<asset-hash>';
