@@ -130,3 +130,38 @@ describe.each(examples)('example %s', (name) => {
     }
   });
 });
+
+/** The reference platform's PRODUCTION variant (the same code, `platform:profile`) passes the same gates. */
+describe('example platform, PRODUCTION', () => {
+  const context = { 'platform:profile': 'PRODUCTION' };
+
+  test('CDK: zero unacknowledged cdk-nag / Control Tower findings, no deployability findings, PRODUCTION settings', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- examples are found at run time
+    const { buildApp } = require(join(EXAMPLES, 'platform', 'cdk', 'app.ts'));
+    const app: CdkApp = buildApp(new CdkApp({ outdir: mkdtempSync(join(tmpdir(), 'epc-ex-platform-prod-')), context }));
+    const templates = captureTemplates(app);
+    expect(formatFindings(cdkGateFindings(app))).toBe('');
+    for (const [path, template] of templates) expect([path, deployabilityFindings(template, 'cdk')]).toEqual([path, []]);
+    const db = Object.values<any>(templates.get('PlatformData')!.Resources).find((r) => r.Type === 'AWS::RDS::DBInstance');
+    expect(db).toMatchObject({ DeletionPolicy: 'Snapshot', Properties: { MultiAZ: true, DeletionProtection: true } });
+  });
+
+  test('CDKTF: every stack passes the Guard rules and the deployability rules, PRODUCTION settings', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- examples are found at run time
+    const { buildApp } = require(join(EXAMPLES, 'platform', 'cdktf', 'main.ts'));
+    const outdir = mkdtempSync(join(tmpdir(), 'epc-ex-platform-prod-tf-'));
+    try {
+      buildApp(new TfApp({ outdir, context })).synth();
+      for (const stack of readdirSync(join(outdir, 'stacks'))) {
+        const json = JSON.parse(readFileSync(join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8'));
+        expect([stack, tfGuardFindings(json)]).toEqual([stack, []]);
+        expect([stack, deployabilityFindings(json, 'cdktf')]).toEqual([stack, []]);
+        if (stack === 'platform-data') {
+          expect(Object.values<any>(json.resource.aws_db_instance)[0]).toMatchObject({ multi_az: true, deletion_protection: true, lifecycle: { prevent_destroy: true } });
+        }
+      }
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+});
