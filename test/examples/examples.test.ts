@@ -157,7 +157,8 @@ describe('example platform, PRODUCTION', () => {
         expect([stack, tfGuardFindings(json)]).toEqual([stack, []]);
         expect([stack, deployabilityFindings(json, 'cdktf')]).toEqual([stack, []]);
         if (stack === 'platform-data') {
-          expect(Object.values<any>(json.resource.aws_db_instance)[0]).toMatchObject({ multi_az: true, deletion_protection: true, lifecycle: { prevent_destroy: true } });
+          const db = Object.values<any>(json.resource.aws_db_instance)[0];
+          expect(db).toMatchObject({ multi_az: true, deletion_protection: true, lifecycle: { prevent_destroy: true } });
         }
       }
     } finally {
