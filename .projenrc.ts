@@ -55,9 +55,10 @@ const project = new cdk.JsiiProject({
     '@aws-sdk/client-sns@^3.1164.0',
     'aws-sdk-client-mock@^4.1.0',
     '@types/aws-lambda@^8.10.152',
-    // Tests parse the Teleport configuration the core renders.
-    'yaml@^2.8.1',
   ],
+  // The platform spec (src/spec): YAML with positions, and its JSON Schema checked by a maintained
+  // validator. Bundled into the package (jsii requires run-time dependencies to be bundled).
+  bundledDeps: ['yaml@^2.8.1', 'ajv@^8.17.1'],
   // Lambda runtime code is not part of the jsii API: esbuild bundles it (scripts/bundle-handlers.js).
   excludeTypescript: ['src/handlers/**'],
 
@@ -132,6 +133,8 @@ const project = new cdk.JsiiProject({
     '__pycache__/',
     '/assets/handlers/',
   ],
+  // bin/ecs-platform (projen lists every file of bin/ in package.json's "bin"): the platform spec's
+  // CLI, `npx ecs-platform init|validate|synth|diff-env|diagram`.
   npmIgnoreOptions: { ignorePatterns: ['/examples/', '/scripts/', '/.ci/', '/test/', '/bench/', '/cost/', '/diagrams/', '.tmp/'] },
 });
 

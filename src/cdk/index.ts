@@ -11,3 +11,4 @@ export * from './teleport-cluster';
 export * from './container-repository';
 export * from './github-deploy-role';
 export * from './devops-agent-space';
+export * from './platform-spec';

@@ -12,3 +12,4 @@ export * from './container-repository';
 export * from './github-deploy-role';
 export * from './devops-agent-space';
 export * from './awscc';
+export * from './platform-spec';

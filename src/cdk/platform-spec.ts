@@ -1,0 +1,140 @@
+import { Stack, StackProps, Tags } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import { Construct } from 'constructs';
+import { DevOpsAgentSpace } from './devops-agent-space';
+import { IFargateService } from './fargate-service';
+import { FargateWebService } from './fargate-web-service';
+import { FargateWorkerService } from './fargate-worker-service';
+import { FinOpsGuardrails } from './finops-guardrails';
+import { ManagedDatabase } from './managed-database';
+import { ManagedTable } from './managed-table';
+import { PlatformCluster } from './platform-cluster';
+import { PlatformLoadBalancer } from './platform-load-balancer';
+import { PlatformNetwork } from './platform-network';
+import { TeleportCluster } from './teleport-cluster';
+import { buildSpec } from '../spec/build';
+import { PlatformSpec } from '../spec/platform-spec';
+
+/** Props of SpecPlatform. */
+export interface SpecPlatformProps {
+  /** The spec to build (`PlatformSpec.load(dir, { environment })`). */
+  readonly spec: PlatformSpec;
+}
+
+/**
+ * Everything a platform spec describes (docs/platform-spec.md), as AWS CDK constructs under one
+ * construct: the network, the cluster, certificates, the shared load balancer, databases, tables,
+ * services with their grants, Teleport, FinOps guardrails and the DevOps agent. Every construct is named
+ * as in the spec (`test-app`, `main-db`), and every resource is tagged `platform` and `environment`.
+ *
+ * The constructs check their props as always; a problem is reported at the YAML file, line and column of
+ * the key that set it, all problems in one PlatformSpecError.
+ */
+export class SpecPlatform extends Construct {
+  /** The spec built. */
+  public readonly spec: PlatformSpec;
+  public readonly network: PlatformNetwork;
+  public readonly cluster: PlatformCluster;
+  /** The shared load balancer, when a web service or Teleport needs one. */
+  public readonly loadBalancer?: PlatformLoadBalancer;
+  /** The certificates of `certificates`, by name. */
+  public readonly certificates: Record<string, acm.ICertificate> = {};
+  /** The services, by name (FargateWebService or FargateWorkerService). */
+  public readonly services: Record<string, IFargateService>;
+  /** The databases, by name. */
+  public readonly databases: Record<string, ManagedDatabase>;
+  /** The tables, by name. */
+  public readonly tables: Record<string, ManagedTable>;
+  public readonly teleport?: TeleportCluster;
+  public readonly finOps?: FinOpsGuardrails;
+  public readonly devOpsAgent?: DevOpsAgentSpace;
+
+  constructor(scope: Construct, id: string, props: SpecPlatformProps) {
+    super(scope, id);
+    const spec = props.spec;
+    if (!(spec instanceof PlatformSpec)) {
+      throw new Error(`SpecPlatform at '${this.node.path}': expected props.spec to be a PlatformSpec (PlatformSpec.load(dir, { environment }))`);
+    }
+    this.spec = spec;
+    const plan = spec._plan;
+    const certificates = this.certificates;
+    const built = buildSpec(spec, {
+      network: (entry) => new PlatformNetwork(this, 'Network', entry.options),
+      cluster: (entry, network) => new PlatformCluster(this, 'Cluster', { ...entry.options, network }),
+      certificate: (entry) => {
+        const certificate = new acm.Certificate(this, `${entry.name}-certificate`, {
+          domainName: entry.domainName,
+          subjectAlternativeNames: entry.subjectAlternativeNames.length > 0 ? entry.subjectAlternativeNames : undefined,
+          validation: acm.CertificateValidation.fromDns(entry.hostedZoneId
+            ? route53.HostedZone.fromHostedZoneId(this, `${entry.name}-zone`, entry.hostedZoneId)
+            : undefined),
+        });
+        certificates[entry.name] = certificate;
+        return certificate.certificateArn;
+      },
+      loadBalancer: (entry, network, certificateArn) => new PlatformLoadBalancer(this, 'LoadBalancer', {
+        ...entry.options,
+        ...(certificateArn ? { certificateArn } : {}),
+        network,
+      }),
+      database: (entry, network) => new ManagedDatabase(this, entry.name, { ...entry.options, network }),
+      table: (entry) => new ManagedTable(this, entry.name, entry.options as any),
+      service: (entry, cluster, loadBalancer): IFargateService => (entry.type === 'web'
+        ? new FargateWebService(this, entry.name, { ...entry.options, cluster, loadBalancer })
+        : new FargateWorkerService(this, entry.name, { ...entry.options, cluster })),
+      teleport: (entry, cluster, loadBalancer, certificateArn) => new TeleportCluster(this, 'Teleport', {
+        ...(entry.options as any),
+        ...(certificateArn ? { certificateArn } : {}),
+        cluster,
+        loadBalancer,
+      }),
+      finops: (entry, cluster) => new FinOpsGuardrails(this, 'FinOps', { ...entry.options, alertsTopic: cluster.alertsTopic }),
+      devopsAgent: (entry) => new DevOpsAgentSpace(this, 'DevOpsAgent', { ...(entry.options as any), monitor: { stacks: [Stack.of(this)] } }),
+      grantConnect: (database, service, environmentPrefix) => database.grantConnect(service, environmentPrefix ? { environmentPrefix } : {}),
+      grantTable: (table, service, access) => (access === 'read' ? table.grantReadData(service) : access === 'write' ? table.grantWriteData(service) : table.grantReadWriteData(service)),
+      teleportDatabase: (teleport, database, name, users) => teleport.addDatabase(database, { name, users }),
+      teleportApp: (teleport, service, name) => teleport.addApp(service as FargateWebService, { name }),
+    });
+    this.network = built.network!;
+    this.cluster = built.cluster!;
+    this.loadBalancer = built.loadBalancer;
+    this.services = built.services;
+    this.databases = built.databases;
+    this.tables = built.tables;
+    this.teleport = built.teleport;
+    this.finOps = built.finops;
+    this.devOpsAgent = built.devopsAgent;
+    for (const [key, value] of Object.entries(plan.tags)) Tags.of(this).add(key, value);
+  }
+}
+
+/** Build the platform `spec` describes under `scope` (a SpecPlatform named after the platform). */
+export function buildPlatform(scope: Construct, spec: PlatformSpec): SpecPlatform {
+  return new SpecPlatform(scope, spec.name, { spec });
+}
+
+/** Props of PlatformSpecStack. */
+export interface PlatformSpecStackProps extends StackProps {
+  /** The spec to build. */
+  readonly spec: PlatformSpec;
+}
+
+/**
+ * A stack holding one spec's platform, in the spec's region (and account, when `platform.account` gives
+ * one), named `<platform>-<environment>` unless `stackName` is given. `npx ecs-platform synth` builds this.
+ */
+export class PlatformSpecStack extends Stack {
+  /** The platform built. */
+  public readonly platform: SpecPlatform;
+
+  constructor(scope: Construct, id: string, props: PlatformSpecStackProps) {
+    const spec = props.spec;
+    super(scope, id, {
+      description: `${spec.name}${spec.environment ? ` (${spec.environment})` : ''}: built from its platform spec by ecs-platform-constructs`,
+      ...props,
+      env: props.env ?? { region: spec.region, account: spec.account },
+    });
+    this.platform = new SpecPlatform(this, 'Platform', { spec });
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * Building a spec, engine-neutral: the order constructs are created in, the references between them,
+ * and the errors. Each engine gives the factory (its classes); the driver creates every construct it
+ * can, turns each construct's prop errors into file-and-line problems, skips what depends on a construct
+ * that failed, and throws one PlatformSpecError listing them all.
+ */
+import type { PlannedCertificate, PlannedDatabase, PlannedEntry, PlannedService, PlannedTable } from './plan';
+import { problemsFromConstruct } from './plan';
+import type { PlatformSpec } from './platform-spec';
+import { PlatformSpecError } from './platform-spec';
+import type { SpecProblem } from './load';
+
+/** How an engine creates each kind of construct. Types are the engine's classes. */
+export interface PlatformFactory<Network, Cluster, LoadBalancer, Database, Table, Service, Teleport, FinOps, Agent extends AgentSpace<Service>> {
+  network(entry: PlannedEntry): Network;
+  cluster(entry: PlannedEntry, network: Network): Cluster;
+  /** Returns the certificate's ARN (a token). */
+  certificate(entry: PlannedCertificate): string;
+  loadBalancer(entry: PlannedEntry, network: Network, certificateArn: string | undefined): LoadBalancer;
+  database(entry: PlannedDatabase, network: Network): Database;
+  table(entry: PlannedTable): Table;
+  service(entry: PlannedService, cluster: Cluster, loadBalancer: LoadBalancer | undefined): Service;
+  teleport(entry: PlannedEntry, cluster: Cluster, loadBalancer: LoadBalancer, certificateArn: string | undefined): Teleport;
+  finops(entry: PlannedEntry, cluster: Cluster): FinOps;
+  devopsAgent(entry: PlannedEntry): Agent;
+  grantConnect(database: Database, service: Service, environmentPrefix: string | undefined): void;
+  grantTable(table: Table, service: Service, access: 'read' | 'write' | 'readWrite'): void;
+  teleportDatabase(teleport: Teleport, database: Database, name: string, users: string[]): void;
+  teleportApp(teleport: Teleport, service: Service, name: string): void;
+}
+
+/** What the driver needs of an agent space. */
+export interface AgentSpace<Service> {
+  investigateAlarms(service: Service): void;
+}
+
+/** What a spec built, by the spec's names. */
+export interface BuiltPlatform<Network, Cluster, LoadBalancer, Database, Table, Service, Teleport, FinOps, Agent> {
+  network?: Network;
+  cluster?: Cluster;
+  loadBalancer?: LoadBalancer;
+  certificateArns: Record<string, string>;
+  databases: Record<string, Database>;
+  tables: Record<string, Table>;
+  services: Record<string, Service>;
+  teleport?: Teleport;
+  finops?: FinOps;
+  devopsAgent?: Agent;
+}
+
+export function buildSpec<N, C, L, D, T, S, TP, F, A extends AgentSpace<S>>(spec: PlatformSpec, factory: PlatformFactory<N, C, L, D, T, S, TP, F, A>): BuiltPlatform<N, C, L, D, T, S, TP, F, A> {
+  const plan = spec._plan;
+  const problems: SpecProblem[] = [];
+  const attempt = <R>(entry: PlannedEntry, create: () => R): R | undefined => {
+    try {
+      return create();
+    } catch (error) {
+      problems.push(...problemsFromConstruct(spec._merged, entry, error));
+      return undefined;
+    }
+  };
+  const built: BuiltPlatform<N, C, L, D, T, S, TP, F, A> = { certificateArns: {}, databases: {}, tables: {}, services: {} };
+
+  built.network = attempt(plan.network, () => factory.network(plan.network));
+  const network = built.network;
+  built.cluster = network === undefined ? undefined : attempt(plan.cluster, () => factory.cluster(plan.cluster, network));
+  const cluster = built.cluster;
+  for (const certificate of plan.certificates) {
+    const arn = attempt(certificate, () => factory.certificate(certificate));
+    if (arn !== undefined) built.certificateArns[certificate.name] = arn;
+  }
+  const lb = plan.loadBalancer;
+  if (lb && network !== undefined) {
+    built.loadBalancer = attempt(lb, () => factory.loadBalancer(lb, network, lb.certificate ? built.certificateArns[lb.certificate] : undefined));
+  }
+  for (const database of plan.databases) {
+    if (network === undefined) break;
+    const created = attempt(database, () => factory.database(database, network));
+    if (created !== undefined) built.databases[database.name] = created;
+  }
+  for (const table of plan.tables) {
+    const created = attempt(table, () => factory.table(table));
+    if (created !== undefined) built.tables[table.name] = created;
+  }
+  for (const service of plan.services) {
+    if (cluster === undefined || (service.type === 'web' && built.loadBalancer === undefined)) continue;
+    const created = attempt(service, () => factory.service(service, cluster, service.type === 'web' ? built.loadBalancer : undefined));
+    if (created !== undefined) built.services[service.name] = created;
+  }
+
+  // Grants: only between constructs that were built (a failed one already has its problems reported).
+  for (const database of plan.databases) {
+    const db = built.databases[database.name];
+    for (const name of database.allowedServices) {
+      const service = built.services[name];
+      if (db !== undefined && service !== undefined) attempt(database, () => factory.grantConnect(db, service, database.environmentPrefix));
+    }
+  }
+  for (const table of plan.tables) {
+    const created = built.tables[table.name];
+    for (const name of new Set([...table.read, ...table.write])) {
+      const service = built.services[name];
+      const access = table.read.includes(name) && table.write.includes(name) ? 'readWrite' : table.read.includes(name) ? 'read' : 'write';
+      if (created !== undefined && service !== undefined) attempt(table, () => factory.grantTable(created, service, access));
+    }
+  }
+
+  const teleport = plan.teleport;
+  if (teleport && cluster !== undefined && built.loadBalancer !== undefined) {
+    const lbBuilt = built.loadBalancer;
+    built.teleport = attempt(teleport, () => factory.teleport(teleport, cluster, lbBuilt, teleport.certificate ? built.certificateArns[teleport.certificate] : undefined));
+    const tp = built.teleport;
+    if (tp !== undefined) {
+      for (const database of plan.databases) {
+        const db = built.databases[database.name];
+        if (database.teleport && db !== undefined) attempt(database, () => factory.teleportDatabase(tp, db, database.teleport!.name, database.teleport!.users));
+      }
+      for (const service of plan.services) {
+        const created = built.services[service.name];
+        if (service.teleportApp && created !== undefined) attempt(service, () => factory.teleportApp(tp, created, service.teleportApp!));
+      }
+    }
+  }
+
+  const finops = plan.finops;
+  if (finops && cluster !== undefined) built.finops = attempt(finops, () => factory.finops(finops, cluster));
+  const agent = plan.devopsAgent;
+  if (agent) {
+    const space = attempt(agent, () => factory.devopsAgent(agent));
+    built.devopsAgent = space;
+    for (const name of agent.investigate) {
+      const service = built.services[name];
+      if (space !== undefined && service !== undefined) attempt(agent, () => space.investigateAlarms(service));
+    }
+  }
+
+  if (problems.length > 0) throw new PlatformSpecError(problems);
+  return built;
+}

@@ -1,0 +1,3 @@
+export { PlatformSpec } from './platform-spec';
+export type { PlatformSpecLoadOptions } from './platform-spec';
+export type { SpecProblem, SpecSource } from './load';
