@@ -123,6 +123,9 @@ export function billableBackupGb(storageGb: number, retentionDays: number, daily
 
 export function constructOf(path: string): { construct: string; rest: string } {
   const parts = path.split('/');
+  // A PlatformSpecStack (`<platform>-<env>/Platform/<construct>`): one stack per environment, so the
+  // constructs are named without the stack, and the environments' rows line up.
+  if (parts[1] === 'Platform' && parts.length > 3) return { construct: `Platform/${parts[2]}`, rest: parts.slice(3).join('/') };
   return { construct: parts.slice(0, 2).join('/'), rest: parts.slice(2).join('/') || parts[1] || path };
 }
 
