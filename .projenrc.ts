@@ -146,6 +146,8 @@ project.package.addField('exports', {
   './cdk': { types: './lib/cdk/index.d.ts', default: './lib/cdk/index.js' },
   './cdktf': { types: './lib/cdktf/index.d.ts', default: './lib/cdktf/index.js' },
   './package.json': './package.json',
+  // The platform spec's JSON Schema, for editors and tools that resolve it through the package.
+  './platform-spec.schema.json': './platform-spec.schema.json',
   './.jsii': './.jsii',
 });
 // node10 module resolution ignores "exports"; typesVersions maps the subpaths.
@@ -190,6 +192,8 @@ const testTask = project.tasks.tryFind('test')!;
 testTask.prependSpawn(project.postCompileTask);
 testTask.prependSpawn(project.compileTask);
 testTask.exec('node scripts/check-api-md.js');
+// The published platform-spec.schema.json and docs/platform-spec.md's key tables follow src/spec/sections.ts.
+testTask.exec('node scripts/write-spec-schema.js --check');
 // ESLint, and (ts-jest only transpiles) the type check of the tests and examples, which use the public
 // API as users do: side by side, each on its own core (scripts/static-checks.js).
 const eslintStep = (testTask.steps as Array<{ spawn?: string }>).findIndex((step) => step.spawn === 'eslint');

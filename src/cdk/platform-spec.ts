@@ -1,8 +1,9 @@
-import { Stack, StackProps, Tags } from 'aws-cdk-lib';
+import { CfnOutput, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import { DevOpsAgentSpace } from './devops-agent-space';
+import { checkCdkProps } from './engine';
 import { IFargateService } from './fargate-service';
 import { FargateWebService } from './fargate-web-service';
 import { FargateWorkerService } from './fargate-worker-service';
@@ -13,7 +14,7 @@ import { PlatformCluster } from './platform-cluster';
 import { PlatformLoadBalancer } from './platform-load-balancer';
 import { PlatformNetwork } from './platform-network';
 import { TeleportCluster } from './teleport-cluster';
-import { buildSpec } from '../spec/build';
+import { buildSpec, SPEC_PLATFORM_PROPS_SCHEMA, specOutputs } from '../spec/build';
 import { PlatformSpec } from '../spec/platform-spec';
 
 /** Props of SpecPlatform. */
@@ -51,11 +52,10 @@ export class SpecPlatform extends Construct {
   public readonly devOpsAgent?: DevOpsAgentSpace;
 
   constructor(scope: Construct, id: string, props: SpecPlatformProps) {
+    const { v, props: checked } = checkCdkProps<SpecPlatformProps>('SpecPlatform', scope, id, props, SPEC_PLATFORM_PROPS_SCHEMA);
+    v.throwIfInvalid();
     super(scope, id);
-    const spec = props.spec;
-    if (!(spec instanceof PlatformSpec)) {
-      throw new Error(`SpecPlatform at '${this.node.path}': expected props.spec to be a PlatformSpec (PlatformSpec.load(dir, { environment }))`);
-    }
+    const spec = checked.spec;
     this.spec = spec;
     const plan = spec._plan;
     const certificates = this.certificates;
@@ -122,7 +122,8 @@ export interface PlatformSpecStackProps extends StackProps {
 
 /**
  * A stack holding one spec's platform, in the spec's region (and account, when `platform.account` gives
- * one), named `<platform>-<environment>` unless `stackName` is given. `npx ecs-platform synth` builds this.
+ * one), with outputs for DNS, alerts, the data's names and Teleport. `npx ecs-platform synth` builds this
+ * as `<platform>-<environment>`.
  */
 export class PlatformSpecStack extends Stack {
   /** The platform built. */
@@ -136,5 +137,6 @@ export class PlatformSpecStack extends Stack {
       env: props.env ?? { region: spec.region, account: spec.account },
     });
     this.platform = new SpecPlatform(this, 'Platform', { spec });
+    for (const output of specOutputs(spec, this.platform)) new CfnOutput(this, output.id, { description: output.description, value: output.value });
   }
 }

@@ -2,10 +2,10 @@ import { AcmCertificate } from '@cdktf/provider-aws/lib/acm-certificate';
 import { AcmCertificateValidation } from '@cdktf/provider-aws/lib/acm-certificate-validation';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
-import { TerraformIterator, TerraformStack, Token } from 'cdktf';
+import { TerraformIterator, TerraformOutput, TerraformStack, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { DevOpsAgentSpace } from './devops-agent-space';
-import { nameTag } from './engine';
+import { checkCdktfProps, nameTag } from './engine';
 import { IFargateService } from './fargate-service';
 import { FargateWebService } from './fargate-web-service';
 import { FargateWorkerService } from './fargate-worker-service';
@@ -16,7 +16,7 @@ import { PlatformCluster } from './platform-cluster';
 import { PlatformLoadBalancer } from './platform-load-balancer';
 import { PlatformNetwork } from './platform-network';
 import { TeleportCluster } from './teleport-cluster';
-import { buildSpec } from '../spec/build';
+import { buildSpec, SPEC_PLATFORM_PROPS_SCHEMA, specOutputs } from '../spec/build';
 import { PlannedCertificate } from '../spec/plan';
 import { PlatformSpec } from '../spec/platform-spec';
 
@@ -56,11 +56,10 @@ export class SpecPlatform extends Construct {
   public readonly devOpsAgent?: DevOpsAgentSpace;
 
   constructor(scope: Construct, id: string, props: SpecPlatformProps) {
+    const { v, props: checked } = checkCdktfProps<SpecPlatformProps>('SpecPlatform', scope, id, props, SPEC_PLATFORM_PROPS_SCHEMA);
+    v.throwIfInvalid();
     super(scope, id);
-    const spec = props.spec;
-    if (!(spec instanceof PlatformSpec)) {
-      throw new Error(`SpecPlatform at '${this.node.path}': expected props.spec to be a PlatformSpec (PlatformSpec.load(dir, { environment }))`);
-    }
+    const spec = checked.spec;
     this.spec = spec;
     const built = buildSpec(spec, {
       network: (entry) => new PlatformNetwork(this, 'Network', entry.options),
@@ -151,7 +150,8 @@ export interface PlatformSpecStackProps {
 /**
  * A Terraform stack holding one spec's platform: an AWS provider in the spec's region (its account
  * pinned by allowed_account_ids when `platform.account` gives one), tagging every resource `platform` and
- * `environment` through default_tags, and the SpecPlatform. `npx ecs-platform synth --engine cdktf` builds this.
+ * `environment` through default_tags, the SpecPlatform, and outputs for DNS, alerts, the data's names and
+ * Teleport. `npx ecs-platform synth --engine cdktf` builds this.
  */
 export class PlatformSpecStack extends TerraformStack {
   /** The stack's AWS provider. */
@@ -168,5 +168,8 @@ export class PlatformSpecStack extends TerraformStack {
       defaultTags: [{ tags: spec._plan.tags }],
     });
     this.platform = new SpecPlatform(this, 'Platform', { spec });
+    for (const output of specOutputs(spec, this.platform)) {
+      new TerraformOutput(this, output.id, { description: output.description, value: output.value });
+    }
   }
 }

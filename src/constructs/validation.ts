@@ -35,6 +35,8 @@ export interface PropProblem {
 /** The error thrown for bad props; `problems` lists each one. */
 export class PropsValidationError extends Error {
   public readonly problems: readonly PropProblem[];
+  /** The construct path of the construct (or method) whose props these are. */
+  public readonly constructPath: string;
 
   constructor(context: ValidationContext, problems: readonly PropProblem[]) {
     const lines = problems.map((p) => `  - ${p.prop}: got ${describe(p.given)}; ${p.allowed}`);
@@ -44,6 +46,7 @@ export class PropsValidationError extends Error {
     );
     this.name = 'PropsValidationError';
     this.problems = problems;
+    this.constructPath = context.path;
   }
 }
 

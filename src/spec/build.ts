@@ -4,11 +4,17 @@
  * can, turns each construct's prop errors into file-and-line problems, skips what depends on a construct
  * that failed, and throws one PlatformSpecError listing them all.
  */
+import type { SpecProblem } from './load';
 import type { PlannedCertificate, PlannedDatabase, PlannedEntry, PlannedService, PlannedTable } from './plan';
 import { problemsFromConstruct } from './plan';
-import type { PlatformSpec } from './platform-spec';
-import { PlatformSpecError } from './platform-spec';
-import type { SpecProblem } from './load';
+import { PlatformSpec, PlatformSpecError } from './platform-spec';
+import { S, StructSchema } from '../constructs/prop-schema';
+
+/** @internal the run-time shape of both engines' SpecPlatformProps. */
+export const SPEC_PLATFORM_PROPS_SCHEMA: StructSchema = S.struct<{ spec: PlatformSpec }>({
+  spec: S.object('a PlatformSpec', (value) => (value instanceof PlatformSpec ? undefined
+    : 'expected a PlatformSpec: PlatformSpec.load(dir, { environment }) or PlatformSpec.fromSources([...])')),
+}, ['spec']);
 
 /** How an engine creates each kind of construct. Types are the engine's classes. */
 export interface PlatformFactory<Network, Cluster, LoadBalancer, Database, Table, Service, Teleport, FinOps, Agent extends AgentSpace<Service>> {
@@ -48,7 +54,9 @@ export interface BuiltPlatform<Network, Cluster, LoadBalancer, Database, Table, 
   devopsAgent?: Agent;
 }
 
-export function buildSpec<N, C, L, D, T, S, TP, F, A extends AgentSpace<S>>(spec: PlatformSpec, factory: PlatformFactory<N, C, L, D, T, S, TP, F, A>): BuiltPlatform<N, C, L, D, T, S, TP, F, A> {
+export function buildSpec<N, C, L, D, T, S, TP, F, A extends AgentSpace<S>>(
+  spec: PlatformSpec, factory: PlatformFactory<N, C, L, D, T, S, TP, F, A>,
+): BuiltPlatform<N, C, L, D, T, S, TP, F, A> {
   const plan = spec._plan;
   const problems: SpecProblem[] = [];
   const attempt = <R>(entry: PlannedEntry, create: () => R): R | undefined => {
@@ -108,12 +116,14 @@ export function buildSpec<N, C, L, D, T, S, TP, F, A extends AgentSpace<S>>(spec
   const teleport = plan.teleport;
   if (teleport && cluster !== undefined && built.loadBalancer !== undefined) {
     const lbBuilt = built.loadBalancer;
-    built.teleport = attempt(teleport, () => factory.teleport(teleport, cluster, lbBuilt, teleport.certificate ? built.certificateArns[teleport.certificate] : undefined));
+    const certificateArn = teleport.certificate ? built.certificateArns[teleport.certificate] : undefined;
+    built.teleport = attempt(teleport, () => factory.teleport(teleport, cluster, lbBuilt, certificateArn));
     const tp = built.teleport;
     if (tp !== undefined) {
       for (const database of plan.databases) {
         const db = built.databases[database.name];
-        if (database.teleport && db !== undefined) attempt(database, () => factory.teleportDatabase(tp, db, database.teleport!.name, database.teleport!.users));
+        const access = database.teleport;
+        if (access && db !== undefined) attempt(database, () => factory.teleportDatabase(tp, db, access.name, access.users));
       }
       for (const service of plan.services) {
         const created = built.services[service.name];
@@ -136,4 +146,47 @@ export function buildSpec<N, C, L, D, T, S, TP, F, A extends AgentSpace<S>>(spec
 
   if (problems.length > 0) throw new PlatformSpecError(problems);
   return built;
+}
+
+/** A stack output of a spec's platform: the same IDs and descriptions in both engines. */
+export interface SpecOutput {
+  readonly id: string;
+  readonly description: string;
+  readonly value: string;
+}
+
+/** What the outputs read from the constructs: attribute names both engines share. */
+export interface OutputSources {
+  readonly loadBalancer?: { readonly dnsName: string };
+  readonly cluster?: { readonly alertsTopicArn: string };
+  readonly databases: Record<string, { readonly endpointAddress: string }>;
+  readonly tables: Record<string, { readonly tableName: string }>;
+  readonly teleport?: { readonly publicAddress: string };
+}
+
+const pascal = (name: string) => name.split(/[^A-Za-z0-9]+/).filter(Boolean).map((p) => p[0].toUpperCase() + p.slice(1)).join('');
+
+/** The outputs a PlatformSpecStack gives: where to point DNS, where alerts go, the data's names, Teleport's address. */
+export function specOutputs(spec: PlatformSpec, built: OutputSources): SpecOutput[] {
+  const plan = spec._plan;
+  const outputs: SpecOutput[] = [];
+  if (built.loadBalancer) {
+    const hosts = new Set(plan.services.flatMap((s) => ((s.options.routing as { hostHeaders?: string[] } | undefined)?.hostHeaders ?? [])));
+    const domain = plan.teleport?.options.domainName as string | undefined;
+    if (domain) [domain, `*.${domain}`].forEach((h) => hosts.add(h));
+    outputs.push({
+      id: 'LoadBalancerDnsName',
+      description: hosts.size > 0 ? `Point ${[...hosts].join(', ')} here (CNAME or alias)` : 'The shared load balancer\'s DNS name',
+      value: built.loadBalancer.dnsName,
+    });
+  }
+  if (built.cluster) outputs.push({ id: 'AlertsTopicArn', description: 'Subscribe the on-call here: every alarm of the platform', value: built.cluster.alertsTopicArn });
+  for (const [name, database] of Object.entries(built.databases)) {
+    outputs.push({ id: `Database${pascal(name)}Endpoint`, description: `${name}'s endpoint address`, value: database.endpointAddress });
+  }
+  for (const [name, table] of Object.entries(built.tables)) {
+    outputs.push({ id: `Table${pascal(name)}Name`, description: `${name}'s table name`, value: table.tableName });
+  }
+  if (built.teleport) outputs.push({ id: 'TeleportProxyAddress', description: 'tsh login --proxy=<this> --auth=github', value: built.teleport.publicAddress });
+  return outputs;
 }

@@ -3,14 +3,16 @@
  * 0 done, 1 the spec has problems (each printed as file:line:column), 2 the command line is wrong.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
-import { nearestName } from '../constructs/prop-schema';
 import { specDiagram } from './diagram';
 import { diffSpecs } from './diff';
 import { STARTER_FILES } from './init';
 import { SpecProblem } from './load';
+import { problemsFromSynthesis } from './plan';
 import { formatProblems, PlatformSpec, PlatformSpecError } from './platform-spec';
-import { platformSpecJsonSchema } from './schema';
+import { platformSpecLayerSchema } from './schema';
+import { nearestName } from '../constructs/prop-schema';
 
 /** Where the CLI writes, and where it runs: the process's, unless a test gives its own. */
 export interface CliIo {
@@ -50,7 +52,7 @@ class UsageError extends Error {}
 const DIR_HELP = '  --dir <dir>       the spec\'s directory (default: the current directory)';
 
 const COMMANDS: Record<string, Command> = {
-  init: {
+  'init': {
     summary: 'write a starter spec (defaults.yaml, platform.yaml, environments/dev.yaml and prod.yaml)',
     usage: 'ecs-platform init [dir] [--name <platform>] [--region <region>] [--force]',
     help: [
@@ -65,7 +67,7 @@ const COMMANDS: Record<string, Command> = {
     positionals: [0, 1],
     run: init,
   },
-  validate: {
+  'validate': {
     summary: 'check the spec: YAML, schema, references and every construct\'s own validation',
     usage: 'ecs-platform validate [--dir <dir>] [--env <env>] [--engine cdk|cdktf|none] [--print]',
     help: [
@@ -83,7 +85,7 @@ const COMMANDS: Record<string, Command> = {
     positionals: [0, 0],
     run: validate,
   },
-  synth: {
+  'synth': {
     summary: 'synthesise an environment into cdk.out (CDK) or cdktf.out (CDKTF)',
     usage: 'ecs-platform synth --engine cdk|cdktf --env <env> [--dir <dir>] [--out <dir>]',
     help: [
@@ -113,7 +115,7 @@ const COMMANDS: Record<string, Command> = {
     positionals: [2, 2],
     run: diffEnv,
   },
-  diagram: {
+  'diagram': {
     summary: 'the Mermaid diagram of the spec',
     usage: 'ecs-platform diagram [--dir <dir>] [--env <env>]',
     help: [
@@ -127,15 +129,15 @@ const COMMANDS: Record<string, Command> = {
     positionals: [0, 0],
     run: diagram,
   },
-  schema: {
+  'schema': {
     summary: 'print the spec\'s JSON Schema',
     usage: 'ecs-platform schema',
-    help: 'Prints the JSON Schema editors and validate check the YAML with (also shipped as platform-spec.schema.json).',
+    help: 'Prints the JSON Schema of a layer file, for editors (shipped as platform-spec.schema.json); validate also checks the merged result.',
     values: [],
     switches: [],
     positionals: [0, 0],
     run: (_args, io) => {
-      io.out(JSON.stringify(platformSpecJsonSchema(), undefined, 2));
+      io.out(JSON.stringify(platformSpecLayerSchema(), undefined, 2));
       return 0;
     },
   },
@@ -164,6 +166,7 @@ export async function runCli(argv: readonly string[], io: CliIo = PROCESS_IO): P
     return name === undefined ? 2 : 0;
   }
   if (name === '--version') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (optional engines; the root stays light)
     io.out(String(require('../../package.json').version));
     return 0;
   }
@@ -247,23 +250,39 @@ function requireEngine(engine: Engine): void {
   if (missing.length > 0) throw new UsageError(`--engine ${engine} needs ${missing.join(' and ')}: npm install ${missing.join(' ')}`);
 }
 
-/** Build the spec's stack with `engine` and return the app (synthesised into `outdir` when given). */
+/**
+ * Build and synthesise the spec's stack with `engine` into `outdir` (a scratch directory, removed
+ * after, when none is given: `validate` needs the constructs' checks that run at synthesis too). A
+ * construct's prop error at synthesis is reported at its YAML key, like those raised while building.
+ */
 function buildStack(engine: Engine, spec: PlatformSpec, outdir?: string): string {
   const stackName = `${spec.name}${spec.environment ? `-${spec.environment}` : ''}`;
-  if (engine === 'cdk') {
-    const cdk: typeof import('aws-cdk-lib') = require('aws-cdk-lib');
-    const { PlatformSpecStack } = require('../cdk/platform-spec') as typeof import('../cdk/platform-spec');
-    const app = new cdk.App(outdir ? { outdir } : { outdir: fs.mkdtempSync(path.join(require('os').tmpdir(), 'ecs-platform-')) });
-    new PlatformSpecStack(app, stackName, { spec });
-    if (outdir) app.synth();
-  } else {
-    const cdktf: typeof import('cdktf') = require('cdktf');
-    const { PlatformSpecStack } = require('../cdktf/platform-spec') as typeof import('../cdktf/platform-spec');
-    const app = new cdktf.App(outdir ? { outdir } : { outdir: fs.mkdtempSync(path.join(require('os').tmpdir(), 'ecs-platform-')) });
-    new PlatformSpecStack(app, stackName, { spec });
-    // cdktf runs its validations (and the constructs' deferred checks) at synth.
-    if (outdir) app.synth();
-    else cdktf.Testing.synth(app.node.findChild(stackName) as import('cdktf').TerraformStack, true);
+  const scratch = outdir === undefined ? fs.mkdtempSync(path.join(os.tmpdir(), 'ecs-platform-')) : undefined;
+  try {
+    if (engine === 'cdk') {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (optional engines; the root stays light)
+      const cdk: typeof import('aws-cdk-lib') = require('aws-cdk-lib');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (optional engines; the root stays light)
+      const { PlatformSpecStack } = require('../cdk/platform-spec') as typeof import('../cdk/platform-spec');
+      const app = new cdk.App({ outdir: outdir ?? scratch });
+      new PlatformSpecStack(app, stackName, { spec });
+      app.synth();
+    } else {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (optional engines; the root stays light)
+      const cdktf: typeof import('cdktf') = require('cdktf');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (optional engines; the root stays light)
+      const { PlatformSpecStack } = require('../cdktf/platform-spec') as typeof import('../cdktf/platform-spec');
+      const app = new cdktf.App({ outdir: outdir ?? scratch });
+      new PlatformSpecStack(app, stackName, { spec });
+      app.synth();
+    }
+  } catch (error) {
+    if (error instanceof PlatformSpecError) throw error;
+    const problems = problemsFromSynthesis(spec._merged, spec._plan, `${stackName}/Platform`, error);
+    if (problems) throw new PlatformSpecError(problems);
+    throw error;
+  } finally {
+    if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
   }
   return stackName;
 }

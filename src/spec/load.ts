@@ -4,9 +4,9 @@
  * JSON Schema with Ajv, and every problem reported with the file, line and column it came from.
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import { platformSpecJsonSchema } from './schema';
 import { nearestName } from '../constructs/prop-schema';
 import { describe } from '../constructs/validation';
-import { platformSpecJsonSchema } from './schema';
 
 /** One YAML file of the spec: its name as shown in errors, and its text. */
 export interface SpecSource {
@@ -71,6 +71,7 @@ function unescapePointer(part: string): string {
 /** Parse one file. Never throws: whatever the text, the result is a value or problems. */
 export function parseLayer(source: SpecSource): ParsedLayer {
   // Loaded here, not at the top: the root of the package stays free of the spec's dependencies until used.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (optional engines; the root stays light)
   const YAML: typeof import('yaml') = require('yaml');
   const empty = (problems: SpecProblem[]): ParsedLayer => ({ file: source.file, value: {}, positions: new Map(), problems });
   if (Buffer.byteLength(source.content, 'utf8') > MAX_SPEC_FILE_BYTES) {
@@ -112,12 +113,13 @@ export function parseLayer(source: SpecSource): ParsedLayer {
     if (YAML.isMap(node)) {
       for (const pair of node.items) {
         const key = pair.key;
+        // A merge key (`<<: *base`): yaml gives it a symbol value; its keys are placed at the alias.
+        if (YAML.isScalar(key) && typeof key.value === 'symbol') continue;
         if (!YAML.isScalar(key) || (typeof key.value !== 'string' && typeof key.value !== 'number' && typeof key.value !== 'boolean')) {
           if (key === null || key === undefined) continue;
           problems.push({ file: source.file, ...at((key as { range?: number[] }).range?.[0]), path: displayPath(pointer), message: 'expected a plain key (a name), not a mapping or list used as a key' });
           continue;
         }
-        if (key.value === '<<') continue; // a merge key: its keys are placed at the alias
         const child = `${pointer}/${String(key.value).replace(/~/g, '~0').replace(/\//g, '~1')}`;
         const keyAt = at(key.range?.[0]);
         const valueAt = at((pair.value as { range?: number[] } | null)?.range?.[0] ?? key.range?.[0]);
@@ -168,9 +170,16 @@ function copyUnder(from: PositionMap, pointer: string, to: PositionMap, toPointe
  * Deep-merge `over` onto `base` (docs/platform-spec.md): mappings merge key by key; lists and scalars
  * replace what they inherit; `null` (`~`) removes the inherited value. Positions follow the values.
  */
-export function mergeValues(base: unknown, over: unknown, pointer: string, positions: PositionMap, overPositions: PositionMap, overPointer = pointer): unknown {
+export function mergeValues(
+  base: unknown, over: unknown, pointer: string, positions: PositionMap, overPositions: PositionMap, overPointer = pointer,
+): unknown {
   if (over === null) {
     dropUnder(positions, pointer);
+    // Under a service, a null with nothing inherited yet is kept: it removes the key from `defaults` later.
+    if (base === undefined && SERVICE_KEY.test(pointer)) {
+      copyUnder(overPositions, overPointer, positions, pointer);
+      return null;
+    }
     return undefined;
   }
   if (isPlainObject(base) && isPlainObject(over)) {
@@ -188,12 +197,24 @@ export function mergeValues(base: unknown, over: unknown, pointer: string, posit
   }
   dropUnder(positions, pointer);
   copyUnder(overPositions, overPointer, positions, pointer);
-  return isPlainObject(over) ? withoutNulls(over) : over;
+  return isPlainObject(over) ? withoutNulls(over, pointer) : over;
 }
 
-/** A mapping that inherits nothing keeps no `null`s: there is nothing for them to remove. */
-function withoutNulls(value: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, isPlainObject(v) ? withoutNulls(v) : v]));
+/** A key inside a service entry: `/services/<name>/<key>...`. */
+const SERVICE_KEY = /^\/services\/[^/]+\/./;
+
+/**
+ * A mapping that inherits nothing keeps no `null`s, there being nothing for them to remove; except inside
+ * a service, where a null removes the key the service would inherit from `defaults`.
+ */
+export function withoutNulls(value: Record<string, unknown>, pointer = '', keepServiceNulls = true): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) {
+    const at = `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    if (child === null && !(keepServiceNulls && SERVICE_KEY.test(at))) continue;
+    out[key] = isPlainObject(child) ? withoutNulls(child, at, keepServiceNulls) : child;
+  }
+  return out;
 }
 
 /** Merge the layers in order, later over earlier. */
@@ -230,10 +251,12 @@ let compiled: ValidateFunction | undefined;
 /** Check the merged value against the JSON Schema; every problem, each at its file and line. */
 export function schemaProblems(merged: MergedSpec): SpecProblem[] {
   if (!compiled) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (optional engines; the root stays light)
     const Ajv: typeof import('ajv').default = require('ajv');
     compiled = new Ajv({ allErrors: true, strict: false, verbose: true }).compile(platformSpecJsonSchema());
   }
-  if (compiled(merged.value)) return [];
+  // A service's nulls (removing a key of `defaults`) have done their work by now: the schema sees the rest.
+  if (compiled(withoutNulls(merged.value, '', false))) return [];
   const problems: SpecProblem[] = [];
   for (const error of compiled.errors ?? []) {
     const problem = schemaProblem(merged, error);

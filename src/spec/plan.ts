@@ -3,9 +3,6 @@
  * tables), the references between entries (checked here, with positions), and the way back from a
  * construct's prop problem to the YAML key that caused it. Both engines' builders render this plan.
  */
-import { EnvironmentProfile } from '../constructs/environment-profile';
-import { nearestName } from '../constructs/prop-schema';
-import { describe, PropsValidationError } from '../constructs/validation';
 import { MergedSpec, mergeValues, PositionMap, problemAt, SpecProblem } from './load';
 import {
   CERTIFICATES_SECTION,
@@ -25,6 +22,9 @@ import {
   TELEPORT_SECTION,
   valueAt,
 } from './sections';
+import { EnvironmentProfile } from '../constructs/environment-profile';
+import { nearestName } from '../constructs/prop-schema';
+import { describe, PropsValidationError } from '../constructs/validation';
 
 /** One construct to build: its name in the spec, its options, and where its entry is written. */
 export interface PlannedEntry {
@@ -120,7 +120,7 @@ export function planSpec(merged: MergedSpec, environment?: string): SpecPlan {
     const type: ServiceType = (own.type as ServiceType | undefined) ?? 'web';
     if (type === 'worker') {
       for (const rule of SERVICES_SECTION.rules.filter((r) => r.only === 'web')) {
-        if (valueAt(own, rule.key) !== undefined) at(pointerFor(pointer, rule.key), `${rule.key} is a web service key: a worker (type: worker) has no load balancer, port or routing`, false);
+        if (valueAt(own, rule.key) !== undefined && valueAt(own, rule.key) !== null) at(pointerFor(pointer, rule.key), `${rule.key} is a web service key: a worker (type: worker) has no load balancer, port or routing`, false);
       }
     }
     const entry = mergeValues(defaults, own, '', new Map(), new Map()) as Record<string, unknown>;
@@ -221,7 +221,9 @@ export function planSpec(merged: MergedSpec, environment?: string): SpecPlan {
   } : undefined;
 
   // --- operations -----------------------------------------------------------------------------------------------
-  const finops = spec.finops !== undefined ? { ...single(FINOPS_SECTION), options: withProfile(optionsFrom(FINOPS_SECTION, spec.finops)) } : undefined;
+  const finops = spec.finops !== undefined
+    ? { ...single(FINOPS_SECTION), options: withProfile(optionsFrom(FINOPS_SECTION, spec.finops)) }
+    : undefined;
   const agentSpec = spec.devopsAgent as Record<string, unknown> | undefined;
   const devopsAgent = agentSpec !== undefined ? {
     ...single(DEVOPS_AGENT_SECTION),
@@ -273,6 +275,30 @@ export function problemsFromConstruct(merged: Pick<MergedSpec, 'positions' | 'fi
     const where = key === undefined ? ` (${problem.prop})` : '';
     return problemAt(merged, pointer, `${problem.allowed}; got ${describe(problem.given)}${where}`, key !== undefined);
   });
+}
+
+/** Construct IDs of the single sections under a SpecPlatform (the named entries use their names). */
+const SINGLE_IDS: Record<string, keyof SpecPlan> = {
+  Network: 'network',
+  Cluster: 'cluster',
+  LoadBalancer: 'loadBalancer',
+  Teleport: 'teleport',
+  FinOps: 'finops',
+  DevOpsAgent: 'devopsAgent',
+};
+
+/**
+ * An error thrown after the build, at synthesis (a construct's checks that wait for every call, such as
+ * Teleport's team roles), as spec problems: the entry is found by its construct path below the
+ * SpecPlatform at `platformPath`. Undefined when the error is not a construct's prop error there.
+ */
+export function problemsFromSynthesis(merged: Pick<MergedSpec, 'positions' | 'files'>, plan: SpecPlan, platformPath: string, error: unknown): SpecProblem[] | undefined {
+  if (!(error instanceof PropsValidationError) || !error.constructPath.startsWith(`${platformPath}/`)) return undefined;
+  const id = error.constructPath.slice(platformPath.length + 1).split('/')[0];
+  const single = SINGLE_IDS[id];
+  const entry = single ? plan[single] as PlannedEntry | undefined
+    : [...plan.services, ...plan.databases, ...plan.tables, ...plan.certificates].find((e) => e.name === id);
+  return entry ? problemsFromConstruct(merged, entry, error) : undefined;
 }
 
 function keyFor(entry: PlannedEntry, prop: string): string | undefined {

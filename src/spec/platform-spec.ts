@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { EnvironmentProfile } from '../constructs/environment-profile';
 import { mergeLayers, MergedSpec, parseLayer, schemaProblems, SpecProblem, SpecSource } from './load';
 import { planSpec, SpecPlan } from './plan';
+import { EnvironmentProfile } from '../constructs/environment-profile';
 
 /** How to load a platform spec. */
 export interface PlatformSpecLoadOptions {
@@ -15,10 +15,24 @@ export interface PlatformSpecLoadOptions {
 
 /** The error `PlatformSpec.load` throws: every problem, each with its file, line and column. */
 export class PlatformSpecError extends Error {
-  constructor(public readonly problems: readonly SpecProblem[]) {
+  /** Every problem once (a bad default inherited by several services is one problem), by file and line. */
+  public readonly problems: readonly SpecProblem[];
+
+  constructor(problems: readonly SpecProblem[]) {
+    problems = sortedProblems(problems);
     super(`The platform spec has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${formatProblems(problems)}`);
     this.name = 'PlatformSpecError';
+    this.problems = problems;
   }
+}
+
+function sortedProblems(problems: readonly SpecProblem[]): SpecProblem[] {
+  const seen = new Set<string>();
+  const unique = problems.filter((p) => {
+    const key = JSON.stringify([p.file, p.line, p.column, p.path, p.message]);
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+  return unique.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
 }
 
 /** `file:line:column  path: message`, one line each, as editors and CI logs link them. */
@@ -74,8 +88,13 @@ export class PlatformSpec {
     return fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).map((f) => f.replace(/\.ya?ml$/, '')).sort();
   }
 
-  /** @internal read and check, returning the spec or the problems. */
+  /** @internal read and check, returning the spec or the problems (each once, by file and line). */
   public static _read(directory: string, options: PlatformSpecLoadOptions): { spec?: PlatformSpec; problems: SpecProblem[] } {
+    const { spec, problems } = PlatformSpec.readDirectory(directory, options);
+    return { spec, problems: sortedProblems(problems) };
+  }
+
+  private static readDirectory(directory: string, options: PlatformSpecLoadOptions): { spec?: PlatformSpec; problems: SpecProblem[] } {
     const problems: SpecProblem[] = [];
     const sources: SpecSource[] = [];
     if (!fs.existsSync(directory) || !fs.statSync(directory).isDirectory()) {
@@ -85,8 +104,7 @@ export class PlatformSpec {
     for (const name of names) {
       const { file, problem } = layerFile(directory, name);
       if (problem) problems.push({ file: `${name}.yaml`, line: 0, column: 0, path: '', message: problem });
-      if (file) sources.push({ file, content: fs.readFileSync(path.join(directory, file), 'utf8') });
-      else if (name.startsWith('environments/')) {
+      if (file) {sources.push({ file, content: fs.readFileSync(path.join(directory, file), 'utf8') });} else if (name.startsWith('environments/')) {
         const known = PlatformSpec.environments(directory);
         problems.push({ file: `${name}.yaml`, line: 0, column: 0, path: '', message: `no environment ${JSON.stringify(options.environment)}: ${known.length ? `the environments are ${known.join(', ')}` : 'environments/ has no .yaml files'}` });
       }
@@ -144,6 +162,7 @@ export class PlatformSpec {
 
   /** The merged spec as YAML: what the layers add up to. */
   public toYaml(): string {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (optional engines; the root stays light)
     const YAML: typeof import('yaml') = require('yaml');
     return YAML.stringify(this._merged.value, { aliasDuplicateObjects: false });
   }

@@ -49,7 +49,30 @@ function sectionSchema(section: SpecSection): JsonSchema {
   };
 }
 
-/** The whole spec's schema (any one layer, or the merged result). */
+/**
+ * The schema of one layer file, as published for editors: no key is required (a layer gives what it
+ * changes) and any key may be `null` (`~` removes an inherited value). `validate` checks the merged
+ * result against the strict schema (platformSpecJsonSchema).
+ */
+export function platformSpecLayerSchema(): JsonSchema {
+  const layer = (schema: JsonSchema): JsonSchema => {
+    const { required: _required, ...rest } = schema;
+    return {
+      ...rest,
+      ...(schema.properties ? { properties: Object.fromEntries(Object.entries(schema.properties).map(([k, v]) => [k, nullable(layer(v))])) } : {}),
+      ...(typeof schema.additionalProperties === 'object' ? { additionalProperties: nullable(layer(schema.additionalProperties)) } : {}),
+      ...(schema.items ? { items: layer(schema.items) } : {}),
+    };
+  };
+  const nullable = (schema: JsonSchema): JsonSchema => ({
+    ...(schema.description ? { description: schema.description } : {}),
+    anyOf: [schema, { type: 'null', description: '~ (null): remove the value this layer inherits' }],
+  });
+  const strict = platformSpecJsonSchema();
+  return { ...layer(strict), description: `${strict.description} This is the schema of one layer file; the merged result must also give platform.name and platform.region.` };
+}
+
+/** The merged spec's schema: what `validate` checks once the layers are merged. */
 export function platformSpecJsonSchema(): JsonSchema {
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',

@@ -4,18 +4,18 @@
  * options (plan.ts) and the mapping of a construct's error back to the YAML key that caused it all read
  * these tables, so a key can never be documented, checked and applied three different ways.
  */
-import { CLUSTER_OPTIONS_SCHEMA } from '../constructs/platform-cluster';
-import { DATABASE_OPTIONS_SCHEMA } from '../constructs/managed-database';
+import { fromPropSchema, JsonSchema } from './json-schema';
 import { DEVOPS_AGENT_SPACE_OPTIONS_SCHEMA } from '../constructs/devops-agent-space';
+import { WEB_SERVICE_OPTIONS_SCHEMA } from '../constructs/fargate-web-service';
+import { WORKER_SERVICE_OPTIONS_SCHEMA } from '../constructs/fargate-worker-service';
 import { FINOPS_OPTIONS_SCHEMA } from '../constructs/finops-guardrails';
-import { LOAD_BALANCER_OPTIONS_SCHEMA } from '../constructs/platform-load-balancer';
+import { DATABASE_OPTIONS_SCHEMA } from '../constructs/managed-database';
 import { MANAGED_TABLE_OPTIONS_SCHEMA } from '../constructs/managed-table';
+import { CLUSTER_OPTIONS_SCHEMA } from '../constructs/platform-cluster';
+import { LOAD_BALANCER_OPTIONS_SCHEMA } from '../constructs/platform-load-balancer';
 import { NETWORK_OPTIONS_SCHEMA } from '../constructs/platform-network';
 import type { PropSchema, StructSchema } from '../constructs/prop-schema';
 import { TELEPORT_OPTIONS_SCHEMA } from '../constructs/teleport-cluster';
-import { WEB_SERVICE_OPTIONS_SCHEMA } from '../constructs/fargate-web-service';
-import { WORKER_SERVICE_OPTIONS_SCHEMA } from '../constructs/fargate-worker-service';
-import { fromPropSchema, JsonSchema } from './json-schema';
 
 /** One YAML key of a section entry. */
 export interface KeyRule {
@@ -305,7 +305,8 @@ export const TABLES_SECTION: SpecSection = {
           additionalProperties: false,
         },
       },
-      toProp: (value) => (value as Array<Record<string, unknown>>).map(({ name, hashKey, ...rest }) => ({ indexName: name, partitionKey: hashKey, ...rest })),
+      toProp: (value) => (value as Array<Record<string, unknown>>)
+        .map(({ name, hashKey, ...rest }) => ({ indexName: name, partitionKey: hashKey, ...rest })),
     },
     { key: 'ttl.enabled', schema: { type: 'boolean', description: 'Expire items (on when `ttl.attribute` is given; false turns an inherited one off).' } },
     { key: 'ttl.attribute', prop: 'timeToLiveAttribute', schema: { type: 'string', description: 'The attribute holding each item\'s expiry time (epoch seconds).' } },

@@ -200,12 +200,19 @@ export function keyPolicyGrants(g: Graph, keyId: string): string[] {
   return policyGrants(documentOf(g, g.get(keyId), 'KeyPolicy', 'policy'));
 }
 
-export function normaliseCfnPlatform(template: Json): NormalisedPlatform {
-  return normalise(cfnGraph(template), 'cfn');
+/** `within`: the constructs' parent below the stack (a SpecPlatform's `Platform`), left out of every path. */
+export function normaliseCfnPlatform(template: Json, within = ''): NormalisedPlatform {
+  return normalise(below(cfnGraph(template), within), 'cfn');
 }
 
-export function normaliseTfPlatform(json: TfJson): NormalisedPlatform {
-  return normalise(tfGraph(json), 'tf');
+export function normaliseTfPlatform(json: TfJson, within = ''): NormalisedPlatform {
+  return normalise(below(tfGraph(json), within), 'tf');
+}
+
+/** The graph with construct paths read below `within`. */
+function below(g: Graph, within: string): Graph {
+  if (!within) return g;
+  return { ...g, pathOf: (id) => g.pathOf(id).replace(new RegExp(`^${within}`), '') };
 }
 
 function normalise(g: Graph, engine: 'cfn' | 'tf'): NormalisedPlatform {
@@ -397,8 +404,9 @@ function normalise(g: Graph, engine: 'cfn' | 'tf'): NormalisedPlatform {
         command: container.command,
         essential: container.essential,
         ports: container.portMappings,
-        environment: sorted(container.environment ?? []),
-        secrets: sorted(container.secrets ?? []),
+        // References (a granted database's address, a table's name) as deployed, the same in both engines.
+        environment: sorted((container.environment ?? []).map((e: Json) => ({ name: e.name, value: g.symbolic(e.value) }))),
+        secrets: sorted((container.secrets ?? []).map((e: Json) => ({ name: e.name, valueFrom: g.symbolic(e.valueFrom) }))),
         healthCheck: container.healthCheck,
         logDriver: container.logConfiguration.logDriver,
         streamPrefix: container.logConfiguration.options['awslogs-stream-prefix'],

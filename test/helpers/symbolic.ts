@@ -104,6 +104,8 @@ export function tfSymbolic(json: TfJson, value: unknown, naming: ResourceNaming,
     if (/^data\.aws_region\.[^.]+\.name$/.test(e)) return deployment.region;
     if (/^data\.aws_caller_identity\.[^.]+\.account_id$/.test(e)) return deployment.accountId;
     if ((m = /^((?:awscc|aws)_[a-z0-9_]+\.[A-Za-z0-9_-]+)\.([a-z_]+)$/.exec(e))) return symbol(naming, m[1], m[2]);
+    // A nested block's attribute (`master_user_secret[0].secret_arn`): CloudFormation's `MasterUserSecret.SecretArn`.
+    if ((m = /^((?:awscc|aws)_[a-z0-9_]+\.[A-Za-z0-9_-]+)\.([a-z_]+)\[0\]\.([a-z_]+)$/.exec(e))) return symbol(naming, m[1], `${m[2]}.${m[3]}`.replace(/_/g, ''));
     return `<expression ${e}>`;
   };
   const template = (s: string): unknown => {

@@ -6,8 +6,10 @@ import { execFileSync, spawnSync } from 'child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import Ajv from 'ajv';
+import * as YAML from 'yaml';
 import { runCli } from '../../src/spec/cli';
-import { platformSpecJsonSchema } from '../../src/spec/schema';
+import { platformSpecLayerSchema } from '../../src/spec/schema';
 
 const ROOT = join(__dirname, '..', '..');
 const EXAMPLE = join(ROOT, 'examples', 'gitops-platform');
@@ -58,11 +60,11 @@ describe('help and usage', () => {
     expect(noValue).toMatchObject({ code: 2, err: expect.stringContaining('--env needs a value') });
   });
 
-  test('schema prints the JSON Schema, the same as the published platform-spec.schema.json', async () => {
+  test('schema prints the layer files\' JSON Schema, the same as the published platform-spec.schema.json', async () => {
     const run = await cli(['schema']);
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.out)).toEqual(platformSpecJsonSchema());
-    expect(JSON.parse(readFileSync(join(ROOT, 'platform-spec.schema.json'), 'utf8'))).toEqual(platformSpecJsonSchema());
+    expect(JSON.parse(run.out)).toEqual(platformSpecLayerSchema());
+    expect(JSON.parse(readFileSync(join(ROOT, 'platform-spec.schema.json'), 'utf8'))).toEqual(platformSpecLayerSchema());
   });
 });
 
@@ -101,10 +103,33 @@ describe('validate', () => {
     expect(construct.err).toContain(`environments/dev.yaml:${line('retentionPeriod') - 1}:24  databases.main-db.backup.retentionPeriod: expected an integer from 1 to 35; got 90`);
   });
 
+  test('a construct check that runs at synthesis (Teleport\'s team roles) is reported at its YAML key too, in both engines', async () => {
+    const dir = exampleCopy();
+    const dev = join(dir, 'environments', 'dev.yaml');
+    writeFileSync(dev, readFileSync(dev, 'utf8').replace('roles: [access, editor, db-main-db]', 'roles: [access, editor, db-other]'));
+    const line = readFileSync(dev, 'utf8').split('\n').findIndex((l) => l.includes('db-other')) + 1;
+    for (const engine of ['cdk', 'cdktf']) {
+      const run = await cli(['validate', '--env', 'dev', '--engine', engine, '--dir', dir]);
+      expect([engine, run.code]).toEqual([engine, 1]);
+      expect(run.err).toMatch(new RegExp(`environments/dev\\.yaml:${line}:\\d+  teleport\\.sso\\.github\\.teams\\[0\\]\\.roles(\\[2\\])?: .*db-other`));
+    }
+  });
+
   test('an environment that does not exist: exit 1, naming the ones that do', async () => {
     const run = await cli(['validate', '--env', 'staging', '--engine', 'none']);
     expect(run).toMatchObject({ code: 1, err: expect.stringContaining('no environment "staging": the environments are dev, prod') });
   });
+});
+
+test('every layer of the example and of the starter passes the published schema on its own, as an editor checks it', async () => {
+  const check = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(join(ROOT, 'platform-spec.schema.json'), 'utf8')));
+  const starter = scratch();
+  expect((await cli(['init', 'starter'], starter)).code).toBe(0);
+  const layers = [EXAMPLE, join(starter, 'starter')].flatMap((dir) => ['defaults.yaml', 'platform.yaml', 'environments/dev.yaml', 'environments/prod.yaml'].map((f) => join(dir, f)));
+  for (const file of layers) {
+    const valid = check(YAML.parse(readFileSync(file, 'utf8')));
+    expect([file, valid ? [] : check.errors]).toEqual([file, []]);
+  }
 });
 
 describe('synth', () => {
