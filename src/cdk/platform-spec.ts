@@ -3,7 +3,7 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import { DevOpsAgentSpace } from './devops-agent-space';
-import { checkCdkProps } from './engine';
+import { cdkLiteralRegion, checkCdkProps } from './engine';
 import { IFargateService } from './fargate-service';
 import { FargateWebService } from './fargate-web-service';
 import { FargateWorkerService } from './fargate-worker-service';
@@ -14,7 +14,7 @@ import { PlatformCluster } from './platform-cluster';
 import { PlatformLoadBalancer } from './platform-load-balancer';
 import { PlatformNetwork } from './platform-network';
 import { TeleportCluster } from './teleport-cluster';
-import { buildSpec, SPEC_PLATFORM_PROPS_SCHEMA, specOutputs } from '../spec/build';
+import { buildSpec, checkSpecRegion, SPEC_PLATFORM_PROPS_SCHEMA, specOutputs } from '../spec/build';
 import { PlatformSpec } from '../spec/platform-spec';
 
 /** Props of SpecPlatform. */
@@ -53,6 +53,7 @@ export class SpecPlatform extends Construct {
 
   constructor(scope: Construct, id: string, props: SpecPlatformProps) {
     const { v, props: checked } = checkCdkProps<SpecPlatformProps>('SpecPlatform', scope, id, props, SPEC_PLATFORM_PROPS_SCHEMA);
+    checkSpecRegion(v, checked.spec, cdkLiteralRegion(scope));
     v.throwIfInvalid();
     super(scope, id);
     const spec = checked.spec;

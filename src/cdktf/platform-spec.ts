@@ -5,7 +5,7 @@ import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
 import { TerraformIterator, TerraformOutput, TerraformStack, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { DevOpsAgentSpace } from './devops-agent-space';
-import { checkCdktfProps, nameTag } from './engine';
+import { cdktfLiteralRegion, checkCdktfProps, nameTag } from './engine';
 import { IFargateService } from './fargate-service';
 import { FargateWebService } from './fargate-web-service';
 import { FargateWorkerService } from './fargate-worker-service';
@@ -16,7 +16,7 @@ import { PlatformCluster } from './platform-cluster';
 import { PlatformLoadBalancer } from './platform-load-balancer';
 import { PlatformNetwork } from './platform-network';
 import { TeleportCluster } from './teleport-cluster';
-import { buildSpec, SPEC_PLATFORM_PROPS_SCHEMA, specOutputs } from '../spec/build';
+import { buildSpec, checkSpecRegion, SPEC_PLATFORM_PROPS_SCHEMA, specOutputs } from '../spec/build';
 import { PlannedCertificate } from '../spec/plan';
 import { PlatformSpec } from '../spec/platform-spec';
 
@@ -57,6 +57,7 @@ export class SpecPlatform extends Construct {
 
   constructor(scope: Construct, id: string, props: SpecPlatformProps) {
     const { v, props: checked } = checkCdktfProps<SpecPlatformProps>('SpecPlatform', scope, id, props, SPEC_PLATFORM_PROPS_SCHEMA);
+    checkSpecRegion(v, checked.spec, cdktfLiteralRegion(scope));
     v.throwIfInvalid();
     super(scope, id);
     const spec = checked.spec;

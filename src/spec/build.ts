@@ -9,12 +9,25 @@ import type { PlannedCertificate, PlannedDatabase, PlannedEntry, PlannedService,
 import { problemsFromConstruct } from './plan';
 import { PlatformSpec, PlatformSpecError } from './platform-spec';
 import { S, StructSchema } from '../constructs/prop-schema';
+import type { PropsValidator } from '../constructs/validation';
 
 /** @internal the run-time shape of both engines' SpecPlatformProps. */
 export const SPEC_PLATFORM_PROPS_SCHEMA: StructSchema = S.struct<{ spec: PlatformSpec }>({
   spec: S.object('a PlatformSpec', (value) => (value instanceof PlatformSpec ? undefined
     : 'expected a PlatformSpec: PlatformSpec.load(dir, { environment }) or PlatformSpec.fromSources([...])')),
 }, ['spec']);
+
+/**
+ * @internal
+ * The spec must be for the stack's region, when the stack's region is known at synthesis (a CDK stack's
+ * env, a CDKTF stack's AWS provider): a spec for eu-west-1 deployed to us-east-1 would build the platform
+ * with the wrong region's names, zones and endpoints.
+ */
+export function checkSpecRegion(v: PropsValidator, spec: PlatformSpec, stackRegion: string | undefined): void {
+  if (stackRegion !== undefined && spec instanceof PlatformSpec && stackRegion !== spec.region) {
+    v.report('spec', spec, `expected a spec for the stack's region ${stackRegion}; its platform.region is ${spec.region}`);
+  }
+}
 
 /** How an engine creates each kind of construct. Types are the engine's classes. */
 export interface PlatformFactory<Network, Cluster, LoadBalancer, Database, Table, Service, Teleport, FinOps, Agent extends AgentSpace<Service>> {

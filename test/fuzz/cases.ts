@@ -16,9 +16,11 @@
  * own and synthesised there.
  */
 
+import { PlatformSpec } from 'ecs-platform-constructs';
+
 export type Engine = 'cdk' | 'cdktf';
 export type Kind = 'network' | 'cluster' | 'loadBalancer' | 'service' | 'database' | 'table' | 'finops' | 'teleport' | 'repository' | 'deployRole' | 'agentSpace'
-  | 'worker';
+  | 'worker' | 'specPlatform';
 export type Props = Record<string, unknown>;
 
 /** A network, cluster and load balancer of some other place (app, region, engine). */
@@ -216,8 +218,23 @@ const agentSpace = (extra: Extra = {}): PropsOf => (fx) => merge({ name: 'fuzz',
 
 const worker = (extra: Extra = {}): PropsOf => (fx) => merge({ cluster: fx.cluster, image: IMAGE }, resolve(extra, fx));
 
+/** A small spec (eu-west-1, the fuzz stacks' region): a web service, a worker, a database and a table. */
+const specOf = (region: string) => PlatformSpec.fromSources([{
+  file: 'platform.yaml',
+  content: [
+    `platform: { name: fuzz, region: ${region} }`,
+    'services:',
+    `  api: { image: ${IMAGE}, port: 8080, routing: { pathPatterns: ["/*"], priority: 100 } }`,
+    `  jobs: { type: worker, image: ${IMAGE} }`,
+    'databases: { main-db: { allowedServices: [api] } }',
+    'tables: { sessions: { hashKey: { name: pk, type: S }, allowedServices: { read: [api], write: [jobs] } } }',
+  ].join('\n'),
+}]);
+const SPEC = specOf('eu-west-1');
+const specPlatform = (extra: Extra = {}): PropsOf => (fx) => ({ spec: SPEC, ...resolve(extra, fx) });
+
 const BUILDERS: Record<Kind, (extra: Extra) => PropsOf> = {
-  network, cluster, loadBalancer, service, database, table: dynamoTable, finops, teleport, repository, deployRole, agentSpace, worker,
+  network, cluster, loadBalancer, service, database, table: dynamoTable, finops, teleport, repository, deployRole, agentSpace, worker, specPlatform,
 };
 
 // --- The table ----------------------------------------------------------------------------------
@@ -1440,6 +1457,16 @@ bad('worker', 'a cluster of the other engine', worker((fx) => ({ cluster: fx.ali
 bad('worker', 'typo comand (did you mean command?)', worker({ comand: ['node'] }), ['comand'], ['did you mean command?']);
 bad('worker', 'props null', () => null as unknown as Props, ['props']);
 ok('agentSpace', 'investigateAlarms of a worker', calling(agentSpace(), (fx) => [investigateAlarms(fx.newWorker())]));
+
+ok('specPlatform', 'a spec of the stack\'s region', specPlatform());
+bad('specPlatform', 'no spec', specPlatform({ spec: undefined }), ['spec']);
+bad('specPlatform', 'a spec parsed by hand (a plain object, not a PlatformSpec)',
+  specPlatform({ spec: { platform: { name: 'fuzz', region: 'eu-west-1' } } }), ['spec'], ['expected a PlatformSpec']);
+bad('specPlatform', 'a spec directory\'s name instead of the loaded spec', specPlatform({ spec: './platform' }), ['spec'], ['PlatformSpec.load(dir']);
+bad('specPlatform', 'typo specs (did you mean spec?), and so no spec', () => ({ specs: SPEC }), ['spec', 'specs'], ['did you mean spec?']);
+bad('specPlatform', 'a spec for another region than the stack\'s', specPlatform({ spec: specOf('us-east-1') }), ['spec'],
+  ['expected a spec for the stack\'s region eu-west-1; its platform.region is us-east-1']);
+bad('specPlatform', 'props null', () => null as unknown as Props, ['props']);
 
 export const CASES: readonly FuzzCase[] = table.map(({ title, ...c }, i) => ({
   ...c,

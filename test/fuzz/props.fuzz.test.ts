@@ -56,6 +56,7 @@ const CLASS_NAME: Record<Kind, string> = {
   deployRole: 'GitHubDeployRole',
   agentSpace: 'DevOpsAgentSpace',
   worker: 'FargateWorkerService',
+  specPlatform: 'SpecPlatform',
 };
 
 // --- The engines --------------------------------------------------------------------------------
@@ -99,6 +100,7 @@ const CDK: Kit = {
       case 'deployRole': return new cdk.GitHubDeployRole(scope, id, props as cdk.GitHubDeployRoleProps);
       case 'agentSpace': return new cdk.DevOpsAgentSpace(scope, id, props as cdk.DevOpsAgentSpaceProps);
       case 'worker': return new cdk.FargateWorkerService(scope, id, props as cdk.FargateWorkerServiceProps);
+      case 'specPlatform': return new cdk.SpecPlatform(scope, id, props as cdk.SpecPlatformProps);
     }
   },
   token: (value) => Lazy.string({ produce: () => value }),
@@ -137,6 +139,7 @@ const CDKTF: Kit = {
       case 'deployRole': return new cdktf.GitHubDeployRole(scope, id, props as cdktf.GitHubDeployRoleProps);
       case 'agentSpace': return new cdktf.DevOpsAgentSpace(scope, id, props as cdktf.DevOpsAgentSpaceProps);
       case 'worker': return new cdktf.FargateWorkerService(scope, id, props as cdktf.FargateWorkerServiceProps);
+      case 'specPlatform': return new cdktf.SpecPlatform(scope, id, props as cdktf.SpecPlatformProps);
     }
   },
   token: (value) => TfLazy.stringValue({ produce: () => value }),

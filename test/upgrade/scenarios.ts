@@ -8,7 +8,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { TerraformStack } from 'cdktf';
 import { HTTPD, NGINX, NODE, nodeHttpServer } from '../helpers/images';
-import { AttributeType, BudgetPeriod, EnvironmentProfile, ProjectionType, RemediationMode } from 'ecs-platform-constructs';
+import { AttributeType, BudgetPeriod, EnvironmentProfile, PlatformSpec, ProjectionType, RemediationMode } from 'ecs-platform-constructs';
 import * as cdk from 'ecs-platform-constructs/cdk';
 import * as cdktf from 'ecs-platform-constructs/cdktf';
 
@@ -238,6 +238,35 @@ export function workerService(profile: EnvironmentProfile): Pick<GoldenScenario,
   };
 }
 
+/**
+ * A platform spec (SpecPlatform): every construct it names and their logical IDs / addresses, which an
+ * upgrade must keep (a database or table renamed in the tree would be replaced). Inline, not the example's
+ * files: the example may change; this baseline may not.
+ */
+export function platformSpec(profile: 'development' | 'production'): Pick<GoldenScenario, 'cdk' | 'cdktf'> {
+  const spec = () => PlatformSpec.fromSources([{
+    file: 'platform.yaml',
+    content: [
+      'platform: { name: golden, region: eu-west-1, profile: ' + profile + ' }',
+      'defaults: { cpu: 256, memory: 512, healthCheck: { path: /health } }',
+      'certificates:',
+      '  app-cert: { domain: app.example.com, subjectAlternativeNames: ["*.app.example.com"], hostedZoneId: Z0123456789ABCDEFGHIJ }',
+      'loadBalancer: { certificate: app-cert }',
+      'services:',
+      `  api: { image: ${NODE}, port: 3000, routing: { pathPatterns: ["/*"], priority: 100 } }`,
+      `  jobs: { type: worker, image: ${NODE}, command: [node, -e, "setInterval(() => 0, 60000)"] }`,
+      'databases:',
+      '  main-db: { allowedServices: [api, jobs] }',
+      'tables:',
+      '  sessions: { hashKey: { name: pk, type: S }, ttl: { attribute: expiresAt }, allowedServices: { read: [api], write: [api, jobs] } }',
+    ].join('\n'),
+  }]);
+  return {
+    cdk: (s) => new cdk.SpecPlatform(s, 'Platform', { spec: spec() }),
+    cdktf: (s) => new cdktf.SpecPlatform(s, 'Platform', { spec: spec() }),
+  };
+}
+
 export const SCENARIOS: GoldenScenario[] = [
   {
     name: 'platform-network/development',
@@ -264,4 +293,6 @@ export const SCENARIOS: GoldenScenario[] = [
   { name: 'devops-agent-space/production', ...devOpsAgent(EnvironmentProfile.PRODUCTION) },
   { name: 'fargate-worker-service/development', ...workerService(EnvironmentProfile.DEVELOPMENT) },
   { name: 'fargate-worker-service/production', ...workerService(EnvironmentProfile.PRODUCTION) },
+  { name: 'platform-spec/development', ...platformSpec('development') },
+  { name: 'platform-spec/production', ...platformSpec('production') },
 ];
