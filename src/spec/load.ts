@@ -84,7 +84,8 @@ export function parseLayer(source: SpecSource): ParsedLayer {
   };
   let doc: import('yaml').Document.Parsed;
   try {
-    doc = YAML.parseDocument(source.content, { lineCounter, uniqueKeys: true, merge: true, prettyErrors: false, strict: true });
+    // Duplicate keys are found in walk(): yaml's own check compares every pair of keys (minutes for a large mapping).
+    doc = YAML.parseDocument(source.content, { lineCounter, uniqueKeys: false, merge: true, prettyErrors: false, strict: true });
   } catch (e) {
     return empty([{ file: source.file, line: 1, column: 1, path: '', message: `not YAML: ${(e as Error).message}` }]);
   }
@@ -94,6 +95,10 @@ export function parseLayer(source: SpecSource): ParsedLayer {
     path: '',
     message: yamlMessage(e.code, e.message),
   }));
+  if (problems.length > 0) return empty(problems);
+  // Keys first: a mapping used as a key or a duplicate is reported before toJS would stringify or drop it.
+  const positions: PositionMap = new Map();
+  walk(doc.contents, '');
   if (problems.length > 0) return empty(problems);
   let value: unknown;
   try {
@@ -105,12 +110,11 @@ export function parseLayer(source: SpecSource): ParsedLayer {
   if (typeof value !== 'object' || Array.isArray(value)) {
     return empty([{ file: source.file, line: 1, column: 1, path: '', message: `expected a mapping of sections (platform:, services:, ...); got ${describe(value)}` }]);
   }
-  const positions: PositionMap = new Map();
-  walk(doc.contents, '');
   return { file: source.file, value: value as Record<string, unknown>, positions, problems };
 
   function walk(node: unknown, pointer: string): void {
     if (YAML.isMap(node)) {
+      const seen = new Set<string>();
       for (const pair of node.items) {
         const key = pair.key;
         // A merge key (`<<: *base`): yaml gives it a symbol value; its keys are placed at the alias.
@@ -122,6 +126,17 @@ export function parseLayer(source: SpecSource): ParsedLayer {
         }
         const child = `${pointer}/${String(key.value).replace(/~/g, '~0').replace(/\//g, '~1')}`;
         const keyAt = at(key.range?.[0]);
+        const name = String(key.value);
+        if (seen.has(name)) {
+          problems.push({ file: source.file, ...keyAt, path: displayPath(child), message: 'duplicate key: a key appears once per mapping (the later one would silently win)' });
+          continue;
+        }
+        seen.add(name);
+        // A key that would set the object's prototype instead of a key (`__proto__`): never a spec key.
+        if (name === '__proto__') {
+          problems.push({ file: source.file, ...keyAt, path: displayPath(child), message: 'unknown key: __proto__' });
+          continue;
+        }
         const valueAt = at((pair.value as { range?: number[] } | null)?.range?.[0] ?? key.range?.[0]);
         positions.set(child, { file: source.file, ...keyAt, valueLine: valueAt.line, valueColumn: valueAt.column });
         walk(pair.value, child);
@@ -195,8 +210,15 @@ export function mergeValues(
     }
     return out;
   }
-  dropUnder(positions, pointer);
-  copyUnder(overPositions, overPointer, positions, pointer);
+  // Only a mapping or list has positions below it: a scalar replaces one entry (keeps large merges linear).
+  if (isPlainObject(base) || Array.isArray(base)) dropUnder(positions, pointer);
+  else positions.delete(pointer);
+  if (isPlainObject(over) || Array.isArray(over)) {
+    copyUnder(overPositions, overPointer, positions, pointer);
+  } else {
+    const own = overPositions.get(overPointer);
+    if (own) positions.set(pointer, own);
+  }
   return isPlainObject(over) ? withoutNulls(over, pointer) : over;
 }
 
@@ -274,7 +296,7 @@ function schemaProblem(merged: MergedSpec, error: ErrorObject): SpecProblem | un
       const key = String(params.additionalProperty);
       const child = `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
       const names = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
-      const hint = SEED_KEYS[key] ?? (nearestName(key, names) ? `did you mean ${nearestName(key, names)}?` : `expected one of ${names.join(', ')}`);
+      const hint = (Object.prototype.hasOwnProperty.call(SEED_KEYS, key) ? SEED_KEYS[key] : undefined) ?? (nearestName(key, names) ? `did you mean ${nearestName(key, names)}?` : `expected one of ${names.join(', ')}`);
       return problemAt(merged, child, `unknown key; ${hint}`, false);
     }
     case 'required':
@@ -292,9 +314,11 @@ function schemaProblem(merged: MergedSpec, error: ErrorObject): SpecProblem | un
       const why = String((error.parentSchema as { description?: string } | undefined)?.description ?? '').replace(/^Only [^:]+: /, '');
       return problemAt(merged, pointer, `expected ${JSON.stringify(params.allowedValue)}${why ? ` (${why})` : ''}; got ${got}`);
     }
-    case 'pattern':
+    case 'pattern': {
       if (params.propertyName !== undefined || error.propertyName !== undefined) return undefined; // reported as propertyNames
-      return problemAt(merged, pointer, `expected text matching ${String(params.pattern)}; got ${got}`);
+      const what = (error.parentSchema as { description?: string } | undefined)?.description?.split(/\.\s/)[0];
+      return problemAt(merged, pointer, `expected text matching ${String(params.pattern)}${what ? ` (${what})` : ''}; got ${got}`);
+    }
     default:
       return problemAt(merged, pointer, `${error.message ?? 'not valid'}; got ${got}`);
   }

@@ -126,6 +126,7 @@ export function planSpec(merged: MergedSpec, environment?: string): SpecPlan {
     const entry = mergeValues(defaults, own, '', new Map(), new Map()) as Record<string, unknown>;
     const options = optionsFrom(SERVICES_SECTION, entry, type);
     if (valueAt(entry, 'autoscaling.enabled') === false) delete options.autoScaling;
+    else if (valueAt(entry, 'autoscaling.enabled') === true) options.autoScaling = { ...(options.autoScaling as object | undefined) };
     const app = valueAt(entry, 'teleport.app') === true ? String(valueAt(entry, 'teleport.name') ?? name) : undefined;
     return { name, section: SERVICES_SECTION, pointer, type, options: withProfile(options), teleportApp: app };
   });

@@ -81,6 +81,7 @@ export function platformSpecJsonSchema(): JsonSchema {
     description: 'A container platform on AWS ECS Fargate: defaults.yaml < platform.yaml < environments/<env>.yaml, deep-merged (docs/platform-spec.md).',
     type: 'object',
     properties: Object.fromEntries(SECTIONS.map((section) => [section.name, sectionSchema(section)])),
+    required: ['platform'],
     additionalProperties: false,
   };
 }
