@@ -284,6 +284,24 @@ describe('consumer apps install the packed tarball with one engine only', () => 
     });
   });
 
+  describe('(e) the platform spec\'s CLI, installed: npx ecs-platform with the bundled yaml and ajv', () => {
+    test.each(['cdk', 'cdktf'] as Engine[])('%s app: init, validate (by the installed engine\'s constructs), synth; the schema resolves', (engine) => {
+      const app = apps[engine];
+      const bin = path.join(app, 'node_modules', '.bin', 'ecs-platform');
+      ok(runSync(bin, ['init', 'spec', '--name', 'shop'], app), 'ecs-platform init');
+      const validated = ok(runSync(bin, ['validate', '--dir', 'spec'], app), 'ecs-platform validate');
+      expect(validated).toContain(`✓ dev: shop in eu-west-1 (development): 1 service(s), 0 database(s), 0 table(s), checked by the ${engine} constructs`);
+      const out = path.join(app, `${engine}.spec.out`);
+      ok(runSync(bin, ['synth', '--engine', engine, '--env', 'prod', '--dir', 'spec', '--out', out], app), 'ecs-platform synth');
+      expect(fs.existsSync(engine === 'cdk' ? path.join(out, 'shop-prod.template.json') : path.join(out, 'stacks', 'shop-prod', 'cdk.tf.json'))).toBe(true);
+      // The other engine is not installed: asked for, it is a usage error naming what to install.
+      const other = runSync(bin, ['synth', '--engine', engine === 'cdk' ? 'cdktf' : 'cdk', '--env', 'dev', '--dir', 'spec'], app);
+      expect([other.status, other.output]).toEqual([2, expect.stringContaining('npm install')]);
+      const schema = nodeJson(app, `console.log(JSON.stringify(require(require.resolve('${PKG}/platform-spec.schema.json')).title))`);
+      expect(schema).toBe('ecs-platform-constructs platform spec');
+    });
+  });
+
   describe('(c) TypeScript resolves the root and the subpaths with their types', () => {
     const cases = (['cdk', 'cdktf'] as Engine[]).flatMap((engine) =>
       (Object.keys(RESOLUTIONS) as Array<keyof typeof RESOLUTIONS>).map((mode) => [engine, mode] as const));
