@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, StackProps, Tags } from 'aws-cdk-lib';
+import { Aws, CfnOutput, CfnRule, Fn, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
@@ -122,8 +122,8 @@ export interface PlatformSpecStackProps extends StackProps {
 }
 
 /**
- * A stack holding one spec's platform, in the spec's region (and account, when `platform.account` gives
- * one), with outputs for DNS, alerts, the data's names and Teleport. `npx ecs-platform synth` builds this
+ * A stack holding one spec's platform, in the spec's region (a CloudFormation rule refuses any other
+ * account than `platform.account`, when given), with outputs for DNS, alerts, the data's names and Teleport. `npx ecs-platform synth` builds this
  * as `<platform>-<environment>`.
  */
 export class PlatformSpecStack extends Stack {
@@ -135,8 +135,18 @@ export class PlatformSpecStack extends Stack {
     super(scope, id, {
       description: `${spec.name}${spec.environment ? ` (${spec.environment})` : ''}: built from its platform spec by ecs-platform-constructs`,
       ...props,
-      env: props.env ?? { region: spec.region, account: spec.account },
+      // The region only: an account in the env would make aws-cdk-lib look the AZs up in that account at
+      // synth, which a CI job without AWS credentials cannot. The account is enforced at deploy instead.
+      env: props.env ?? { region: spec.region },
     });
+    if (spec.account && !props.env) {
+      new CfnRule(this, 'PlatformAccount', {
+        assertions: [{
+          assert: Fn.conditionEquals(Aws.ACCOUNT_ID, spec.account),
+          assertDescription: `${spec.name} deploys to account ${spec.account} (platform.account): use credentials for that account`,
+        }],
+      });
+    }
     this.platform = new SpecPlatform(this, 'Platform', { spec });
     for (const output of specOutputs(spec, this.platform)) new CfnOutput(this, output.id, { description: output.description, value: output.value });
   }

@@ -92,7 +92,7 @@ export const PLATFORM_SECTION: SpecSection = {
     { key: 'name', schema: { type: 'string', pattern: NAME_PATTERN, description: 'The platform\'s name: lower-case letters, digits and hyphens (2-40). Names the stack and is tagged as `platform` on every resource.' } },
     { key: 'region', schema: { type: 'string', pattern: '^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\\d$', description: 'The AWS region, e.g. `eu-west-1`.' } },
     { key: 'profile', schema: PROFILE },
-    { key: 'account', schema: { type: 'string', pattern: '^\\d{12}$', description: 'The AWS account ID the stack is for (CDK: the stack\'s env).' } },
+    { key: 'account', schema: { type: 'string', pattern: '^\\d{12}$', description: 'The AWS account ID the platform deploys to: any other is refused at deploy (CDK: a CloudFormation rule; CDKTF: the provider\'s allowed_account_ids).' } },
     { key: 'tags', schema: { type: 'object', additionalProperties: { type: 'string' }, description: 'Tags on every resource, besides `platform: <name>` and `environment: <env>`.' } },
   ],
 };

@@ -140,8 +140,10 @@ describe('synth', () => {
     expect(run.out).toContain('synthesised ecso-dev (cdk)');
     expect(run.out).toMatch(/^deploy: npx cdk deploy --app \S*cdk\.out ecso-dev$/m);
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
-    expect(manifest.artifacts['ecso-dev'].environment).toBe('aws://111122223333/eu-west-1');
+    // The region only (no AZ lookup needing AWS credentials at synth); the account is a deploy-time rule.
+    expect(manifest.artifacts['ecso-dev'].environment).toBe('aws://unknown-account/eu-west-1');
     const template = JSON.parse(readFileSync(join(out, 'ecso-dev.template.json'), 'utf8'));
+    expect(template.Rules.PlatformAccount.Assertions[0].Assert).toEqual({ 'Fn::Equals': [{ Ref: 'AWS::AccountId' }, '111122223333'] });
     const services = Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::ECS::Service');
     expect(services).toHaveLength(3); // test-app, nginx and Teleport
   });
