@@ -14,8 +14,22 @@ import { PlatformCluster } from './platform-cluster';
 import { PlatformLoadBalancer } from './platform-load-balancer';
 import { PlatformNetwork } from './platform-network';
 import { TeleportCluster } from './teleport-cluster';
-import { buildSpec, checkSpecRegion, SPEC_PLATFORM_PROPS_SCHEMA, specOutputs } from '../spec/build';
+import { buildSpec, checkSpecRegion, engineFactory, SPEC_PLATFORM_PROPS_SCHEMA, specOutputs } from '../spec/build';
 import { PlatformSpec } from '../spec/platform-spec';
+
+/** The classes the spec's factory builds with (src/spec/build.ts engineFactory). */
+const CDK_CLASSES = {
+  PlatformNetwork,
+  PlatformCluster,
+  PlatformLoadBalancer,
+  ManagedDatabase,
+  ManagedTable,
+  FargateWebService,
+  FargateWorkerService,
+  TeleportCluster,
+  FinOpsGuardrails,
+  DevOpsAgentSpace,
+};
 
 /** Props of SpecPlatform. */
 export interface SpecPlatformProps {
@@ -59,10 +73,7 @@ export class SpecPlatform extends Construct {
     const spec = checked.spec;
     this.spec = spec;
     const plan = spec._plan;
-    const certificates = this.certificates;
-    const built = buildSpec(spec, {
-      network: (entry) => new PlatformNetwork(this, 'Network', entry.options),
-      cluster: (entry, network) => new PlatformCluster(this, 'Cluster', { ...entry.options, network }),
+    const built = buildSpec(spec, engineFactory(this, CDK_CLASSES, {
       certificate: (entry) => {
         const certificate = new acm.Certificate(this, `${entry.name}-certificate`, {
           domainName: entry.domainName,
@@ -71,32 +82,12 @@ export class SpecPlatform extends Construct {
             ? route53.HostedZone.fromHostedZoneId(this, `${entry.name}-zone`, entry.hostedZoneId)
             : undefined),
         });
-        certificates[entry.name] = certificate;
+        this.certificates[entry.name] = certificate;
         return certificate.certificateArn;
       },
-      loadBalancer: (entry, network, certificateArn) => new PlatformLoadBalancer(this, 'LoadBalancer', {
-        ...entry.options,
-        ...(certificateArn ? { certificateArn } : {}),
-        network,
-      }),
-      database: (entry, network) => new ManagedDatabase(this, entry.name, { ...entry.options, network }),
-      table: (entry) => new ManagedTable(this, entry.name, entry.options as any),
-      service: (entry, cluster, loadBalancer): IFargateService => (entry.type === 'web'
-        ? new FargateWebService(this, entry.name, { ...entry.options, cluster, loadBalancer })
-        : new FargateWorkerService(this, entry.name, { ...entry.options, cluster })),
-      teleport: (entry, cluster, loadBalancer, certificateArn) => new TeleportCluster(this, 'Teleport', {
-        ...(entry.options as any),
-        ...(certificateArn ? { certificateArn } : {}),
-        cluster,
-        loadBalancer,
-      }),
-      finops: (entry, cluster) => new FinOpsGuardrails(this, 'FinOps', { ...entry.options, alertsTopic: cluster.alertsTopic }),
-      devopsAgent: (entry) => new DevOpsAgentSpace(this, 'DevOpsAgent', { ...(entry.options as any), monitor: { stacks: [Stack.of(this)] } }),
-      grantConnect: (database, service, environmentPrefix) => database.grantConnect(service, environmentPrefix ? { environmentPrefix } : {}),
-      grantTable: (table, service, access) => (access === 'read' ? table.grantReadData(service) : access === 'write' ? table.grantWriteData(service) : table.grantReadWriteData(service)),
-      teleportDatabase: (teleport, database, name, users) => teleport.addDatabase(database, { name, users }),
-      teleportApp: (teleport, service, name) => teleport.addApp(service as FargateWebService, { name }),
-    });
+      // The agent investigates what this stack holds.
+      agentSpaceProps: { monitor: { stacks: [Stack.of(this)] } },
+    }));
     this.network = built.network!;
     this.cluster = built.cluster!;
     this.loadBalancer = built.loadBalancer;

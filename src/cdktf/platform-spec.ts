@@ -16,9 +16,23 @@ import { PlatformCluster } from './platform-cluster';
 import { PlatformLoadBalancer } from './platform-load-balancer';
 import { PlatformNetwork } from './platform-network';
 import { TeleportCluster } from './teleport-cluster';
-import { buildSpec, checkSpecRegion, SPEC_PLATFORM_PROPS_SCHEMA, specOutputs } from '../spec/build';
+import { buildSpec, checkSpecRegion, engineFactory, SPEC_PLATFORM_PROPS_SCHEMA, specOutputs } from '../spec/build';
 import { PlannedCertificate } from '../spec/plan';
 import { PlatformSpec } from '../spec/platform-spec';
+
+/** The classes the spec's factory builds with (src/spec/build.ts engineFactory). */
+const CDKTF_CLASSES = {
+  PlatformNetwork,
+  PlatformCluster,
+  PlatformLoadBalancer,
+  ManagedDatabase,
+  ManagedTable,
+  FargateWebService,
+  FargateWorkerService,
+  TeleportCluster,
+  FinOpsGuardrails,
+  DevOpsAgentSpace,
+};
 
 /** Props of SpecPlatform. */
 export interface SpecPlatformProps {
@@ -62,33 +76,8 @@ export class SpecPlatform extends Construct {
     super(scope, id);
     const spec = checked.spec;
     this.spec = spec;
-    const built = buildSpec(spec, {
-      network: (entry) => new PlatformNetwork(this, 'Network', entry.options),
-      cluster: (entry, network) => new PlatformCluster(this, 'Cluster', { ...entry.options, network }),
-      certificate: (entry) => this.certificate(entry),
-      loadBalancer: (entry, network, certificateArn) => new PlatformLoadBalancer(this, 'LoadBalancer', {
-        ...entry.options,
-        ...(certificateArn ? { certificateArn } : {}),
-        network,
-      }),
-      database: (entry, network) => new ManagedDatabase(this, entry.name, { ...entry.options, network }),
-      table: (entry) => new ManagedTable(this, entry.name, entry.options as any),
-      service: (entry, cluster, loadBalancer): IFargateService => (entry.type === 'web'
-        ? new FargateWebService(this, entry.name, { ...entry.options, cluster, loadBalancer })
-        : new FargateWorkerService(this, entry.name, { ...entry.options, cluster })),
-      teleport: (entry, cluster, loadBalancer, certificateArn) => new TeleportCluster(this, 'Teleport', {
-        ...(entry.options as any),
-        ...(certificateArn ? { certificateArn } : {}),
-        cluster,
-        loadBalancer,
-      }),
-      finops: (entry, cluster) => new FinOpsGuardrails(this, 'FinOps', { ...entry.options, alertsTopic: cluster.alertsTopic }),
-      devopsAgent: (entry) => new DevOpsAgentSpace(this, 'DevOpsAgent', entry.options as any),
-      grantConnect: (database, service, environmentPrefix) => database.grantConnect(service, environmentPrefix ? { environmentPrefix } : {}),
-      grantTable: (table, service, access) => (access === 'read' ? table.grantReadData(service) : access === 'write' ? table.grantWriteData(service) : table.grantReadWriteData(service)),
-      teleportDatabase: (teleport, database, name, users) => teleport.addDatabase(database, { name, users }),
-      teleportApp: (teleport, service, name) => teleport.addApp(service as FargateWebService, { name }),
-    });
+    // The agent finds the platform by the provider's default_tags (its default monitor).
+    const built = buildSpec(spec, engineFactory(this, CDKTF_CLASSES, { certificate: (entry) => this.certificate(entry), agentSpaceProps: {} }));
     this.network = built.network!;
     this.cluster = built.cluster!;
     this.loadBalancer = built.loadBalancer;

@@ -4,6 +4,7 @@
  * can, turns each construct's prop errors into file-and-line problems, skips what depends on a construct
  * that failed, and throws one PlatformSpecError listing them all.
  */
+import type { Construct } from 'constructs';
 import type { SpecProblem } from './load';
 import type { PlannedCertificate, PlannedDatabase, PlannedEntry, PlannedService, PlannedTable } from './plan';
 import { problemsFromConstruct } from './plan';
@@ -51,6 +52,62 @@ export interface PlatformFactory<Network, Cluster, LoadBalancer, Database, Table
 /** What the driver needs of an agent space. */
 export interface AgentSpace<Service> {
   investigateAlarms(service: Service): void;
+}
+
+/** A construct class of either engine, as the factory calls it. */
+type ConstructClass = new (scope: Construct, id: string, props: any) => any;
+
+/** @internal each engine's construct classes, by name: the factory made of them is the same in both. */
+export interface EngineClasses {
+  readonly PlatformNetwork: ConstructClass;
+  readonly PlatformCluster: ConstructClass;
+  readonly PlatformLoadBalancer: ConstructClass;
+  readonly ManagedDatabase: ConstructClass;
+  readonly ManagedTable: ConstructClass;
+  readonly FargateWebService: ConstructClass;
+  readonly FargateWorkerService: ConstructClass;
+  readonly TeleportCluster: ConstructClass;
+  readonly FinOpsGuardrails: ConstructClass;
+  readonly DevOpsAgentSpace: ConstructClass;
+}
+
+/** @internal what each engine spells its own way: certificates, and what the agent space monitors. */
+export interface EngineParts {
+  /** Props the DevOpsAgentSpace gets besides the spec's (CDK: the stack to monitor). */
+  readonly agentSpaceProps: Record<string, unknown>;
+  certificate(entry: PlannedCertificate): string;
+}
+
+/**
+ * @internal
+ * The factory both engines build a spec with: every construct under `scope`, named as in the spec (the
+ * single sections by their role: Network, Cluster, LoadBalancer, Teleport, FinOps, DevOpsAgent).
+ */
+export function engineFactory(scope: Construct, c: EngineClasses, parts: EngineParts): PlatformFactory<any, any, any, any, any, any, any, any, any> {
+  const withCertificate = (certificateArn: string | undefined) => (certificateArn ? { certificateArn } : {});
+  return {
+    network: (entry) => new c.PlatformNetwork(scope, 'Network', entry.options),
+    cluster: (entry, network) => new c.PlatformCluster(scope, 'Cluster', { ...entry.options, network }),
+    certificate: (entry) => parts.certificate(entry),
+    loadBalancer: (entry, network, certificateArn) => new c.PlatformLoadBalancer(scope, 'LoadBalancer', {
+      ...entry.options, ...withCertificate(certificateArn), network,
+    }),
+    database: (entry, network) => new c.ManagedDatabase(scope, entry.name, { ...entry.options, network }),
+    table: (entry) => new c.ManagedTable(scope, entry.name, entry.options),
+    service: (entry, cluster, loadBalancer) => (entry.type === 'web'
+      ? new c.FargateWebService(scope, entry.name, { ...entry.options, cluster, loadBalancer })
+      : new c.FargateWorkerService(scope, entry.name, { ...entry.options, cluster })),
+    teleport: (entry, cluster, loadBalancer, certificateArn) => new c.TeleportCluster(scope, 'Teleport', {
+      ...entry.options, ...withCertificate(certificateArn), cluster, loadBalancer,
+    }),
+    finops: (entry, cluster) => new c.FinOpsGuardrails(scope, 'FinOps', { ...entry.options, alertsTopic: cluster.alertsTopic }),
+    devopsAgent: (entry) => new c.DevOpsAgentSpace(scope, 'DevOpsAgent', { ...entry.options, ...parts.agentSpaceProps }),
+    grantConnect: (database, service, environmentPrefix) => database.grantConnect(service, environmentPrefix ? { environmentPrefix } : {}),
+    grantTable: (table, service, access) => (access === 'read' ? table.grantReadData(service)
+      : access === 'write' ? table.grantWriteData(service) : table.grantReadWriteData(service)),
+    teleportDatabase: (teleport, database, name, users) => teleport.addDatabase(database, { name, users }),
+    teleportApp: (teleport, service, name) => teleport.addApp(service, { name }),
+  };
 }
 
 /** What a spec built, by the spec's names. */
