@@ -224,7 +224,7 @@ const specOf = (region: string) => PlatformSpec.fromSources([{
   content: [
     `platform: { name: fuzz, region: ${region} }`,
     'services:',
-    `  api: { image: ${IMAGE}, port: 8080, routing: { pathPatterns: ["/*"], priority: 100 } }`,
+    `  api: { image: ${IMAGE}, port: 80, routing: { pathPatterns: ["/*"], priority: 100 } }`,
     `  jobs: { type: worker, image: ${IMAGE} }`,
     'databases: { main-db: { allowedServices: [api] } }',
     'tables: { sessions: { hashKey: { name: pk, type: S }, allowedServices: { read: [api], write: [jobs] } } }',

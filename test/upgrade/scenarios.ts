@@ -253,7 +253,7 @@ export function platformSpec(profile: 'development' | 'production'): Pick<Golden
       '  app-cert: { domain: app.example.com, subjectAlternativeNames: ["*.app.example.com"], hostedZoneId: Z0123456789ABCDEFGHIJ }',
       'loadBalancer: { certificate: app-cert }',
       'services:',
-      `  api: { image: ${NODE}, port: 3000, routing: { pathPatterns: ["/*"], priority: 100 } }`,
+      `  api: { image: ${NODE}, command: ${JSON.stringify(nodeHttpServer(3000))}, port: 3000, routing: { pathPatterns: ["/*"], priority: 100 } }`,
       `  jobs: { type: worker, image: ${NODE}, command: [node, -e, "setInterval(() => 0, 60000)"] }`,
       'databases:',
       '  main-db: { allowedServices: [api, jobs] }',
