@@ -221,6 +221,33 @@ export function planSpec(merged: MergedSpec, environment?: string): SpecPlan {
     certificate: checkCertificate('/loadBalancer/certificate', lbSpec?.certificate, lbSpec?.certificateArn),
   } : undefined;
 
+  // Every name served on the shared HTTPS listener must be covered by a certificate on it (the load
+  // balancer's, or Teleport's, which is added to the same listener): else browsers and tsh refuse the name.
+  // Judged only when every certificate on the listener is one of `certificates` (an ARN's names are unknown).
+  const named = (name: string | undefined) => certificates.find((c) => c.name === name);
+  const lbCertificate = named(loadBalancer?.certificate);
+  const teleportCertificate = named(teleport?.certificate);
+  const arnGiven = lbSpec?.certificateArn !== undefined || (teleport !== undefined && teleportSpec?.certificateArn !== undefined);
+  if (lbCertificate && !arnGiven && (teleport === undefined || teleport.certificate === undefined || teleportCertificate)) {
+    const onListener = [lbCertificate, ...(teleportCertificate ? [teleportCertificate] : [])];
+    const names = onListener.flatMap((c) => [c.domainName, ...c.subjectAlternativeNames]);
+    const uncovered = (host: string) => !/[?]|.\*/.test(host) && !names.some((name) => certificateCovers(name, host));
+    const fix = `add it to ${onListener.map((c) => `certificates.${c.name}`).join(' or ')} (domain or subjectAlternativeNames)`;
+    for (const service of services.filter((s) => s.type === 'web')) {
+      const hosts = ((service.options.routing as { hostHeaders?: string[] } | undefined)?.hostHeaders ?? []);
+      hosts.forEach((host, i) => {
+        if (uncovered(host)) at(`${service.pointer}/routing/hostHeaders/${i}`, `no certificate on the load balancer's HTTPS listener covers ${host}: ${fix}`);
+      });
+    }
+    const domain = (teleport?.options as { domainName?: string } | undefined)?.domainName;
+    if (domain) {
+      const missing = [domain, `*.${domain}`].filter(uncovered);
+      if (missing.length > 0) {
+        at('/teleport/domain', `no certificate on the load balancer's HTTPS listener covers ${missing.join(' and ')} (Teleport's proxy and its apps): ${fix}`);
+      }
+    }
+  }
+
   // --- operations -----------------------------------------------------------------------------------------------
   const finops = spec.finops !== undefined
     ? { ...single(FINOPS_SECTION), options: withProfile(optionsFrom(FINOPS_SECTION, spec.finops)) }
@@ -256,6 +283,14 @@ export function planSpec(merged: MergedSpec, environment?: string): SpecPlan {
     devopsAgent,
     problems,
   };
+}
+
+/** Whether a certificate name (`app.example.com`, `*.example.com`) covers a host: a wildcard covers one label. */
+export function certificateCovers(name: string, host: string): boolean {
+  const n = name.toLowerCase();
+  const h = host.toLowerCase();
+  if (n === h) return true;
+  return n.startsWith('*.') && !h.startsWith('*.') && h.includes('.') && h.slice(h.indexOf('.') + 1) === n.slice(2);
 }
 
 /**

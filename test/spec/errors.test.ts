@@ -420,3 +420,36 @@ test('autoscaling: { enabled: true } alone turns autoscaling on with the constru
   const spec = PlatformSpec.fromSources([{ file: 'platform.yaml', content: `${PLATFORM}services:\n  api:\n    image: nginx\n    autoscaling: { enabled: true }\n` }]);
   expect(spec._plan.services[0].options.autoScaling).toEqual({});
 });
+
+describe('every name on the shared HTTPS listener is covered by a certificate on it', () => {
+  const spec = (hosts: string, teleportCert: string, lb = 'certificate: app-cert') => `${PLATFORM}certificates:
+  app-cert: { domain: app.example.com, subjectAlternativeNames: ["*.app.example.com"] }
+  tp-cert: { domain: teleport.example.com${teleportCert} }
+loadBalancer: { ${lb} }
+services:
+  api: { image: nginx, port: 80, routing: { hostHeaders: ${hosts}, priority: 100 } }
+teleport:
+  domain: teleport.example.com
+  certificate: tp-cert
+  sso: { github: { clientId: id, clientSecretArn: arn:aws:secretsmanager:eu-west-1:111122223333:secret:gh-AbCdEf, organization: org, teams: [{ team: t, roles: [access] }] } }
+`;
+
+  test('a host no certificate covers, and Teleport\'s apps without *.<domain>: each at its key, with the fix', () => {
+    expect(sorted(problemsOf(spec('[app.example.com, api.v2.app.example.com, shop.example.org]', '')))).toEqual([
+      expect.objectContaining({ line: 9, path: 'services.api.routing.hostHeaders[1]',
+        message: 'no certificate on the load balancer\'s HTTPS listener covers api.v2.app.example.com: add it to certificates.app-cert or certificates.tp-cert (domain or subjectAlternativeNames)' }),
+      expect.objectContaining({ line: 9, column: 100, path: 'services.api.routing.hostHeaders[2]', message: expect.stringContaining('covers shop.example.org') }),
+      expect.objectContaining({ line: 11, column: 11, path: 'teleport.domain', message: expect.stringContaining('covers *.teleport.example.com (Teleport\'s proxy and its apps)') }),
+    ]);
+  });
+
+  test('covered exactly, by a one-label wildcard, or by Teleport\'s certificate on the same listener: no problem', () => {
+    expect(() => PlatformSpec.fromSources([{ file: 'platform.yaml',
+      content: spec('[app.example.com, www.app.example.com, teleport.example.com]', ', subjectAlternativeNames: ["*.teleport.example.com"]') }])).not.toThrow();
+  });
+
+  test('a certificate given by ARN has names the spec cannot know: not judged', () => {
+    expect(() => PlatformSpec.fromSources([{ file: 'platform.yaml',
+      content: spec('[shop.example.org]', '', 'certificateArn: arn:aws:acm:eu-west-1:111122223333:certificate/11111111-2222-3333-4444-555555555555') }])).not.toThrow();
+  });
+});
