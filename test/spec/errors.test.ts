@@ -436,20 +436,27 @@ teleport:
 
   test('a host no certificate covers, and Teleport\'s apps without *.<domain>: each at its key, with the fix', () => {
     expect(sorted(problemsOf(spec('[app.example.com, api.v2.app.example.com, shop.example.org]', '')))).toEqual([
-      expect.objectContaining({ line: 9, path: 'services.api.routing.hostHeaders[1]',
-        message: 'no certificate on the load balancer\'s HTTPS listener covers api.v2.app.example.com: add it to certificates.app-cert or certificates.tp-cert (domain or subjectAlternativeNames)' }),
+      expect.objectContaining({
+        line: 9,
+        path: 'services.api.routing.hostHeaders[1]',
+        message: 'no certificate on the load balancer\'s HTTPS listener covers api.v2.app.example.com: add it to certificates.app-cert or certificates.tp-cert (domain or subjectAlternativeNames)',
+      }),
       expect.objectContaining({ line: 9, column: 100, path: 'services.api.routing.hostHeaders[2]', message: expect.stringContaining('covers shop.example.org') }),
       expect.objectContaining({ line: 11, column: 11, path: 'teleport.domain', message: expect.stringContaining('covers *.teleport.example.com (Teleport\'s proxy and its apps)') }),
     ]);
   });
 
   test('covered exactly, by a one-label wildcard, or by Teleport\'s certificate on the same listener: no problem', () => {
-    expect(() => PlatformSpec.fromSources([{ file: 'platform.yaml',
-      content: spec('[app.example.com, www.app.example.com, teleport.example.com]', ', subjectAlternativeNames: ["*.teleport.example.com"]') }])).not.toThrow();
+    expect(() => PlatformSpec.fromSources([{
+      file: 'platform.yaml',
+      content: spec('[app.example.com, www.app.example.com, teleport.example.com]', ', subjectAlternativeNames: ["*.teleport.example.com"]'),
+    }])).not.toThrow();
   });
 
   test('a certificate given by ARN has names the spec cannot know: not judged', () => {
-    expect(() => PlatformSpec.fromSources([{ file: 'platform.yaml',
-      content: spec('[shop.example.org]', '', 'certificateArn: arn:aws:acm:eu-west-1:111122223333:certificate/11111111-2222-3333-4444-555555555555') }])).not.toThrow();
+    expect(() => PlatformSpec.fromSources([{
+      file: 'platform.yaml',
+      content: spec('[shop.example.org]', '', 'certificateArn: arn:aws:acm:eu-west-1:111122223333:certificate/11111111-2222-3333-4444-555555555555'),
+    }])).not.toThrow();
   });
 });
